@@ -1,0 +1,153 @@
+package io.modelwarden.detect.poisoning;
+
+import io.modelwarden.model.TrainingRow;
+import io.modelwarden.stats.PrioritySample;
+import io.modelwarden.stats.RunningMoments;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.datasketches.kll.KllDoublesSketch;
+import org.apache.datasketches.memory.Memory;
+
+/**
+ * The first pass of a scan: a fixed-size, mergeable summary of the dataset. Per feature the moments
+ * and a KLL quantile sketch; the label counts; and a seeded priority sample of rows that the
+ * row-level models are fitted on. Memory is independent of the row count: O(features x sketch size
+ * + sample size x features).
+ */
+public final class ScanProfile implements Serializable {
+    private static final long serialVersionUID = 1L;
+    /** KLL accuracy parameter: about 1.3% normalised rank error at k = 200. */
+    public static final int KLL_K = 200;
+
+    private final String[] featureNames;
+    private long rows;
+    private final RunningMoments[] moments;
+    private transient KllDoublesSketch[] sketches;
+    private final TreeMap<String, Long> labelCounts = new TreeMap<>();
+    private final PrioritySample sample;
+
+    public ScanProfile(String[] featureNames, int sampleSize, long seed) {
+        this.featureNames = featureNames.clone();
+        this.moments = new RunningMoments[featureNames.length];
+        this.sketches = new KllDoublesSketch[featureNames.length];
+        for (int j = 0; j < featureNames.length; j++) {
+            moments[j] = new RunningMoments();
+            sketches[j] = KllDoublesSketch.newHeapInstance(KLL_K);
+        }
+        this.sample = new PrioritySample(sampleSize, seed);
+    }
+
+    /** Adds one row; its features must have one value per feature column. */
+    public void add(TrainingRow row) {
+        double[] x = row.features;
+        for (int j = 0; j < x.length; j++) {
+            moments[j].add(x[j]);
+            sketches[j].update(x[j]);
+        }
+        if (row.label != null) {
+            labelCounts.merge(row.label, 1L, Long::sum);
+        }
+        sample.add(row);
+        rows++;
+    }
+
+    public void merge(ScanProfile other) {
+        if (other.featureNames.length != featureNames.length) {
+            throw new IllegalArgumentException("cannot merge profiles of " + featureNames.length + " and " + other.featureNames.length + " features");
+        }
+        for (int j = 0; j < featureNames.length; j++) {
+            moments[j].merge(other.moments[j]);
+            sketches[j].merge(other.sketches[j]);
+        }
+        other.labelCounts.forEach((k, v) -> labelCounts.merge(k, v, Long::sum));
+        sample.merge(other.sample);
+        rows += other.rows;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    public int dimensions() {
+        return featureNames.length;
+    }
+
+    public String[] featureNames() {
+        return featureNames.clone();
+    }
+
+    public RunningMoments moments(int feature) {
+        return moments[feature];
+    }
+
+    public KllDoublesSketch sketch(int feature) {
+        return sketches[feature];
+    }
+
+    /** Label counts in label order. */
+    public Map<String, Long> labelCounts() {
+        return new TreeMap<>(labelCounts);
+    }
+
+    public PrioritySample sample() {
+        return sample;
+    }
+
+    /** Mean and standard deviation per feature, for z-scoring; a constant feature gets stddev 1. */
+    public Standardizer standardizer() {
+        double[] mean = new double[featureNames.length];
+        double[] std = new double[featureNames.length];
+        for (int j = 0; j < featureNames.length; j++) {
+            mean[j] = moments[j].mean();
+            double s = moments[j].stddev();
+            std[j] = s > 0 && Double.isFinite(s) ? s : 1.0;
+        }
+        return new Standardizer(mean, std);
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static ScanProfile fromBytes(byte[] data) {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(data))) {
+            return (ScanProfile) in.readObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void writeObject(ObjectOutputStream out) throws IOException {
+        out.defaultWriteObject();
+        for (KllDoublesSketch s : sketches) {
+            byte[] b = s.toByteArray();
+            out.writeInt(b.length);
+            out.write(b);
+        }
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        sketches = new KllDoublesSketch[featureNames.length];
+        for (int j = 0; j < featureNames.length; j++) {
+            byte[] b = new byte[in.readInt()];
+            in.readFully(b);
+            sketches[j] = KllDoublesSketch.heapify(Memory.wrap(b));
+        }
+    }
+}

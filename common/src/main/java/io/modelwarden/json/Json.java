@@ -1,0 +1,113 @@
+package io.modelwarden.json;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelwarden.model.Finding;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/** JSON codecs of the output contract. One shared, thread-safe mapper. */
+public final class Json {
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .build();
+
+    private Json() {}
+
+    /** Renders evidence (plain values, lists and maps) as a compact JSON object. */
+    public static String evidence(Map<String, Object> evidence) {
+        try {
+            return MAPPER.writeValueAsString(evidence);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("evidence is not JSON-serialisable: " + e.getMessage(), e);
+        }
+    }
+
+    /** Any value as compact JSON. */
+    public static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON-serialisable: " + e.getMessage(), e);
+        }
+    }
+
+    public static String pretty(Object value) {
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON-serialisable: " + e.getMessage(), e);
+        }
+    }
+
+    public static JsonNode read(String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * One finding as a single JSON line of the contract: {@code {"finding_id", "scan_id", "row_id",
+     * "row_index", "detector", "threat", "kind", "stride", "score", "risk_score", "priority",
+     * "evidence"}}.
+     */
+    public static String finding(Finding f) {
+        StringWriter w = new StringWriter(256);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(w)) {
+            g.writeStartObject();
+            g.writeStringField("finding_id", f.findingId);
+            g.writeStringField("scan_id", f.scanId);
+            if (f.isDatasetLevel()) {
+                g.writeNullField("row_id");
+                g.writeNullField("row_index");
+            } else {
+                g.writeStringField("row_id", f.rowId);
+                g.writeNumberField("row_index", f.rowIndex);
+            }
+            g.writeStringField("detector", f.detector);
+            g.writeStringField("threat", f.threat.name());
+            g.writeStringField("kind", f.kind.name());
+            g.writeStringField("stride", f.stride.name());
+            g.writeNumberField("score", round(f.score, 6));
+            g.writeNumberField("risk_score", f.riskScore);
+            g.writeStringField("priority", f.priority.name());
+            g.writeFieldName("evidence");
+            g.writeRawValue(f.evidenceJson == null || f.evidenceJson.isEmpty() ? "{}" : f.evidenceJson);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    /** Parses a findings.jsonl line back (tests, report). */
+    public static ObjectNode parseObject(String line) {
+        JsonNode n = read(line);
+        if (!(n instanceof ObjectNode o)) {
+            throw new IllegalArgumentException("not a JSON object: " + line);
+        }
+        return o;
+    }
+
+    /** Rounds for output so that files stay readable and stable across platforms. */
+    public static double round(double v, int digits) {
+        if (!Double.isFinite(v)) {
+            return v;
+        }
+        double scale = Math.pow(10, digits);
+        return Math.round(v * scale) / scale;
+    }
+}

@@ -1,0 +1,80 @@
+package io.modelwarden.stats;
+
+import io.modelwarden.model.TrainingRow;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * A uniform random sample of at most {@code capacity} rows, chosen by a seeded hash of each row's
+ * position (bottom-k priority sampling). The sample depends only on the seed and the rows, not on
+ * how the rows were partitioned or ordered, so per-partition samples merge into the sample one pass
+ * would have drawn. Memory: {@code capacity} rows.
+ */
+public final class PrioritySample implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** A sampled row with its priority (smaller is kept). */
+    public record Entry(long priority, TrainingRow row) implements Serializable {}
+
+    private static final Comparator<Entry> LARGEST_FIRST =
+            Comparator.comparingLong(Entry::priority).reversed().thenComparing(e -> e.row.rowIndex, Comparator.reverseOrder());
+
+    private final int capacity;
+    private final long seed;
+    private final PriorityQueue<Entry> heap;
+
+    public PrioritySample(int capacity, long seed) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be > 0, was " + capacity);
+        }
+        this.capacity = capacity;
+        this.seed = seed;
+        this.heap = new PriorityQueue<>(Math.min(capacity, 1024) + 1, LARGEST_FIRST);
+    }
+
+    /** The row's priority: a 64-bit mix of (seed, file, position). */
+    public long priorityOf(TrainingRow row) {
+        return Hashing.mix64(seed ^ Hashing.mix64(((long) row.fileIndex << 40) ^ row.rowIndex));
+    }
+
+    public void add(TrainingRow row) {
+        offer(new Entry(priorityOf(row), row));
+    }
+
+    private void offer(Entry e) {
+        if (heap.size() < capacity) {
+            heap.add(e);
+        } else if (LARGEST_FIRST.compare(e, heap.peek()) > 0) {
+            heap.poll();
+            heap.add(e);
+        }
+    }
+
+    public void merge(PrioritySample other) {
+        for (Entry e : other.heap) {
+            offer(e);
+        }
+    }
+
+    public int size() {
+        return heap.size();
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The sampled rows in a deterministic order (by priority). */
+    public List<TrainingRow> rows() {
+        List<Entry> entries = new ArrayList<>(heap);
+        entries.sort(Comparator.comparingLong(Entry::priority).thenComparingLong(e -> e.row.rowIndex));
+        List<TrainingRow> out = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            out.add(e.row);
+        }
+        return out;
+    }
+}
