@@ -7,7 +7,9 @@ import java.util.Objects;
  * One parsed row of a training dataset: its identity, its numeric features in the order of the
  * dataset's feature columns, and its label. A Flink POJO (public fields, no-arg constructor).
  */
-public final class TrainingRow {
+public final class TrainingRow implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** The id column's value, or the row's position when the dataset has no id column. */
     public String rowId;
 

@@ -19,8 +19,18 @@ public final class PrioritySample implements Serializable {
     /** A sampled row with its priority (smaller is kept). */
     public record Entry(long priority, TrainingRow row) implements Serializable {}
 
-    private static final Comparator<Entry> LARGEST_FIRST =
-            Comparator.comparingLong(Entry::priority).reversed().thenComparing(e -> e.row.rowIndex, Comparator.reverseOrder());
+    /** Largest priority first, so the heap's head is the entry to evict. Serializable: the heap is shipped. */
+    private static final class LargestFirst implements Comparator<Entry>, Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int compare(Entry a, Entry b) {
+            int c = Long.compare(b.priority, a.priority);
+            return c != 0 ? c : Long.compare(b.row.rowIndex, a.row.rowIndex);
+        }
+    }
+
+    private static final Comparator<Entry> LARGEST_FIRST = new LargestFirst();
 
     private final int capacity;
     private final long seed;

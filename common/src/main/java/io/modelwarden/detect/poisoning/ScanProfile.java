@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.datasketches.kll.KllDoublesSketch;
-import org.apache.datasketches.memory.Memory;
+import org.apache.datasketches.quantilescommon.QuantilesDoublesSketchIterator;
 
 /**
  * The first pass of a scan: a fixed-size, mergeable summary of the dataset. Per feature the moments
@@ -134,10 +134,10 @@ public final class ScanProfile implements Serializable {
 
     private void writeObject(ObjectOutputStream out) throws IOException {
         out.defaultWriteObject();
+        // The sketch's retained items and weights: DataSketches' own byte format goes through its
+        // Memory API, which needs an incubator module on Java 17.
         for (KllDoublesSketch s : sketches) {
-            byte[] b = s.toByteArray();
-            out.writeInt(b.length);
-            out.write(b);
+            writeSketch(out, s);
         }
     }
 
@@ -145,9 +145,33 @@ public final class ScanProfile implements Serializable {
         in.defaultReadObject();
         sketches = new KllDoublesSketch[featureNames.length];
         for (int j = 0; j < featureNames.length; j++) {
-            byte[] b = new byte[in.readInt()];
-            in.readFully(b);
-            sketches[j] = KllDoublesSketch.heapify(Memory.wrap(b));
+            sketches[j] = readSketch(in);
         }
+    }
+
+    /** Writes a KLL sketch as (item, weight) pairs. */
+    public static void writeSketch(java.io.DataOutput out, KllDoublesSketch s) throws IOException {
+        int n = s.isEmpty() ? 0 : s.getNumRetained();
+        out.writeInt(n);
+        if (n == 0) {
+            return;
+        }
+        QuantilesDoublesSketchIterator it = s.iterator();
+        while (it.next()) {
+            out.writeDouble(it.getQuantile());
+            out.writeLong(it.getWeight());
+        }
+    }
+
+    /** Reads what {@link #writeSketch} wrote into a new sketch with the same items and weights. */
+    public static KllDoublesSketch readSketch(java.io.DataInput in) throws IOException {
+        KllDoublesSketch s = KllDoublesSketch.newHeapInstance(KLL_K);
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            double item = in.readDouble();
+            long weight = in.readLong();
+            s.update(item, weight);
+        }
+        return s;
     }
 }

@@ -1,0 +1,179 @@
+package io.modelwarden.cli;
+
+import io.modelwarden.config.Config;
+import io.modelwarden.config.ConfigException;
+import io.modelwarden.scan.ScanJob;
+import io.modelwarden.scan.ScanOptions;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code warden} command. Exit codes: 0 done, 1 the job failed, 2 a bad flag, configuration or
+ * input (one line on stderr naming the key or path and the problem).
+ */
+@Command(
+        name = "warden",
+        mixinStandardHelpOptions = true,
+        version = "Model Warden 0.1.0",
+        description = "Detects attacks on machine-learning systems: poisoned training data (scan) and abuse of serving APIs (monitor).",
+        subcommands = {Warden.Scan.class})
+public final class Warden implements Callable<Integer> {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this). */
+    public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Warden());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            err.println("warden: " + ex.getMessage() + " (see: warden " + subcommandName(ex) + "--help)");
+            return EXIT_USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            Throwable root = ex;
+            while (root != null && !(root instanceof ConfigException)) {
+                root = root.getCause();
+            }
+            if (root != null) {
+                err.println("warden: " + root.getMessage());
+                return EXIT_USAGE;
+            }
+            err.println("warden: the job failed: " + describe(ex));
+            ex.printStackTrace(err);
+            return EXIT_FAILED;
+        });
+        return cli.execute(args);
+    }
+
+    private static String subcommandName(CommandLine.ParameterException ex) {
+        String name = ex.getCommandLine().getCommandName();
+        return "warden".equals(name) ? "" : name + " ";
+    }
+
+    private static String describe(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return EXIT_USAGE;
+    }
+
+    /** Flags shared by every subcommand: configuration and single-key overrides. */
+    static class ConfigFlags {
+        @Option(names = "--config", paramLabel = "FILE", description = "A YAML file that replaces conf/warden.yaml (keys it leaves out keep their defaults).")
+        Path config;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides one configuration key, e.g. --set scan.detectors.isolation-forest.trees=200. Repeatable.")
+        Map<String, String> overrides = new LinkedHashMap<>();
+
+        Config resolve(Map<String, String> flagKeys) {
+            Config c = config == null ? Config.defaults() : Config.load(config);
+            c = c.withAll(overrides);
+            return c.withAll(flagKeys);
+        }
+    }
+
+    @Command(
+            name = "scan",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Scans a training dataset (a CSV or Parquet file, or a folder of them) for data poisoning: outliers, label flips,"
+                        + " duplicates, backdoor triggers, schema breaks and drift against a baseline. Runs as a Flink batch job"
+                        + " (locally on an embedded MiniCluster, or with flink run on a cluster).",
+                "Writes DIR/findings.jsonl, rejected.jsonl, summary.json, report.html and baseline/."
+            },
+            sortOptions = false)
+    static final class Scan implements Callable<Integer> {
+        @Option(names = "--input", required = true, paramLabel = "PATH", description = "A .csv (with a header row) or .parquet file, or a folder of them.")
+        String input;
+
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for the outputs (created if missing; files in it are replaced).")
+        String output;
+
+        @Option(names = "--label-column", paramLabel = "NAME", description = "Label column (default: scan.label-column = label).")
+        String labelColumn;
+
+        @Option(names = "--id-column", paramLabel = "NAME", description = "Row id column (default: none, the row id is the row's position).")
+        String idColumn;
+
+        @Option(names = "--ignore-columns", paramLabel = "A,B", description = "Numeric columns that are not features.")
+        String ignoreColumns;
+
+        @Option(names = "--baseline", paramLabel = "DIR", description = "The baseline/ folder of an earlier trusted scan: enables drift and schema checks against it.")
+        String baseline;
+
+        @Option(names = "--parallelism", paramLabel = "N", description = "Parallel tasks (default: scan.parallelism; 0 = all cores locally).")
+        Integer parallelism;
+
+        @Option(names = "--jdbc-url", paramLabel = "URL", description = "Also write the run and its findings to PostgreSQL (credentials from WARDEN_JDBC_USER / WARDEN_JDBC_PASSWORD).")
+        String jdbcUrl;
+
+        @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT", description = "Also write one JSON record per finding to Kafka.")
+        String kafkaBootstrap;
+
+        @Option(names = "--kafka-topic", paramLabel = "NAME", description = "Kafka topic for findings (default: scan.sinks.kafka.topic = warden-findings).")
+        String kafkaTopic;
+
+        @CommandLine.Mixin
+        ConfigFlagsMixin flags = new ConfigFlagsMixin();
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, String> keys = new LinkedHashMap<>();
+            put(keys, "scan.label-column", labelColumn);
+            put(keys, "scan.id-column", idColumn);
+            put(keys, "scan.ignore-columns", ignoreColumns);
+            put(keys, "scan.parallelism", parallelism == null ? null : parallelism.toString());
+            put(keys, "scan.sinks.jdbc.url", jdbcUrl);
+            put(keys, "scan.sinks.kafka.bootstrap", kafkaBootstrap);
+            put(keys, "scan.sinks.kafka.topic", kafkaTopic);
+            Config config = flags.resolve(keys);
+            ScanOptions options = ScanOptions.of(input, output, baseline, config);
+            new ScanJob(options, Clock.systemUTC(), new Configuration()).run();
+            PrintWriter out = new PrintWriter(System.out, true);
+            out.println("Report: " + Path.of(output).toAbsolutePath().resolve(ScanJob.REPORT_FILE));
+            return EXIT_OK;
+        }
+
+        private static void put(Map<String, String> keys, String key, String value) {
+            if (value != null) {
+                keys.put(key, value);
+            }
+        }
+    }
+
+    /** picocli mixin form of {@link ConfigFlags}. */
+    static final class ConfigFlagsMixin extends ConfigFlags {}
+
+    static List<String> commands() {
+        return List.of("scan");
+    }
+}

@@ -1,0 +1,368 @@
+package io.modelwarden.connect;
+
+import io.modelwarden.config.ConfigException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.util.Utf8;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.formats.parquet.avro.AvroParquetReaders;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.parquet.avro.AvroSchemaConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
+
+/**
+ * The dataset a scan reads: a CSV or Parquet file, or a folder of them (one format per folder, every
+ * file with the same columns). Discovery and schema reading happen in the client, before the job is
+ * built, so that a missing input, a missing label column or an unreadable file stops the scan with one
+ * clear line ({@link ConfigException}, exit code 2) instead of a failed job.
+ */
+public final class DatasetInput {
+    /** CSV rows sniffed to decide which columns are numeric. */
+    static final int SNIFF_ROWS = 1000;
+
+    public record InputFile(String path, String name, long bytes) implements java.io.Serializable {}
+
+    private final String root;
+    private final InputFormat format;
+    private final List<InputFile> files;
+    private final InputSchema schema;
+    private final char delimiter;
+
+    private DatasetInput(String root, InputFormat format, List<InputFile> files, InputSchema schema, char delimiter) {
+        this.root = root;
+        this.format = format;
+        this.files = List.copyOf(files);
+        this.schema = schema;
+        this.delimiter = delimiter;
+    }
+
+    /**
+     * Opens the input and resolves its schema.
+     *
+     * @param labelColumn required label column name (empty: the dataset has no label)
+     * @param idColumn id column name, or empty for positional ids
+     */
+    public static DatasetInput open(String input, String labelColumn, String idColumn, List<String> ignored, char delimiter) {
+        List<InputFile> files = discover(input);
+        InputFormat format = InputFormat.ofName(files.get(0).name());
+        for (InputFile f : files) {
+            if (InputFormat.ofName(f.name()) != format) {
+                throw new ConfigException("--input: " + input + " mixes CSV and Parquet files; scan one format at a time");
+            }
+        }
+        InputSchema schema = null;
+        for (InputFile f : files) {
+            List<Column> raw = format == InputFormat.CSV ? csvColumns(f, delimiter) : parquetColumns(f);
+            InputSchema s = assignRoles(raw, labelColumn, idColumn, ignored, f);
+            if (schema == null) {
+                schema = s;
+            } else if (!schema.columnNames().equals(s.columnNames())) {
+                throw new ConfigException("--input: " + f.path() + " has columns " + s.columnNames() + " but " + files.get(0).name() + " has " + schema.columnNames());
+            }
+        }
+        if (schema.featureCount() == 0) {
+            throw new ConfigException("--input: " + input + " has no numeric feature columns (columns: " + schema.columnNames() + ")");
+        }
+        return new DatasetInput(input, format, files, schema, delimiter);
+    }
+
+    private record Column(String name, InputSchema.Type type) {}
+
+    private static InputSchema assignRoles(List<Column> raw, String label, String id, List<String> ignored, InputFile f) {
+        Set<String> names = new HashSet<>();
+        for (Column c : raw) {
+            if (!names.add(c.name())) {
+                throw new ConfigException("--input: " + f.path() + " has the column '" + c.name() + "' twice");
+            }
+        }
+        if (!label.isEmpty() && !names.contains(label)) {
+            throw new ConfigException("--label-column: no column '" + label + "' in " + f.path() + " (columns: " + names(raw) + ")");
+        }
+        if (!id.isEmpty() && !names.contains(id)) {
+            throw new ConfigException("--id-column: no column '" + id + "' in " + f.path() + " (columns: " + names(raw) + ")");
+        }
+        List<InputSchema.Column> cols = new ArrayList<>();
+        for (Column c : raw) {
+            InputSchema.Role role;
+            if (c.name().equals(label)) {
+                role = InputSchema.Role.LABEL;
+            } else if (c.name().equals(id)) {
+                role = InputSchema.Role.ID;
+            } else if (ignored.contains(c.name()) || c.type() != InputSchema.Type.NUMERIC) {
+                role = InputSchema.Role.IGNORED;
+            } else {
+                role = InputSchema.Role.FEATURE;
+            }
+            cols.add(new InputSchema.Column(c.name(), c.type(), role));
+        }
+        return new InputSchema(cols);
+    }
+
+    private static List<String> names(List<Column> raw) {
+        List<String> out = new ArrayList<>();
+        for (Column c : raw) {
+            out.add(c.name());
+        }
+        return out;
+    }
+
+    private static List<InputFile> discover(String input) {
+        Path path = new Path(input);
+        try {
+            FileSystem fs = path.getFileSystem();
+            if (!fs.exists(path)) {
+                throw new ConfigException("--input: no such file or folder: " + input);
+            }
+            FileStatus status = fs.getFileStatus(path);
+            List<InputFile> files = new ArrayList<>();
+            if (status.isDir()) {
+                FileStatus[] children = fs.listStatus(path);
+                Arrays.sort(children, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+                for (FileStatus c : children) {
+                    String name = c.getPath().getName();
+                    if (!c.isDir() && !name.startsWith(".") && !name.startsWith("_") && InputFormat.ofName(name) != null) {
+                        files.add(new InputFile(c.getPath().toUri().toString(), name, c.getLen()));
+                    }
+                }
+                if (files.isEmpty()) {
+                    throw new ConfigException("--input: the folder " + input + " holds no .csv or .parquet files");
+                }
+            } else {
+                if (InputFormat.ofName(path.getName()) == null) {
+                    throw new ConfigException("--input: " + input + " is neither a .csv nor a .parquet file");
+                }
+                files.add(new InputFile(status.getPath().toUri().toString(), path.getName(), status.getLen()));
+            }
+            return files;
+        } catch (IOException e) {
+            throw new ConfigException("--input: cannot read " + input + ": " + e.getMessage());
+        }
+    }
+
+    private static List<Column> csvColumns(InputFile f, char delimiter) {
+        Path path = new Path(f.path());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(path.getFileSystem().open(path), StandardCharsets.UTF_8))) {
+            String header = in.readLine();
+            if (header == null || header.isBlank()) {
+                throw new ConfigException("--input: " + f.path() + " is empty: a CSV file needs a header row");
+            }
+            if (header.startsWith("\uFEFF")) {
+                header = header.substring(1);
+            }
+            CsvSplitter splitter = new CsvSplitter(delimiter);
+            String[] names = new String[4096];
+            int n = splitter.split(header, names);
+            if (n < 0 || n > names.length) {
+                throw new ConfigException("--input: cannot parse the header row of " + f.path());
+            }
+            boolean[] numeric = new boolean[n];
+            boolean[] seen = new boolean[n];
+            Arrays.fill(numeric, true);
+            String[] cells = new String[n];
+            String line;
+            int rows = 0;
+            while (rows < SNIFF_ROWS && (line = in.readLine()) != null) {
+                if (line.isEmpty()) {
+                    continue;
+                }
+                rows++;
+                if (splitter.split(line, cells) != n) {
+                    continue; // a malformed row: counted and rejected by the job
+                }
+                for (int i = 0; i < n; i++) {
+                    String cell = cells[i].trim();
+                    if (cell.isEmpty()) {
+                        continue;
+                    }
+                    seen[i] = true;
+                    if (numeric[i] && !RowParser.isNumber(cell)) {
+                        numeric[i] = false;
+                    }
+                }
+            }
+            List<Column> cols = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                InputSchema.Type t = numeric[i] && (seen[i] || rows == 0) ? InputSchema.Type.NUMERIC : InputSchema.Type.STRING;
+                cols.add(new Column(names[i].trim(), t));
+            }
+            return cols;
+        } catch (IOException e) {
+            throw new ConfigException("--input: cannot read " + f.path() + ": " + e.getMessage());
+        }
+    }
+
+    private static List<Column> parquetColumns(InputFile f) {
+        MessageType type;
+        try (ParquetFileReader reader = ParquetFileReader.open(new FlinkInputFile(new Path(f.path())))) {
+            type = reader.getFooter().getFileMetaData().getSchema();
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException("--input: " + f.path() + " is not a readable Parquet file: " + firstLine(e.getMessage()));
+        }
+        List<Column> cols = new ArrayList<>();
+        for (Type field : type.getFields()) {
+            InputSchema.Type t = InputSchema.Type.OTHER;
+            if (field.isPrimitive()) {
+                PrimitiveType.PrimitiveTypeName p = field.asPrimitiveType().getPrimitiveTypeName();
+                t = switch (p) {
+                    case INT32, INT64, FLOAT, DOUBLE, BOOLEAN -> InputSchema.Type.NUMERIC;
+                    case BINARY, FIXED_LEN_BYTE_ARRAY -> InputSchema.Type.STRING;
+                    default -> InputSchema.Type.OTHER;
+                };
+            }
+            cols.add(new Column(field.getName(), t));
+        }
+        return cols;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    public InputFormat format() {
+        return format;
+    }
+
+    public List<InputFile> files() {
+        return files;
+    }
+
+    public InputSchema schema() {
+        return schema;
+    }
+
+    public String root() {
+        return root;
+    }
+
+    public char delimiter() {
+        return delimiter;
+    }
+
+    /** Display name of a file in row ids and rejected records. */
+    public String fileName(int fileIndex) {
+        return files.get(fileIndex).name();
+    }
+
+    /** The records of every file, with file index and row position, as one stream. */
+    public DataStream<RawRecord> attach(StreamExecutionEnvironment env, String name) {
+        Map<String, Integer> indexes = new HashMap<>();
+        Path[] paths = new Path[files.size()];
+        for (int i = 0; i < files.size(); i++) {
+            Path p = new Path(files.get(i).path());
+            paths[i] = p;
+            indexes.put(p.toUri().toString(), i);
+            indexes.put(p.getPath(), i);
+        }
+        PositionedFormat<?> positioned = format == InputFormat.CSV ? csvFormat(indexes) : parquetFormat(indexes);
+        FileSource<RawRecord> source = FileSource.forBulkFileFormat(positioned, paths).build();
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
+    }
+
+    private static PositionedFormat<String> csvFormat(Map<String, Integer> indexes) {
+        return new PositionedFormat<>(new TextLineInputFormat(), DatasetInput::csvLine, indexes);
+    }
+
+    /** Line 0 is the header; data rows count from 0 after it. */
+    private static RawRecord csvLine(String line, int fileIndex, long position) {
+        if (position == 0) {
+            return null;
+        }
+        return RawRecord.line(fileIndex, position - 1, line);
+    }
+
+    private PositionedFormat<GenericRecord> parquetFormat(Map<String, Integer> indexes) {
+        // Read only the columns the scan uses (Parquet projection): label, id and features.
+        List<Type> fields = new ArrayList<>();
+        MessageType full;
+        try (ParquetFileReader reader = ParquetFileReader.open(new FlinkInputFile(new Path(files.get(0).path())))) {
+            full = reader.getFooter().getFileMetaData().getSchema();
+        } catch (IOException e) {
+            throw new ConfigException("--input: " + files.get(0).path() + " is not a readable Parquet file: " + e.getMessage());
+        }
+        for (InputSchema.Column c : schema.columns()) {
+            if (c.role() != InputSchema.Role.IGNORED) {
+                fields.add(full.getType(c.name()));
+            }
+        }
+        MessageType projected = Types.buildMessage().addFields(fields.toArray(new Type[0])).named(full.getName());
+        Schema avro = new AvroSchemaConverter().convert(projected);
+        ParquetConverter converter = new ParquetConverter(schema);
+        return new PositionedFormat<>(AvroParquetReaders.forGenericRecord(avro), converter::convert, indexes);
+    }
+
+    /** Turns an Avro record of the projected schema into a RawRecord with typed values. */
+    private static final class ParquetConverter implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String[] featureNames;
+        private final String label;
+        private final String id;
+
+        ParquetConverter(InputSchema schema) {
+            this.featureNames = schema.featureNames();
+            this.label = schema.labelIndex() < 0 ? null : schema.columns().get(schema.labelIndex()).name();
+            this.id = schema.idIndex() < 0 ? null : schema.columns().get(schema.idIndex()).name();
+        }
+
+        RawRecord convert(GenericRecord record, int fileIndex, long position) {
+            RawRecord r = new RawRecord();
+            r.fileIndex = fileIndex;
+            r.rowIndex = position;
+            double[] values = new double[featureNames.length];
+            for (int k = 0; k < featureNames.length; k++) {
+                Object v = record.get(featureNames[k]);
+                if (v instanceof Number n) {
+                    values[k] = n.doubleValue();
+                } else if (v instanceof Boolean b) {
+                    values[k] = b ? 1.0 : 0.0;
+                } else if (v == null) {
+                    r.error = "missing value";
+                    r.errorDetail = "column " + featureNames[k];
+                    values[k] = Double.NaN;
+                } else {
+                    r.error = "unparsable number";
+                    r.errorDetail = "column " + featureNames[k] + ": " + v;
+                    values[k] = Double.NaN;
+                }
+            }
+            r.values = values;
+            r.label = text(label == null ? null : record.get(label));
+            r.id = text(id == null ? null : record.get(id));
+            return r;
+        }
+
+        private static String text(Object v) {
+            if (v == null) {
+                return null;
+            }
+            if (v instanceof Utf8 u) {
+                return u.toString();
+            }
+            return String.valueOf(v);
+        }
+    }
+}

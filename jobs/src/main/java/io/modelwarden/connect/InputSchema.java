@@ -1,0 +1,90 @@
+package io.modelwarden.connect;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The columns of a dataset and the role each plays in a scan: the label, the id, the numeric feature
+ * columns (in file order) and the rest, which the scan ignores.
+ */
+public final class InputSchema implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public enum Type {
+        NUMERIC,
+        STRING,
+        OTHER
+    }
+
+    public enum Role {
+        FEATURE,
+        LABEL,
+        ID,
+        IGNORED
+    }
+
+    public record Column(String name, Type type, Role role) implements Serializable {}
+
+    private final List<Column> columns;
+    private final int labelIndex;
+    private final int idIndex;
+    private final int[] featureIndexes;
+
+    public InputSchema(List<Column> columns) {
+        this.columns = List.copyOf(columns);
+        int label = -1;
+        int id = -1;
+        List<Integer> features = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            switch (columns.get(i).role()) {
+                case LABEL -> label = i;
+                case ID -> id = i;
+                case FEATURE -> features.add(i);
+                default -> {}
+            }
+        }
+        this.labelIndex = label;
+        this.idIndex = id;
+        this.featureIndexes = features.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    public List<Column> columns() {
+        return columns;
+    }
+
+    /** Column position of the label, or -1. */
+    public int labelIndex() {
+        return labelIndex;
+    }
+
+    /** Column position of the id, or -1 (row ids are then positions). */
+    public int idIndex() {
+        return idIndex;
+    }
+
+    /** Column positions of the features, in file order. */
+    public int[] featureIndexes() {
+        return featureIndexes.clone();
+    }
+
+    public int featureCount() {
+        return featureIndexes.length;
+    }
+
+    public String[] featureNames() {
+        String[] names = new String[featureIndexes.length];
+        for (int k = 0; k < names.length; k++) {
+            names[k] = columns.get(featureIndexes[k]).name();
+        }
+        return names;
+    }
+
+    public List<String> columnNames() {
+        List<String> names = new ArrayList<>();
+        for (Column c : columns) {
+            names.add(c.name());
+        }
+        return names;
+    }
+}

@@ -1,0 +1,157 @@
+package io.modelwarden.connect;
+
+import io.modelwarden.model.TrainingRow;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Validates raw records into {@link TrainingRow}s. A malformed record (wrong column count, an
+ * unparsable or missing number, NaN or infinity where not allowed, a missing label) never fails the
+ * job: it goes with its reason to the {@link #REJECTED} side output and bumps {@code rowsRejected}.
+ */
+public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
+    private static final long serialVersionUID = 1L;
+    public static final OutputTag<RejectedRow> REJECTED = new OutputTag<>("rejected-rows", org.apache.flink.api.common.typeinfo.TypeInformation.of(RejectedRow.class));
+    static final int RAW_LIMIT = 500;
+
+    public static final String WRONG_COLUMN_COUNT = "wrong column count";
+    public static final String UNPARSABLE_NUMBER = "unparsable number";
+    public static final String MISSING_VALUE = "missing value";
+    public static final String NON_FINITE = "non-finite number";
+    public static final String MISSING_LABEL = "missing label";
+    public static final String UNBALANCED_QUOTE = "unbalanced quote";
+
+    private final int columns;
+    private final int[] featureIndexes;
+    private final int labelIndex;
+    private final int idIndex;
+    private final char delimiter;
+    private final boolean allowNonFinite;
+    /** File names, for row ids of multi-file inputs; null for a single file. */
+    private final String[] fileNames;
+
+    private transient CsvSplitter splitter;
+    private transient String[] cells;
+    private transient Counter rowsRead;
+    private transient Counter rowsRejected;
+
+    public RowParser(InputSchema schema, char delimiter, boolean allowNonFinite, List<String> fileNames) {
+        this.columns = schema.columns().size();
+        this.featureIndexes = schema.featureIndexes();
+        this.labelIndex = schema.labelIndex();
+        this.idIndex = schema.idIndex();
+        this.delimiter = delimiter;
+        this.allowNonFinite = allowNonFinite;
+        this.fileNames = fileNames.size() > 1 ? fileNames.toArray(new String[0]) : null;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        splitter = new CsvSplitter(delimiter);
+        cells = new String[columns];
+        rowsRead = getRuntimeContext().getMetricGroup().counter("rowsRead");
+        rowsRejected = getRuntimeContext().getMetricGroup().counter("rowsRejected");
+    }
+
+    @Override
+    public void processElement(RawRecord r, Context ctx, Collector<TrainingRow> out) {
+        rowsRead.inc();
+        TrainingRow row = r.line != null && r.values == null ? fromCsv(r, ctx) : fromValues(r, ctx);
+        if (row != null) {
+            out.collect(row);
+        }
+    }
+
+    private TrainingRow fromCsv(RawRecord r, Context ctx) {
+        String line = r.line;
+        if (line.isBlank()) {
+            return reject(ctx, r, WRONG_COLUMN_COUNT, "empty line", line);
+        }
+        int n = splitter.split(line, cells);
+        if (n < 0) {
+            return reject(ctx, r, UNBALANCED_QUOTE, "a quoted field is not closed on its line", line);
+        }
+        if (n != columns) {
+            return reject(ctx, r, WRONG_COLUMN_COUNT, "expected " + columns + " columns, found " + n, line);
+        }
+        double[] x = new double[featureIndexes.length];
+        for (int k = 0; k < featureIndexes.length; k++) {
+            String cell = cells[featureIndexes[k]];
+            if (cell.isEmpty() || cell.isBlank()) {
+                return reject(ctx, r, MISSING_VALUE, "column " + (featureIndexes[k] + 1) + " is empty", line);
+            }
+            double v;
+            try {
+                v = Double.parseDouble(cell);
+            } catch (NumberFormatException e) {
+                return reject(ctx, r, UNPARSABLE_NUMBER, "column " + (featureIndexes[k] + 1) + ": '" + truncate(cell, 40) + "'", line);
+            }
+            if (!allowNonFinite && !Double.isFinite(v)) {
+                return reject(ctx, r, NON_FINITE, "column " + (featureIndexes[k] + 1) + ": " + cell.trim(), line);
+            }
+            x[k] = v;
+        }
+        String label = labelIndex < 0 ? null : cells[labelIndex].trim();
+        if (label != null && label.isEmpty()) {
+            return reject(ctx, r, MISSING_LABEL, "the label cell is empty", line);
+        }
+        String id = idIndex < 0 ? null : cells[idIndex].trim();
+        return new TrainingRow(rowId(id, r), r.rowIndex, r.fileIndex, x, label);
+    }
+
+    private TrainingRow fromValues(RawRecord r, Context ctx) {
+        if (r.error != null) {
+            return reject(ctx, r, r.error, r.errorDetail, describe(r));
+        }
+        if (!allowNonFinite) {
+            for (int k = 0; k < r.values.length; k++) {
+                if (!Double.isFinite(r.values[k])) {
+                    return reject(ctx, r, NON_FINITE, "feature " + k + ": " + r.values[k], describe(r));
+                }
+            }
+        }
+        if (labelIndex >= 0 && (r.label == null || r.label.isEmpty())) {
+            return reject(ctx, r, MISSING_LABEL, "the label is null", describe(r));
+        }
+        return new TrainingRow(rowId(r.id, r), r.rowIndex, r.fileIndex, r.values, r.label);
+    }
+
+    private String rowId(String id, RawRecord r) {
+        if (id != null && !id.isEmpty()) {
+            return id;
+        }
+        String position = Long.toString(r.rowIndex);
+        return fileNames == null ? position : fileNames[r.fileIndex] + ":" + position;
+    }
+
+    private TrainingRow reject(Context ctx, RawRecord r, String reason, String detail, String raw) {
+        rowsRejected.inc();
+        ctx.output(REJECTED, new RejectedRow(r.fileIndex, r.rowIndex, reason, detail, truncate(raw, RAW_LIMIT)));
+        return null;
+    }
+
+    private static String describe(RawRecord r) {
+        return "values=" + java.util.Arrays.toString(r.values) + " label=" + r.label + " id=" + r.id;
+    }
+
+    private static String truncate(String s, int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        return s.substring(0, max) + "...";
+    }
+
+    /** True when the cell reads as a number (Java's syntax, which includes NaN and Infinity). */
+    public static boolean isNumber(String cell) {
+        try {
+            Double.parseDouble(cell);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,368 @@
+package io.modelwarden.scan;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelwarden.config.ConfigException;
+import io.modelwarden.connect.DatasetInput;
+import io.modelwarden.connect.JsonLinesSink;
+import io.modelwarden.connect.RejectedRow;
+import io.modelwarden.connect.RowParser;
+import io.modelwarden.detect.FindingFactory;
+import io.modelwarden.detect.poisoning.RowDetector;
+import io.modelwarden.detect.poisoning.ScanProfile;
+import io.modelwarden.json.Json;
+import io.modelwarden.model.Finding;
+import io.modelwarden.model.TrainingRow;
+import io.modelwarden.risk.RiskPolicy;
+import io.modelwarden.stats.Hashing;
+import io.modelwarden.stats.RunningMoments;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.CloseableIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The batch poisoning scan. Two Flink jobs in BATCH mode over the same input:
+ *
+ * <ol>
+ *   <li><b>profile</b>: parse, reject malformed rows, and fold each parallel task's rows into a
+ *       fixed-size {@link ScanProfile} (moments, quantile sketches, label counts, a seeded sample);
+ *   <li>the client merges the profiles and fits the detectors on them (and on the baseline, if
+ *       given): this is where thresholds are calibrated;
+ *   <li><b>score</b>: parse again, score every row with the fitted detectors in parallel, group rows
+ *       by duplicate key, and send findings to findings.jsonl and the configured sinks.
+ * </ol>
+ *
+ * Memory is bounded whatever the row count: the client holds the merged profile, the fitted models
+ * and the top findings; nothing collects the dataset into one place. The client then writes
+ * summary.json, report.html and baseline/.
+ */
+public final class ScanJob {
+    private static final Logger LOG = LoggerFactory.getLogger(ScanJob.class);
+
+    public static final String FINDINGS_FILE = "findings.jsonl";
+    public static final String REJECTED_FILE = "rejected.jsonl";
+    public static final String SUMMARY_FILE = "summary.json";
+    public static final String REPORT_FILE = "report.html";
+    public static final String BASELINE_DIR = "baseline";
+
+    private final ScanOptions options;
+    private final Clock clock;
+    private final Configuration flinkConfig;
+
+    public ScanJob(ScanOptions options, Clock clock, Configuration flinkConfig) {
+        this.options = options;
+        this.clock = clock;
+        this.flinkConfig = flinkConfig;
+    }
+
+    /** Entry point for {@code flink run -c io.modelwarden.scan.ScanJob}: the same flags as {@code warden scan}. */
+    public static void main(String[] args) {
+        System.exit(io.modelwarden.cli.Warden.run(prepend("scan", args)));
+    }
+
+    private static String[] prepend(String first, String[] rest) {
+        String[] out = new String[rest.length + 1];
+        out[0] = first;
+        System.arraycopy(rest, 0, out, 1, rest.length);
+        return out;
+    }
+
+    /** Runs the scan and writes its outputs; returns the summary that summary.json holds. */
+    public ObjectNode run() throws Exception {
+        Instant started = clock.instant();
+        long t0 = System.nanoTime();
+        DatasetInput input = DatasetInput.open(options.input(), options.labelColumn(), options.idColumn(), options.ignoredColumns(), options.delimiter());
+        Path out = Path.of(options.output());
+        prepareOutput(out);
+        LOG.info("Scanning {} ({} {} file(s), {} features)", options.input(), input.files().size(), input.format(), input.schema().featureCount());
+
+        ObjectNode fingerprint = fingerprint(input);
+        String scanId = scanId(fingerprint.get("sha256").asText());
+
+        // Pass 1: profile.
+        long t1 = System.nanoTime();
+        ProfileResult profiled = profile(input);
+        ScanProfile profile = profiled.profile();
+        long profileMs = (System.nanoTime() - t1) / 1_000_000;
+        LOG.info("Profiled {} rows ({} rejected) in {} ms", profile.rows(), profiled.rejectedTotal(), profileMs);
+
+        // Fit.
+        long t2 = System.nanoTime();
+        RiskPolicy risk = RiskPolicy.fromConfig(options.config());
+        FindingFactory factory = new FindingFactory(scanId, risk);
+        DetectorSuite suite = DetectorSuite.fit(options, input.schema(), profile, profiled.rejectedTotal(), factory);
+        long fitMs = (System.nanoTime() - t2) / 1_000_000;
+
+        // Pass 2: score.
+        long t3 = System.nanoTime();
+        ScoreResult scored = score(input, suite, out);
+        long scoreMs = (System.nanoTime() - t3) / 1_000_000;
+        LOG.info("Scored in {} ms: {} findings", scoreMs, scored.findings().total());
+
+        ObjectNode summary = Json.MAPPER.createObjectNode();
+        summary.put("scan_id", scanId);
+        summary.put("started_at", started.toString());
+        summary.put("finished_at", clock.instant().toString());
+        ObjectNode in = summary.putObject("input");
+        in.put("path", options.input());
+        in.put("format", input.format().name().toLowerCase());
+        in.set("files", fingerprint.get("files"));
+        ObjectNode fp = summary.putObject("fingerprint");
+        fp.put("sha256", fingerprint.get("sha256").asText());
+        fp.put("rows", profile.rows());
+        fp.put("columns", input.schema().columns().size());
+        fp.set("schema", schemaJson(input));
+        ObjectNode rows = summary.putObject("rows");
+        rows.put("read", profile.rows() + profiled.rejectedTotal());
+        rows.put("accepted", profile.rows());
+        rows.put("rejected", profiled.rejectedTotal());
+        rows.set("rejected_by_reason", Json.MAPPER.valueToTree(profiled.rejected()));
+        FindingStats fs = scored.findings();
+        ObjectNode findings = summary.putObject("findings");
+        findings.put("total", fs.total());
+        findings.set("by_kind", Json.MAPPER.valueToTree(fs.byKind));
+        findings.set("by_detector", Json.MAPPER.valueToTree(fs.byDetector));
+        findings.set("by_priority", Json.MAPPER.valueToTree(fs.byPriority));
+        summary.set("detectors", suite.detectorsJson(scored.scores(), fs.byDetector));
+        summary.set("drift", suite.driftJson());
+        summary.set("labels", Json.MAPPER.valueToTree(profile.labelCounts()));
+        summary.set("features", featuresJson(profile));
+        ObjectNode timings = summary.putObject("timings_ms");
+        timings.put("profile", profileMs);
+        timings.put("fit", fitMs);
+        timings.put("score", scoreMs);
+        timings.put("total", (System.nanoTime() - t0) / 1_000_000);
+
+        Files.writeString(out.resolve(SUMMARY_FILE), Json.pretty(summary) + "\n");
+        List<com.fasterxml.jackson.databind.JsonNode> top = new ArrayList<>();
+        for (String line : fs.topFindings()) {
+            top.add(Json.read(line));
+        }
+        ReportWriter.write(out.resolve(REPORT_FILE), summary, top);
+        suite.writeBaseline(out.resolve(BASELINE_DIR), scanId, fingerprint, scored);
+        SinkHooks.afterScan(options, summary);
+        return summary;
+    }
+
+    private static void prepareOutput(Path out) throws IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new ConfigException("--output: " + out + " exists and is not a folder");
+        }
+        Files.createDirectories(out);
+    }
+
+    private StreamExecutionEnvironment environment() {
+        Configuration conf = new Configuration(flinkConfig);
+        conf.set(org.apache.flink.configuration.ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        // Profiles carry the reference sample (a few MB); the collect sink's default batch is 2 MB.
+        conf.setString("collect-sink.batch-size.max", "256mb");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        if (options.parallelism() > 0) {
+            env.setParallelism(options.parallelism());
+        }
+        return env;
+    }
+
+    private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input) {
+        List<String> names = new ArrayList<>();
+        for (DatasetInput.InputFile f : input.files()) {
+            names.add(f.name());
+        }
+        return input.attach(env, "read-input")
+                .rebalance()
+                .process(new RowParser(input.schema(), input.delimiter(), options.allowNonFinite(), names))
+                .uid("parse-rows")
+                .name("parse-rows");
+    }
+
+    record ProfileResult(ScanProfile profile, TreeMap<String, Long> rejected) {
+        long rejectedTotal() {
+            long n = 0;
+            for (long v : rejected.values()) {
+                n += v;
+            }
+            return n;
+        }
+    }
+
+    private ProfileResult profile(DatasetInput input) throws Exception {
+        StreamExecutionEnvironment env = environment();
+        SingleOutputStreamOperator<TrainingRow> rows = parsed(env, input);
+        DataStream<ScanOutput> profiles = rows.transform("profile", TypeInformation.of(ScanOutput.class),
+                        new ProfileOperator(input.schema().featureNames(), options.referenceSampleSize(), options.seed()))
+                .uid("profile").name("profile");
+        DataStream<ScanOutput> rejectedCounts = rows.getSideOutput(RowParser.REJECTED)
+                .transform("count-rejected", TypeInformation.of(ScanOutput.class), new CountingOperator())
+                .uid("count-rejected").name("count-rejected");
+        ScanProfile merged = new ScanProfile(input.schema().featureNames(), options.referenceSampleSize(), options.seed());
+        TreeMap<String, Long> rejected = new TreeMap<>();
+        try (CloseableIterator<ScanOutput> it = profiles.union(rejectedCounts).executeAndCollect("warden-scan-profile")) {
+            while (it.hasNext()) {
+                ScanOutput o = it.next();
+                if (ScanOutput.PROFILE.equals(o.kind)) {
+                    merged.merge(ScanProfile.fromBytes(o.payload));
+                } else {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Long> counts = Serialization.fromBytes(o.payload, TreeMap.class);
+                    counts.forEach((k, v) -> rejected.merge(k, v, Long::sum));
+                }
+            }
+        }
+        return new ProfileResult(merged, rejected);
+    }
+
+    record ScoreResult(ScoreStats scores, FindingStats findings, List<ScanOutput> extras) {}
+
+    private ScoreResult score(DatasetInput input, DetectorSuite suite, Path out) throws Exception {
+        StreamExecutionEnvironment env = environment();
+        SingleOutputStreamOperator<TrainingRow> rows = parsed(env, input);
+        DataStream<RejectedRow> rejected = rows.getSideOutput(RowParser.REJECTED);
+        List<String> fileNames = new ArrayList<>();
+        for (DatasetInput.InputFile f : input.files()) {
+            fileNames.add(f.name());
+        }
+        JsonLinesSink.attach(rejected, out.resolve(REJECTED_FILE).toString(), new RejectedRenderer(fileNames), "write-rejected");
+
+        ScanModel model = suite.model();
+        SingleOutputStreamOperator<Finding> rowFindings = rows.transform("score-rows", TypeInformation.of(Finding.class), new ScoreOperator(model))
+                .uid("score-rows").name("score-rows");
+        DataStream<Finding> findings = rowFindings;
+        DataStream<Finding> extra = suite.extraFindings(env, rows);
+        if (extra != null) {
+            findings = findings.union(extra);
+        }
+        List<Finding> datasetFindings = suite.datasetFindings();
+        if (!datasetFindings.isEmpty()) {
+            findings = findings.union(env.fromData(datasetFindings, TypeInformation.of(Finding.class)).name("dataset-findings"));
+        }
+        JsonLinesSink.attach(findings, out.resolve(FINDINGS_FILE).toString(), Json::finding, "write-findings");
+        SinkHooks.attachFindingSinks(options, findings);
+        DataStream<ScanOutput> findingStats = findings
+                .transform("finding-stats", TypeInformation.of(ScanOutput.class), new FindingStatsOperator(options.topFindings()))
+                .setParallelism(1).uid("finding-stats").name("finding-stats");
+        DataStream<ScanOutput> collected = findingStats.union(rowFindings.getSideOutput(ScoreOperator.STATS));
+        DataStream<ScanOutput> more = suite.extraOutputs(rows);
+        if (more != null) {
+            collected = collected.union(more);
+        }
+        ScoreStats scores = new ScoreStats();
+        FindingStats stats = new FindingStats(options.topFindings());
+        List<ScanOutput> extras = new ArrayList<>();
+        try (CloseableIterator<ScanOutput> it = collected.executeAndCollect("warden-scan-score")) {
+            while (it.hasNext()) {
+                ScanOutput o = it.next();
+                switch (o.kind) {
+                    case ScanOutput.SCORE_STATS -> scores.merge(Serialization.fromBytes(o.payload, ScoreStats.class));
+                    case ScanOutput.FINDING_STATS -> stats.merge(Serialization.fromBytes(o.payload, FindingStats.class));
+                    default -> extras.add(o);
+                }
+            }
+        }
+        return new ScoreResult(scores, stats, extras);
+    }
+
+    /** SHA-256 per file and over all files and the schema; the scan id derives from it. */
+    private static ObjectNode fingerprint(DatasetInput input) throws IOException {
+        ObjectNode fp = Json.MAPPER.createObjectNode();
+        ArrayNode files = fp.putArray("files");
+        StringBuilder all = new StringBuilder();
+        for (DatasetInput.InputFile f : input.files()) {
+            String sha = sha256(f.path());
+            ObjectNode n = files.addObject();
+            n.put("path", f.path());
+            n.put("sha256", sha);
+            n.put("bytes", f.bytes());
+            all.append(f.name()).append('=').append(sha).append(';');
+        }
+        all.append(input.schema().columnNames());
+        fp.put("sha256", Hashing.sha256Hex(all.toString()));
+        return fp;
+    }
+
+    private static String sha256(String path) throws IOException {
+        org.apache.flink.core.fs.Path p = new org.apache.flink.core.fs.Path(path);
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[1 << 16];
+        try (java.io.InputStream in = p.getFileSystem().open(p)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
+    }
+
+    /** Same data, same effective configuration and baseline: same scan id, so sinks upsert. */
+    private String scanId(String datasetSha) {
+        String basis = datasetSha + "|" + options.config().asMap() + "|" + options.baseline();
+        return "scan-" + Hashing.sha256Hex(basis).substring(0, 16);
+    }
+
+    private static ArrayNode schemaJson(DatasetInput input) {
+        ArrayNode arr = Json.MAPPER.createArrayNode();
+        for (var c : input.schema().columns()) {
+            ObjectNode n = arr.addObject();
+            n.put("name", c.name());
+            n.put("type", c.type().name());
+            n.put("role", c.role().name().toLowerCase());
+        }
+        return arr;
+    }
+
+    private static ArrayNode featuresJson(ScanProfile p) {
+        ArrayNode arr = Json.MAPPER.createArrayNode();
+        String[] names = p.featureNames();
+        for (int j = 0; j < names.length; j++) {
+            RunningMoments m = p.moments(j);
+            ObjectNode n = arr.addObject();
+            n.put("name", names[j]);
+            if (m.isEmpty()) {
+                continue;
+            }
+            n.put("mean", Json.round(m.mean(), 6));
+            n.put("std", Json.round(m.stddev(), 6));
+            n.put("min", m.min());
+            n.put("max", m.max());
+            n.put("p01", Json.round(p.sketch(j).getQuantile(0.01), 6));
+            n.put("p50", Json.round(p.sketch(j).getQuantile(0.5), 6));
+            n.put("p99", Json.round(p.sketch(j).getQuantile(0.99), 6));
+        }
+        return arr;
+    }
+
+    /** rejected.jsonl line: {"file", "row_index", "reason", "detail", "raw"}. */
+    private record RejectedRenderer(List<String> fileNames) implements JsonLinesSink.Renderer<RejectedRow> {
+        @Override
+        public String render(RejectedRow r) {
+            ObjectNode n = Json.MAPPER.createObjectNode();
+            n.put("file", fileNames.get(r.fileIndex));
+            n.put("row_index", r.rowIndex);
+            n.put("reason", r.reason);
+            n.put("detail", r.detail);
+            n.put("raw", r.raw);
+            return n.toString();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.modelwarden.scan;
+
+import io.modelwarden.config.Config;
+import io.modelwarden.config.ConfigException;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The resolved options of one scan: command-line flags over the configuration file over the
+ * defaults. Built once at start; invalid values have already stopped the scan with a one-line error.
+ */
+public record ScanOptions(
+        String input,
+        String output,
+        String baseline,
+        Config config,
+        int parallelism,
+        String labelColumn,
+        String idColumn,
+        List<String> ignoredColumns,
+        char delimiter,
+        boolean allowNonFinite,
+        long seed,
+        int referenceSampleSize,
+        int topFindings,
+        String jdbcUrl,
+        String kafkaBootstrap,
+        String kafkaTopic)
+        implements Serializable {
+
+    /** Reads every scan.* key the job itself uses (detectors read theirs when they are fitted). */
+    public static ScanOptions of(String input, String output, String baseline, Config c) {
+        if (input == null || input.isBlank()) {
+            throw new ConfigException("--input is required");
+        }
+        if (output == null || output.isBlank()) {
+            throw new ConfigException("--output is required");
+        }
+        String delim = c.getString("scan.csv.delimiter");
+        if (delim.length() != 1) {
+            throw ConfigException.invalid("scan.csv.delimiter", "exactly one character", "'" + delim + "'");
+        }
+        int parallelism = c.getInt("scan.parallelism");
+        if (parallelism < 0) {
+            throw ConfigException.invalid("scan.parallelism", ">= 0 (0: the environment's default)", parallelism);
+        }
+        return new ScanOptions(
+                input,
+                output,
+                baseline == null || baseline.isBlank() ? null : baseline,
+                c,
+                parallelism,
+                c.getString("scan.label-column").trim(),
+                c.getString("scan.id-column").trim(),
+                c.getList("scan.ignore-columns"),
+                delim.charAt(0),
+                c.getBoolean("scan.allow-non-finite"),
+                c.getLong("scan.seed"),
+                c.positiveInt("scan.reference-sample-size"),
+                c.positiveInt("scan.report.top-findings"),
+                c.getString("scan.sinks.jdbc.url").trim(),
+                c.getString("scan.sinks.kafka.bootstrap").trim(),
+                c.getString("scan.sinks.kafka.topic").trim());
+    }
+}
