@@ -124,18 +124,18 @@ public final class ScanReport {
                 .append("<dl class=\"facts\">\n");
         String path = text(in.path("path"));
         String format = text(in.path("format"));
-        fact(h, "Input", path == null ? MISSING : "<code>" + esc(path) + "</code>"
+        fact(h, "wide", "Input", path == null ? MISSING : "<code>" + esc(path) + "</code>"
                 + (format == null ? "" : " <span class=\"tag\">" + esc(format) + "</span>"));
         String sha = text(fp.path("sha256"));
-        fact(h, "Dataset sha256", sha == null ? MISSING : "<code class=\"hash\">" + esc(sha) + "</code>");
-        fact(h, "Rows \u00d7 columns", Html.integer(fp.path("rows")) + " \u00d7 " + Html.integer(fp.path("columns"))
+        fact(h, "wide", "Dataset sha256", sha == null ? MISSING : "<code class=\"hash\">" + esc(sha) + "</code>");
+        fact(h, null, "Rows \u00d7 columns", Html.integer(fp.path("rows")) + " \u00d7 " + Html.integer(fp.path("columns"))
                 + schemaRoles(fp.path("schema")));
         String started = text(s.path("started_at"));
         String finished = text(s.path("finished_at"));
-        fact(h, "Started", started == null ? MISSING : esc(Html.time(started)));
-        fact(h, "Finished", finished == null ? MISSING : esc(Html.time(finished)));
+        fact(h, null, "Started", started == null ? MISSING : esc(Html.time(started)));
+        fact(h, null, "Finished", finished == null ? MISSING : esc(Html.time(finished)));
         String duration = duration(s, started, finished);
-        fact(h, "Duration", duration == null ? MISSING : esc(duration));
+        fact(h, null, "Duration", duration == null ? MISSING : esc(duration));
         h.append("</dl>\n</div>\n</header>\n");
     }
 
@@ -151,7 +151,9 @@ public final class ScanReport {
         StringBuilder b = new StringBuilder(" <span class=\"muted\">(");
         boolean first = true;
         for (Map.Entry<String, Integer> e : roles.entrySet()) {
-            b.append(first ? "" : ", ").append(e.getValue()).append(' ').append(esc(e.getKey()));
+            // "30 features, 1 label, 1 id"; other roles ("ignored") read fine without a plural.
+            boolean plural = e.getValue() > 1 && List.of("feature", "label", "id").contains(e.getKey());
+            b.append(first ? "" : ", ").append(e.getValue()).append(' ').append(esc(e.getKey())).append(plural ? "s" : "");
             first = false;
         }
         return b.append(")</span>").toString();
@@ -167,8 +169,8 @@ public final class ScanReport {
         return total == null ? null : Html.duration(Math.round(total));
     }
 
-    private static void fact(StringBuilder h, String term, String html) {
-        h.append("<div><dt>").append(term).append("</dt><dd>").append(html).append("</dd></div>\n");
+    private static void fact(StringBuilder h, String cls, String term, String html) {
+        h.append(cls == null ? "<div>" : "<div class=\"" + cls + "\">").append("<dt>").append(term).append("</dt><dd>").append(html).append("</dd></div>\n");
     }
 
     private static void nav(StringBuilder h) {

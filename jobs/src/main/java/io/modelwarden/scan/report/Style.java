@@ -20,6 +20,7 @@ final class Style {
             header .muted{color:#94a3b8}
             .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:10px 28px;margin:0}
             .facts div{min-width:0}
+            .facts .wide{grid-column:span 2}
             .facts dt{font-size:11px;text-transform:uppercase;letter-spacing:.06em;color:#94a3b8}
             .facts dd{margin:2px 0 0;color:#f1f5f9;overflow-wrap:anywhere}
             .facts .hash{font-size:12px}
@@ -100,7 +101,8 @@ final class Style {
             .ev{font-size:12px}
             .ev dt::after{content:":"}
             code.json{background:#f1f5f9;border-radius:4px;padding:0 4px;font-size:11.5px}
-            table.findings td:last-child{min-width:300px}
+            table.findings td:last-child{width:46%;min-width:300px}
+            table.findings td:nth-child(4){max-width:220px;overflow-wrap:anywhere}
             tr.drifted td{background:#fff7ed}
             tr.drifted td:first-child{box-shadow:inset 4px 0 0 var(--high);font-weight:600}
             .bar-col{width:240px}
@@ -118,7 +120,7 @@ final class Style {
             .rng i{position:absolute;top:2px;height:10px;background:#bfdbfe;border:1px solid #3b82f6;border-radius:2px}
             .rng b{position:absolute;top:0;width:2px;height:14px;margin-left:-1px;background:#1e3a8a}
             footer{max-width:1240px;margin:30px auto;padding:14px 24px;color:#94a3b8;font-size:12px;border-top:1px solid var(--line)}
-            @media (max-width:1000px){.grid2{grid-template-columns:1fr}}
+            @media (max-width:1000px){.grid2{grid-template-columns:1fr}.facts .wide{grid-column:auto}}
             @media print{nav{display:none}body{background:#fff}section{break-inside:avoid-page}}
             """;
 

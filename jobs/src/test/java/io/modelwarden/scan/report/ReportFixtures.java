@@ -89,13 +89,19 @@ final class ReportFixtures {
             ObjectNode hist = det.putObject("score_histogram");
             hist.put("bins", 20);
             ArrayNode counts = hist.putArray("counts");
-            long left = rows;
+            // Clean rows in a bump around 0.2-0.35, flagged rows spread over the bins above the threshold.
+            int firstFlagged = (int) Math.ceil(threshold * 20 - 1e-9);
+            int flaggedBins = Math.max(1, 20 - firstFlagged);
+            long left = rows - flagged;
             for (int b = 0; b < 20; b++) {
                 double x = (b + 0.5) / 20;
-                long c = x >= threshold ? (flagged == 0 ? 0 : Math.max(0, flagged / 3 + rnd.nextInt(3) - 1))
-                        : Math.round(rows * 0.25 * Math.exp(-Math.pow((x - 0.2 - 0.05 * d) / 0.12, 2)));
-                c = Math.min(c, left);
-                left -= c;
+                long c;
+                if (b >= firstFlagged) {
+                    c = flagged / flaggedBins + (b == 19 ? flagged % flaggedBins : 0);
+                } else {
+                    c = Math.min(left, Math.round(rows * 0.2 * Math.exp(-Math.pow((x - 0.2 - 0.05 * d) / 0.12, 2))));
+                    left -= c;
+                }
                 counts.add(c);
             }
             total += flagged;

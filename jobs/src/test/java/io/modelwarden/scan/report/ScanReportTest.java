@@ -122,6 +122,8 @@ class ScanReportTest {
         String sample = System.getProperty(SAMPLE_PROPERTY);
         if (sample != null && !sample.isBlank()) {
             ScanReport.write(Path.of(sample), ReportFixtures.realisticSummary(), ReportFixtures.findings(40));
+            ScanReport.write(Path.of(sample.replace(".html", "-clean.html")), ReportFixtures.summary(6, 2, 0, false),
+                    List.of());
         }
     }
 
