@@ -131,8 +131,13 @@ final class Html {
             return integer((long) d);
         }
         double a = Math.abs(d);
-        if (a >= 1e7 || a < 1e-4) {
-            return String.format(Locale.ROOT, "%.3e", d);
+        if (a >= 1e9 || a < 1e-4) {
+            // 1.00e-9 rather than 1.000e-09.
+            return String.format(Locale.ROOT, "%.2e", d).replaceFirst("e([+-])0*(\\d)", "e$1$2").replace("e+", "e");
+        }
+        if (a >= 1000) {
+            // Keep the integer part exact for amounts and counts: 12,345.7 rather than 12350.
+            return String.format(Locale.ROOT, "%,.1f", d);
         }
         return new BigDecimal(d).round(new MathContext(SIGNIFICANT)).stripTrailingZeros().toPlainString();
     }

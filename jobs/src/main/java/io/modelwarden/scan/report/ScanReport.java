@@ -21,7 +21,6 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -102,7 +101,7 @@ public final class ScanReport {
         verdict(h, s);
         input(h, s);
         findingsOverview(h, s.path("findings"));
-        detectors(h, s.path("detectors"));
+        detectors(h, s.path("detectors"), count(s.path("fingerprint").path("rows")));
         drift(h, s.path("drift"));
         labels(h, s.path("labels"), s.path("drift").path("label"));
         features(h, s.path("features"), s.path("fingerprint").path("schema"));
@@ -226,9 +225,7 @@ public final class ScanReport {
                     .append(Html.integer(c)).append("</span>");
         }
         // Priorities outside the known four, if a newer policy writes them.
-        Iterator<Map.Entry<String, JsonNode>> it = byPriority.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : byPriority.properties()) {
             if (!List.of(PRIORITIES).contains(e.getKey())) {
                 h.append("<span class=\"chip\"><span class=\"badge p-unknown\">").append(esc(e.getKey()))
                         .append("</span> ").append(Html.integer(e.getValue())).append("</span>");
@@ -355,7 +352,7 @@ public final class ScanReport {
 
     // ---------------------------------------------------------------- detectors
 
-    private static void detectors(StringBuilder h, JsonNode detectors) {
+    private static void detectors(StringBuilder h, JsonNode detectors, long rows) {
         h.append("<section id=\"detectors\"><h2>Detectors</h2>\n");
         if (!detectors.isObject() || detectors.isEmpty()) {
             empty(h, "No detector details in summary.json.");
@@ -364,15 +361,13 @@ public final class ScanReport {
         }
         h.append("<p class=\"hint\">Score histograms use a logarithmic row axis; bins at or above the threshold "
                 + "are red, the dashed line marks the threshold.</p>\n<div class=\"grid2\">\n");
-        Iterator<Map.Entry<String, JsonNode>> it = detectors.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
-            detector(h, e.getKey(), e.getValue());
+        for (Map.Entry<String, JsonNode> e : detectors.properties()) {
+            detector(h, e.getKey(), e.getValue(), rows);
         }
         h.append("</div>\n").append(CLOSE_SECTION);
     }
 
-    private static void detector(StringBuilder h, String id, JsonNode d) {
+    private static void detector(StringBuilder h, String id, JsonNode d, long rows) {
         boolean enabled = d.path("enabled").asBoolean(true);
         String kind = text(d.path("kind"));
         h.append("<div class=\"card detector").append(enabled ? "" : " disabled").append("\" id=\"detector-")
@@ -386,9 +381,10 @@ public final class ScanReport {
         }
         h.append("</div>\n<div class=\"stats small\">");
         Double threshold = num(d.path("threshold"));
-        stat(h, "Threshold", Html.number(threshold), null);
         long flagged = count(d.path("flagged"));
-        stat(h, "Flagged", Html.integer(d.path("flagged")), null);
+        stat(h, "Threshold", Html.number(threshold), null);
+        stat(h, "Flagged", Html.integer(d.path("flagged")),
+                enabled && rows > 0 && present(d.path("flagged")) ? Html.percent((double) flagged / rows) + " of rows" : null);
         h.append("</div>\n");
         JsonNode hist = d.path("score_histogram");
         JsonNode counts = hist.path("counts");
@@ -406,9 +402,7 @@ public final class ScanReport {
         JsonNode params = d.path("parameters");
         if (params.isObject() && !params.isEmpty()) {
             h.append("<dl class=\"kv params\">");
-            Iterator<Map.Entry<String, JsonNode>> it = params.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> p = it.next();
+            for (Map.Entry<String, JsonNode> p : params.properties()) {
                 h.append("<dt>").append(esc(p.getKey())).append("</dt><dd>").append(value(p.getValue())).append("</dd>");
             }
             h.append("</dl>\n");
@@ -483,7 +477,7 @@ public final class ScanReport {
         }
         h.append("</tbody></table>\n");
         more(h, rows.size() - MAX_FEATURES, "more features with lower PSI");
-        h.append("<p class=\"hint\">PSI bands: &lt; 0.1 stable (green), 0.1\u20130.25 moderate (amber), \u2265 0.25 significant (red).</p>\n")
+        h.append("<p class=\"hint\">Drifted features first, then by PSI. PSI bands: &lt; 0.1 stable (green), 0.1\u20130.25 moderate (amber), \u2265 0.25 significant (red).</p>\n")
                 .append(CLOSE_SECTION);
     }
 
@@ -637,9 +631,10 @@ public final class ScanReport {
                     .append(kind == null ? MISSING : kindBadge(kind)).append("</td><td><code>")
                     .append(esc(text(f.path("detector")))).append("</code>");
             String threat = text(f.path("threat"));
+            String stride = text(f.path("stride"));
             if (threat != null) {
-                h.append("<div class=\"sub\">").append(esc(threat.toLowerCase(Locale.ROOT).replace('_', ' ')))
-                        .append("</div>");
+                h.append("<div class=\"sub\">").append(esc(words(threat)))
+                        .append(stride == null ? "" : " \u00b7 " + esc(words(stride))).append("</div>");
             }
             h.append("</td><td>").append(subject(f)).append("</td><td class=\"num\">")
                     .append(Html.number(f.path("score"))).append("</td><td class=\"num\">")
@@ -683,9 +678,7 @@ public final class ScanReport {
             return present(e) && !e.isObject() ? value(e) : "<span class=\"muted\">none</span>";
         }
         StringBuilder b = new StringBuilder("<dl class=\"kv ev\">");
-        Iterator<Map.Entry<String, JsonNode>> it = e.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : e.properties()) {
             b.append("<dt>").append(esc(clip(f.getKey(), 60))).append("</dt><dd>").append(value(f.getValue())).append("</dd>");
         }
         return b.append("</dl>").toString();
@@ -713,15 +706,16 @@ public final class ScanReport {
     private static void run(StringBuilder h, JsonNode s) {
         JsonNode timings = s.path("timings_ms");
         JsonNode thresholds = s.path("thresholds");
-        if (!timings.isObject() && !thresholds.isObject()) {
+        h.append("<section id=\"run\"><h2>Run</h2>\n");
+        if (!(timings.isObject() && !timings.isEmpty()) && !(thresholds.isObject() && !thresholds.isEmpty())) {
+            empty(h, "No timings or thresholds in summary.json.");
+            h.append(CLOSE_SECTION);
             return;
         }
-        h.append("<section id=\"run\"><h2>Run</h2>\n<div class=\"grid2\">\n");
+        h.append("<div class=\"grid2\">\n");
         if (timings.isObject() && !timings.isEmpty()) {
             List<Charts.Bar> bars = new ArrayList<>();
-            Iterator<Map.Entry<String, JsonNode>> it = timings.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : timings.properties()) {
                 Double ms = num(e.getValue());
                 if (ms != null && !"total".equals(e.getKey())) {
                     bars.add(new Charts.Bar(e.getKey(), ms, PALETTE[0], "ms"));
@@ -739,9 +733,7 @@ public final class ScanReport {
         }
         if (thresholds.isObject() && !thresholds.isEmpty()) {
             h.append("<div class=\"card\"><h3>Thresholds</h3><dl class=\"kv params\">");
-            Iterator<Map.Entry<String, JsonNode>> it = thresholds.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : thresholds.properties()) {
                 h.append("<dt>").append(esc(e.getKey())).append("</dt><dd>").append(value(e.getValue())).append("</dd>");
             }
             h.append("</dl></div>\n");
@@ -783,6 +775,11 @@ public final class ScanReport {
                 + esc(kind.replace('_', ' ')) + "</span>";
     }
 
+    /** DATA_POISONING -> "data poisoning". */
+    private static String words(String constant) {
+        return constant.toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
     /** A colour from a fixed list, never from the data itself. */
     private static String kindColor(String kind) {
         String c = KIND_COLORS.get(kind);
@@ -795,9 +792,7 @@ public final class ScanReport {
         if (!object.isObject()) {
             return list;
         }
-        Iterator<Map.Entry<String, JsonNode>> it = object.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : object.properties()) {
             list.add(Map.entry(e.getKey(), count(e.getValue())));
         }
         list.sort(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));

@@ -88,7 +88,8 @@ class ScanReportTest {
         String html = ScanReport.render(Json.read("{\"scan_id\":\"only-an-id\"}"), null);
 
         assertThat(html).contains("only-an-id", "Findings not available", "No detector details",
-                "No baseline given", "No label distribution", "No feature statistics", "Row counts not available");
+                "No baseline given", "No label distribution", "No feature statistics", "Row counts not available",
+                "No timings or thresholds");
         assertThat(ScanReport.render(null, List.of())).contains("<section id=\"verdict\"");
     }
 
@@ -125,6 +126,21 @@ class ScanReportTest {
             ScanReport.write(Path.of(sample.replace(".html", "-clean.html")), ReportFixtures.summary(6, 2, 0, false),
                     List.of());
         }
+    }
+
+    @Test
+    void formatsValuesForReading() {
+        assertThat(Html.esc("a<b>&\"c'")).isEqualTo("a&lt;b&gt;&amp;&quot;c&#39;");
+        assertThat(Html.number(1234567.0)).isEqualTo("1,234,567");
+        assertThat(Html.number(0.61234567)).isEqualTo("0.6123");
+        assertThat(Html.number(12345.678)).isEqualTo("12,345.7");
+        assertThat(Html.number(1e-9)).isEqualTo("1.00e-9");
+        assertThat(Html.number((Double) null)).isEqualTo(Html.MISSING);
+        assertThat(Html.duration(74_360)).isEqualTo("1 min 14 s");
+        assertThat(Html.time("2026-11-28T23:00:03+01:00")).isEqualTo("2026-11-28 22:00:03 UTC");
+        assertThat(ScanReport.evidence(Json.read("{\"k\":[1,2],\"s\":\"<b>\",\"n\":null}")))
+                .isEqualTo("<dl class=\"kv ev\"><dt>k</dt><dd><code class=\"json\">[1,2]</code></dd>"
+                        + "<dt>s</dt><dd>&lt;b&gt;</dd><dt>n</dt><dd><span class=\"muted\">null</span></dd></dl>");
     }
 
     private static int count(String haystack, String needle) {
