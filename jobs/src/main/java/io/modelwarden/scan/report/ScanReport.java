@@ -476,7 +476,12 @@ public final class ScanReport {
                     .append("</td><td>").append(esc(clip(text(n.path("reason")), 160))).append("</td></tr>\n");
         }
         h.append("</tbody></table>\n");
-        more(h, rows.size() - MAX_FEATURES, "more features with lower PSI");
+        int hiddenDrifted = 0;
+        for (int i = MAX_FEATURES; i < rows.size(); i++) {
+            hiddenDrifted += rows.get(i).path("drifted").asBoolean(false) ? 1 : 0;
+        }
+        more(h, rows.size() - MAX_FEATURES, hiddenDrifted == 0 ? "more features with lower PSI, none drifted"
+                : "more features, " + hiddenDrifted + " of them drifted (see summary.json)");
         h.append("<p class=\"hint\">Drifted features first, then by PSI. PSI bands: &lt; 0.1 stable (green), 0.1\u20130.25 moderate (amber), \u2265 0.25 significant (red).</p>\n")
                 .append(CLOSE_SECTION);
     }

@@ -125,6 +125,8 @@ class ScanReportTest {
             ScanReport.write(Path.of(sample), ReportFixtures.realisticSummary(), ReportFixtures.findings(40));
             ScanReport.write(Path.of(sample.replace(".html", "-clean.html")), ReportFixtures.summary(6, 2, 0, false),
                     List.of());
+            ScanReport.write(Path.of(sample.replace(".html", "-wide.html")), ReportFixtures.summary(2_000, 500, 5_000, true),
+                    ReportFixtures.findings(ScanReport.MAX_FINDINGS));
         }
     }
 
