@@ -1,8 +1,8 @@
 package io.modelwarden.scan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwarden.scan.report.ScanReport;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -11,6 +11,6 @@ final class ReportWriter {
     private ReportWriter() {}
 
     static void write(Path file, JsonNode summary, List<JsonNode> topFindings) throws IOException {
-        Files.writeString(file, "<!doctype html><title>Model Warden scan</title><pre>" + summary.toString().replace("<", "&lt;") + "</pre>");
+        ScanReport.write(file, summary, topFindings);
     }
 }
