@@ -1,0 +1,310 @@
+package io.modelwarden.detect.poisoning;
+
+import io.modelwarden.detect.Detection;
+import io.modelwarden.model.FindingKind;
+import io.modelwarden.model.TrainingRow;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * B4(c): tabular backdoor triggers, a feature set to one unusual constant that implies one label.
+ *
+ * <p><b>Attack.</b> A backdoor (BadNets-style, on tables) stamps a trigger (feature j = value v) on a
+ * small share of training rows and relabels them to a target class, so the model learns "j = v
+ * implies target" while behaving normally otherwise.
+ *
+ * <p><b>Signal.</b> Fitted on the reference sample (raw features): for each feature, the exact values
+ * and their label counts. A candidate is a (feature, value) whose support share is in [{@code
+ * min-support}, {@code max-support}], held by at least {@value #MIN_TRIGGER_ROWS} rows, with label
+ * purity at least {@code min-purity}. A value that merely correlates with its natural class passes
+ * that test too, so each candidate is checked against the rest of the row: for up to {@value
+ * #MAX_CHECKED_ROWS} of its rows a kNN (k = {@code neighbours}, Euclidean in z-space without feature
+ * j, over the sample rows not carrying the value) predicts the label; the candidate is a trigger only
+ * when the share predicted as its label (the agreement) is at most {@code max-agreement}. A row scores
+ * {@code 0.5 + 0.5 * purity * (1 - agreement)} when it carries a trigger value and the trigger's label
+ * (flagged: threshold 0.5), {@code 0.25 * purity} when it carries the value with another label, else 0.
+ *
+ * <p><b>Cost.</b> Fit: O(n d) counting plus O(m n d k) per candidate (m <= {@value #MAX_CHECKED_ROWS}
+ * checked rows, n sample rows). Per row: O(triggers), no allocation. Memory: the triggers only.
+ *
+ * <p><b>Parameters</b> ({@code scan.detectors.backdoor.*}): min-support 0.001, max-support 0.05,
+ * min-purity 0.95, neighbours 10, max-agreement 0.5. Values are compared exactly (the trigger is a
+ * constant), so a trigger spread over a range of values is not found. Reference: DETECTORS.md B4(c);
+ * Gu et al. 2017 (BadNets); Chen et al. 2017 (targeted backdoors by data poisoning).
+ */
+public final class BackdoorTriggerDetector implements RowDetector {
+    private static final long serialVersionUID = 1L;
+    public static final String ID = "trigger_rule";
+    /** A trigger needs at least this many sample rows, whatever min-support says for a small sample. */
+    public static final int MIN_TRIGGER_ROWS = 5;
+    /** Rows of a candidate on which the kNN agreement is measured (the first in sample order). */
+    public static final int MAX_CHECKED_ROWS = 200;
+    static final double THRESHOLD = 0.5;
+    private static final double OTHER_LABEL_WEIGHT = 0.25;
+
+    /** One trigger found in the sample. */
+    public record Trigger(
+            int feature, String featureName, double value, String label, int support, double supportShare, double purity,
+            double agreement, int checkedRows)
+            implements java.io.Serializable {
+        Map<String, Object> asMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("feature", featureName);
+            m.put("value", value);
+            m.put("target_label", label);
+            m.put("support", support);
+            m.put("support_share", supportShare);
+            m.put("purity", purity);
+            m.put("knn_agreement", agreement);
+            m.put("knn_checked_rows", checkedRows);
+            return m;
+        }
+    }
+
+    private final BackdoorSettings settings;
+    private final List<Trigger> triggers;
+    private final int sampleRows;
+    // Parallel arrays of the triggers for the per-row path.
+    private final int[] features;
+    private final long[] valueBits;
+    private final String[] labels;
+    private final double[] matchScore;
+    private final double[] otherScore;
+
+    private BackdoorTriggerDetector(BackdoorSettings settings, List<Trigger> triggers, int sampleRows) {
+        this.settings = settings;
+        this.triggers = List.copyOf(triggers);
+        this.sampleRows = sampleRows;
+        int t = triggers.size();
+        features = new int[t];
+        valueBits = new long[t];
+        labels = new String[t];
+        matchScore = new double[t];
+        otherScore = new double[t];
+        for (int i = 0; i < t; i++) {
+            Trigger tr = triggers.get(i);
+            features[i] = tr.feature();
+            valueBits[i] = bits(tr.value());
+            labels[i] = tr.label();
+            matchScore[i] = THRESHOLD + (1 - THRESHOLD) * tr.purity() * (1 - tr.agreement());
+            otherScore[i] = OTHER_LABEL_WEIGHT * tr.purity();
+        }
+    }
+
+    /**
+     * Fits on the reference sample.
+     *
+     * @param sample rows with raw features (rows without a label are ignored)
+     * @param standardizer the profile's z-scoring, used for the kNN check
+     */
+    public static BackdoorTriggerDetector fit(List<TrainingRow> sample, Standardizer standardizer, String[] featureNames, BackdoorSettings settings) {
+        List<TrainingRow> rows = new ArrayList<>(sample.size());
+        for (TrainingRow r : sample) {
+            if (r.label != null) {
+                rows.add(r);
+            }
+        }
+        int n = rows.size();
+        int d = featureNames.length;
+        List<Trigger> found = new ArrayList<>();
+        if (n == 0) {
+            return new BackdoorTriggerDetector(settings, found, 0);
+        }
+        double[][] z = new double[n][];
+        String[] y = new String[n];
+        for (int i = 0; i < n; i++) {
+            z[i] = standardizer.apply(rows.get(i).features);
+            y[i] = rows.get(i).label;
+        }
+        int minCount = Math.max(MIN_TRIGGER_ROWS, (int) Math.ceil(settings.minSupport() * n));
+        int maxCount = (int) Math.floor(settings.maxSupport() * n);
+        for (int j = 0; j < d; j++) {
+            Map<Long, Map<String, Integer>> byValue = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                byValue.computeIfAbsent(bits(rows.get(i).features[j]), k -> new TreeMap<>()).merge(y[i], 1, Integer::sum);
+            }
+            // TreeMap over values keeps the candidate order deterministic.
+            TreeMap<Double, Map<String, Integer>> candidates = new TreeMap<>();
+            for (Map.Entry<Long, Map<String, Integer>> e : byValue.entrySet()) {
+                int count = 0;
+                for (int c : e.getValue().values()) {
+                    count += c;
+                }
+                if (count < minCount || count > maxCount) {
+                    continue;
+                }
+                candidates.put(Double.longBitsToDouble(e.getKey()), e.getValue());
+            }
+            for (Map.Entry<Double, Map<String, Integer>> e : candidates.entrySet()) {
+                int count = 0;
+                String top = null;
+                int topCount = -1;
+                for (Map.Entry<String, Integer> lc : e.getValue().entrySet()) {
+                    count += lc.getValue();
+                    if (lc.getValue() > topCount) {
+                        top = lc.getKey();
+                        topCount = lc.getValue();
+                    }
+                }
+                double purity = (double) topCount / count;
+                if (purity < settings.minPurity()) {
+                    continue;
+                }
+                long vb = bits(e.getKey());
+                int[] agreement = agreement(rows, z, y, j, vb, top, settings.neighbours());
+                double agree = agreement[1] == 0 ? 1.0 : (double) agreement[0] / agreement[1];
+                if (agree <= settings.maxAgreement()) {
+                    found.add(new Trigger(j, featureNames[j], e.getKey(), top, count, (double) count / n, purity, agree, agreement[1]));
+                }
+            }
+        }
+        return new BackdoorTriggerDetector(settings, found, n);
+    }
+
+    /** {agreeing, checked}: how many checked trigger rows the kNN on the other features labels {@code label}. */
+    private static int[] agreement(List<TrainingRow> rows, double[][] z, String[] y, int j, long vb, String label, int k) {
+        int n = rows.size();
+        boolean[] carries = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            carries[i] = bits(rows.get(i).features[j]) == vb;
+        }
+        int agreeing = 0;
+        int checked = 0;
+        double[] bestD = new double[k];
+        int[] bestI = new int[k];
+        for (int q = 0; q < n && checked < MAX_CHECKED_ROWS; q++) {
+            if (!carries[q] || !label.equals(y[q])) {
+                continue;
+            }
+            int have = 0;
+            for (int r = 0; r < n; r++) {
+                if (carries[r]) {
+                    continue;
+                }
+                double dist = 0;
+                double[] a = z[q];
+                double[] b = z[r];
+                for (int f = 0; f < a.length; f++) {
+                    if (f != j) {
+                        double t = a[f] - b[f];
+                        dist += t * t;
+                    }
+                }
+                if (have < k) {
+                    insert(bestD, bestI, have++, dist, r);
+                } else if (dist < bestD[k - 1]) {
+                    insert(bestD, bestI, k - 1, dist, r);
+                }
+            }
+            if (have == 0) {
+                continue;
+            }
+            Map<String, Integer> votes = new TreeMap<>();
+            for (int v = 0; v < have; v++) {
+                votes.merge(y[bestI[v]], 1, Integer::sum);
+            }
+            String predicted = null;
+            int most = -1;
+            for (Map.Entry<String, Integer> e : votes.entrySet()) {
+                if (e.getValue() > most) {
+                    most = e.getValue();
+                    predicted = e.getKey();
+                }
+            }
+            checked++;
+            if (label.equals(predicted)) {
+                agreeing++;
+            }
+        }
+        return new int[] {agreeing, checked};
+    }
+
+    /** Inserts (dist, idx) into the sorted prefix [0, pos] by shifting larger entries right. */
+    private static void insert(double[] d, int[] idx, int pos, double dist, int i) {
+        int p = pos;
+        while (p > 0 && d[p - 1] > dist) {
+            d[p] = d[p - 1];
+            idx[p] = idx[p - 1];
+            p--;
+        }
+        d[p] = dist;
+        idx[p] = i;
+    }
+
+    /** -0.0 and 0.0 are one value; every NaN is one value. */
+    private static long bits(double v) {
+        return v == 0.0 ? 0L : Double.doubleToLongBits(v);
+    }
+
+    public List<Trigger> triggers() {
+        return triggers;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public FindingKind kind() {
+        return FindingKind.BACKDOOR;
+    }
+
+    @Override
+    public double score(TrainingRow row, double[] z) {
+        double best = 0;
+        for (int t = 0; t < features.length; t++) {
+            if (bits(row.features[features[t]]) != valueBits[t]) {
+                continue;
+            }
+            double s = labels[t].equals(row.label) ? matchScore[t] : otherScore[t];
+            if (s > best) {
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public double threshold() {
+        return THRESHOLD;
+    }
+
+    @Override
+    public Detection explain(TrainingRow row, double[] z, double score) {
+        List<Map<String, Object>> hits = new ArrayList<>();
+        for (int t = 0; t < features.length; t++) {
+            if (bits(row.features[features[t]]) == valueBits[t]) {
+                Map<String, Object> m = triggers.get(t).asMap();
+                m.put("row_label", row.label);
+                hits.add(m);
+            }
+        }
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("triggers", hits);
+        ev.put("sample_rows", sampleRows);
+        ev.put("threshold", THRESHOLD);
+        return Detection.of(score, ev);
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("min_support", settings.minSupport());
+        p.put("max_support", settings.maxSupport());
+        p.put("min_purity", settings.minPurity());
+        p.put("neighbours", settings.neighbours());
+        p.put("max_agreement", settings.maxAgreement());
+        p.put("sample_rows", sampleRows);
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Trigger t : triggers) {
+            list.add(t.asMap());
+        }
+        p.put("triggers", list);
+        return p;
+    }
+}

@@ -1,0 +1,190 @@
+package io.modelwarden.detect.poisoning;
+
+import io.modelwarden.model.TrainingRow;
+import java.util.Arrays;
+
+/**
+ * The rows that share one near-duplicate key, as a mergeable Flink POJO (public no-arg constructor,
+ * public fields of primitives, strings and arrays only): a job keys rows by {@link #keyHi}/{@link
+ * #keyLo}, reduces with {@link #merge} and hands each final group to {@link DuplicateDetector}.
+ *
+ * <p>{@link #merge} is associative and commutative: counts add, exact-key bounds take min/max,
+ * label counts add, and the member list keeps the {@link #maxMembers} smallest {@code (fileIndex,
+ * rowIndex)} rows, so the result does not depend on partitioning or arrival order. Memory per group:
+ * O(maxMembers + distinct labels).
+ */
+public final class DuplicateGroup {
+    /** The near key (128-bit hash of the quantised z-scores). */
+    public long keyHi;
+
+    public long keyLo;
+
+    /** Rows in the group. */
+    public long count;
+
+    /** Smallest and largest exact key seen (signed (hi, lo) order): equal iff every copy is exact. */
+    public long exactMinHi;
+
+    public long exactMinLo;
+    public long exactMaxHi;
+    public long exactMaxLo;
+
+    /** Distinct labels in ascending order ("" stands for a missing label), parallel to labelCounts. */
+    public String[] labels;
+
+    public long[] labelCounts;
+
+    /** Cap on the members listed below. */
+    public int maxMembers;
+
+    /** The listed members, sorted by (fileIndex, rowIndex); at most maxMembers. */
+    public String[] memberRowIds;
+
+    public long[] memberRowIndexes;
+    public int[] memberFileIndexes;
+    /** Each listed member's label ("" for none). */
+    public String[] memberLabels;
+
+    public DuplicateGroup() {}
+
+    /** A group of one row. */
+    public static DuplicateGroup of(TrainingRow row, long[] nearKey, long[] exactKey, int maxMembers) {
+        if (maxMembers < 1) {
+            throw new IllegalArgumentException("maxMembers must be > 0, was " + maxMembers);
+        }
+        DuplicateGroup g = new DuplicateGroup();
+        g.keyHi = nearKey[0];
+        g.keyLo = nearKey[1];
+        g.count = 1;
+        g.exactMinHi = exactKey[0];
+        g.exactMinLo = exactKey[1];
+        g.exactMaxHi = exactKey[0];
+        g.exactMaxLo = exactKey[1];
+        String label = row.label == null ? "" : row.label;
+        g.labels = new String[] {label};
+        g.labelCounts = new long[] {1};
+        g.maxMembers = maxMembers;
+        g.memberRowIds = new String[] {row.rowId};
+        g.memberRowIndexes = new long[] {row.rowIndex};
+        g.memberFileIndexes = new int[] {row.fileIndex};
+        g.memberLabels = new String[] {label};
+        return g;
+    }
+
+    /** A group of one row, listing at most the configured default number of members. */
+    public static DuplicateGroup of(TrainingRow row, long[] nearKey, long[] exactKey) {
+        return of(row, nearKey, exactKey, DuplicateSettings.defaults().maxMembersListed());
+    }
+
+    /** A new group holding both; neither input is modified. The keys must be equal. */
+    public static DuplicateGroup merge(DuplicateGroup a, DuplicateGroup b) {
+        if (a.keyHi != b.keyHi || a.keyLo != b.keyLo) {
+            throw new IllegalArgumentException("cannot merge groups of different keys "
+                    + DuplicateKeys.hex(a.keyHi, a.keyLo) + " and " + DuplicateKeys.hex(b.keyHi, b.keyLo));
+        }
+        DuplicateGroup g = new DuplicateGroup();
+        g.keyHi = a.keyHi;
+        g.keyLo = a.keyLo;
+        g.count = a.count + b.count;
+        if (compare(a.exactMinHi, a.exactMinLo, b.exactMinHi, b.exactMinLo) <= 0) {
+            g.exactMinHi = a.exactMinHi;
+            g.exactMinLo = a.exactMinLo;
+        } else {
+            g.exactMinHi = b.exactMinHi;
+            g.exactMinLo = b.exactMinLo;
+        }
+        if (compare(a.exactMaxHi, a.exactMaxLo, b.exactMaxHi, b.exactMaxLo) >= 0) {
+            g.exactMaxHi = a.exactMaxHi;
+            g.exactMaxLo = a.exactMaxLo;
+        } else {
+            g.exactMaxHi = b.exactMaxHi;
+            g.exactMaxLo = b.exactMaxLo;
+        }
+        mergeLabels(a, b, g);
+        mergeMembers(a, b, g);
+        return g;
+    }
+
+    /** True when every copy has the same exact feature values. */
+    public boolean allExact() {
+        return exactMinHi == exactMaxHi && exactMinLo == exactMaxLo;
+    }
+
+    public String keyHex() {
+        return DuplicateKeys.hex(keyHi, keyLo);
+    }
+
+    /** True when the members list holds fewer rows than the group. */
+    public boolean truncated() {
+        return memberRowIds.length < count;
+    }
+
+    private static int compare(long hi1, long lo1, long hi2, long lo2) {
+        int c = Long.compare(hi1, hi2);
+        return c != 0 ? c : Long.compare(lo1, lo2);
+    }
+
+    private static void mergeLabels(DuplicateGroup a, DuplicateGroup b, DuplicateGroup g) {
+        String[] labels = new String[a.labels.length + b.labels.length];
+        long[] counts = new long[labels.length];
+        int i = 0;
+        int j = 0;
+        int n = 0;
+        while (i < a.labels.length || j < b.labels.length) {
+            int c = i == a.labels.length ? 1 : j == b.labels.length ? -1 : a.labels[i].compareTo(b.labels[j]);
+            if (c == 0) {
+                labels[n] = a.labels[i];
+                counts[n++] = a.labelCounts[i++] + b.labelCounts[j++];
+            } else if (c < 0) {
+                labels[n] = a.labels[i];
+                counts[n++] = a.labelCounts[i++];
+            } else {
+                labels[n] = b.labels[j];
+                counts[n++] = b.labelCounts[j++];
+            }
+        }
+        g.labels = Arrays.copyOf(labels, n);
+        g.labelCounts = Arrays.copyOf(counts, n);
+    }
+
+    private static void mergeMembers(DuplicateGroup a, DuplicateGroup b, DuplicateGroup g) {
+        g.maxMembers = Math.min(a.maxMembers, b.maxMembers);
+        int total = Math.min(g.maxMembers, a.memberRowIds.length + b.memberRowIds.length);
+        String[] ids = new String[total];
+        long[] rows = new long[total];
+        int[] files = new int[total];
+        String[] labels = new String[total];
+        int i = 0;
+        int j = 0;
+        int n = 0;
+        while (n < total) {
+            boolean takeA;
+            if (i == a.memberRowIds.length) {
+                takeA = false;
+            } else if (j == b.memberRowIds.length) {
+                takeA = true;
+            } else {
+                int c = Integer.compare(a.memberFileIndexes[i], b.memberFileIndexes[j]);
+                if (c == 0) {
+                    c = Long.compare(a.memberRowIndexes[i], b.memberRowIndexes[j]);
+                }
+                takeA = c <= 0;
+            }
+            if (takeA) {
+                ids[n] = a.memberRowIds[i];
+                rows[n] = a.memberRowIndexes[i];
+                labels[n] = a.memberLabels[i];
+                files[n++] = a.memberFileIndexes[i++];
+            } else {
+                ids[n] = b.memberRowIds[j];
+                rows[n] = b.memberRowIndexes[j];
+                labels[n] = b.memberLabels[j];
+                files[n++] = b.memberFileIndexes[j++];
+            }
+        }
+        g.memberRowIds = ids;
+        g.memberRowIndexes = rows;
+        g.memberFileIndexes = files;
+        g.memberLabels = labels;
+    }
+}

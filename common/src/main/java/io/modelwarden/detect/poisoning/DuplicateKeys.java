@@ -1,0 +1,71 @@
+package io.modelwarden.detect.poisoning;
+
+import java.util.HexFormat;
+import org.apache.datasketches.hash.MurmurHash3;
+
+/**
+ * Row keys for duplicate detection (B3): pure, allocation-light functions a Flink job calls once per
+ * row before keying the stream by the near key. Both keys are 128-bit MurmurHash3 values
+ * ({@code long[2]}: hi, lo); at 128 bits an accidental collision among 10^12 rows has probability
+ * below 10^-14, so a shared key is treated as a shared value.
+ */
+public final class DuplicateKeys {
+    /** Hash seed of near keys (quantised z-scores). */
+    static final long NEAR_SEED = 0x6e656172L;
+    /** Hash seed of exact keys (raw feature bits). */
+    static final long EXACT_SEED = 0x65786163L;
+    /** Quantised value that stands for NaN, so that NaN never collides with a real cell. */
+    static final long NAN_CELL = Long.MIN_VALUE;
+    /** Canonical bit pattern of every NaN. */
+    private static final long CANONICAL_NAN_BITS = Double.doubleToLongBits(Double.NaN);
+
+    private DuplicateKeys() {}
+
+    /**
+     * Key of the grid cell the row falls in: each z-score rounded to a multiple of {@code resolution}
+     * standard deviations. Rows within {@code resolution / 2} of each other on every feature usually
+     * share a key; two near rows that straddle a cell border do not (the grid's known blind spot).
+     *
+     * @param z the row's z-scored features
+     * @param resolution cell width in standard deviations, > 0
+     */
+    public static long[] nearKey(double[] z, double resolution) {
+        long[] cells = new long[z.length];
+        quantise(z, resolution, cells);
+        return MurmurHash3.hash(cells, NEAR_SEED);
+    }
+
+    /** Writes the grid cells of z into {@code cells} (same length); shared with the fingerprints. */
+    static void quantise(double[] z, double resolution, long[] cells) {
+        for (int j = 0; j < z.length; j++) {
+            double v = z[j];
+            // Math.round maps NaN to 0 and saturates infinities; NaN gets its own cell instead.
+            cells[j] = Double.isNaN(v) ? NAN_CELL : Math.round(v / resolution);
+        }
+    }
+
+    /**
+     * Key of the exact feature values: -0.0 counts as 0.0 and every NaN as the canonical NaN, so
+     * copies that differ only in those bit patterns (a parser artefact) still match.
+     */
+    public static long[] exactKey(double[] rawFeatures) {
+        long[] bits = new long[rawFeatures.length];
+        for (int j = 0; j < rawFeatures.length; j++) {
+            double v = rawFeatures[j];
+            if (Double.isNaN(v)) {
+                bits[j] = CANONICAL_NAN_BITS;
+            } else if (v == 0.0) {
+                bits[j] = 0L; // +0.0 and -0.0 compare equal; keep one bit pattern
+            } else {
+                bits[j] = Double.doubleToRawLongBits(v);
+            }
+        }
+        return MurmurHash3.hash(bits, EXACT_SEED);
+    }
+
+    /** 32 hex digits of a 128-bit key, hi first. */
+    public static String hex(long hi, long lo) {
+        HexFormat f = HexFormat.of();
+        return f.toHexDigits(hi) + f.toHexDigits(lo);
+    }
+}

@@ -1,0 +1,147 @@
+package io.modelwarden.detect.poisoning;
+
+import io.modelwarden.baseline.DatasetSchema;
+import io.modelwarden.detect.Detection;
+import io.modelwarden.model.FindingKind;
+import io.modelwarden.model.Threat;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * B6: dataset-level schema constraints of the current dataset against the baseline's.
+ *
+ * <p><b>Attack.</b> A tampered or substituted data source (Spoofing/Tampering) or a broken pipeline:
+ * columns dropped, added, retyped or reordered, classes injected or removed, many unparseable rows.
+ * Each is also how label-space poisoning (a new target class) first shows.
+ *
+ * <p><b>Signal.</b> Deequ/TFDV-style constraints, each its own finding (subject = the constraint and
+ * column): {@code missing_column} (score 1.0 for a feature or the label, 0.7 otherwise), {@code
+ * new_column} (0.5), {@code retyped_column} (1.0), {@code role_changed} (0.8), {@code
+ * feature_order} (0.7: the model's inputs would be misaligned), {@code new_classes} (0.9), {@code
+ * label_cardinality} (0.8, also names classes that vanished), {@code rejected_rows} (share above
+ * {@code max-rejected-share}; score {@code 1 - 2^-(share / max)}). Evidence = the failed constraint,
+ * expected and actual values.
+ *
+ * <p><b>Cost.</b> O(columns + labels) once per scan; no per-row work (rejected rows are counted by the
+ * parser). Memory: the two schemas.
+ *
+ * <p><b>Parameters</b>: {@code scan.detectors.schema.max-rejected-share} 0.01. Reference: DETECTORS.md
+ * B6; Deequ (Schelter et al. 2018), TensorFlow Data Validation.
+ */
+public final class SchemaDetector implements Serializable {
+    private static final long serialVersionUID = 1L;
+    public static final String ID = "schema";
+    static final double SEVERE = 1.0;
+    static final double MISSING_OTHER = 0.7;
+    static final double NEW_COLUMN = 0.5;
+    static final double ROLE_CHANGED = 0.8;
+    static final double ORDER_CHANGED = 0.7;
+    static final double NEW_CLASSES = 0.9;
+    static final double CARDINALITY = 0.8;
+
+    private final SchemaSettings settings;
+
+    public SchemaDetector(SchemaSettings settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * Checks the current dataset against the baseline.
+     *
+     * @param rowsRead data rows read, rejected ones included
+     * @param rowsRejected rows the parser sent to the rejected side output
+     */
+    public List<DatasetDetection> check(DatasetSchema baseline, Map<String, Long> baselineLabels, DatasetSchema current,
+            Map<String, Long> currentLabels, long rowsRead, long rowsRejected) {
+        List<DatasetDetection> out = new ArrayList<>();
+        for (DatasetSchema.Column b : baseline.columns()) {
+            DatasetSchema.Column c = current.column(b.name());
+            if (c == null) {
+                boolean vital = b.role() == DatasetSchema.ColumnRole.FEATURE || b.role() == DatasetSchema.ColumnRole.LABEL;
+                out.add(finding("missing_column", b.name(), vital ? SEVERE : MISSING_OTHER, b.role() + " " + b.type(), "absent"));
+                continue;
+            }
+            if (c.type() != b.type()) {
+                out.add(finding("retyped_column", b.name(), SEVERE, b.type(), c.type()));
+            }
+            if (c.role() != b.role()) {
+                out.add(finding("role_changed", b.name(), ROLE_CHANGED, b.role(), c.role()));
+            }
+        }
+        for (DatasetSchema.Column c : current.columns()) {
+            if (baseline.column(c.name()) == null) {
+                out.add(finding("new_column", c.name(), NEW_COLUMN, "absent", c.role() + " " + c.type()));
+            }
+        }
+        List<String> common = new ArrayList<>(baseline.featureNames());
+        common.retainAll(current.featureNames());
+        List<String> currentOrder = new ArrayList<>(current.featureNames());
+        currentOrder.retainAll(common);
+        if (!common.equals(currentOrder)) {
+            out.add(finding("feature_order", "features", ORDER_CHANGED, common, currentOrder));
+        }
+        labels(baselineLabels, currentLabels, out);
+        if (rowsRead > 0) {
+            double share = (double) rowsRejected / rowsRead;
+            if (share > settings.maxRejectedShare()) {
+                Map<String, Object> ev = constraint("rejected_rows", "rows");
+                ev.put("rejected", rowsRejected);
+                ev.put("rows_read", rowsRead);
+                ev.put("share", share);
+                ev.put("threshold", settings.maxRejectedShare());
+                double score = settings.maxRejectedShare() > 0 ? DriftDetector.ratioScore(share, settings.maxRejectedShare()) : SEVERE;
+                out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, "rejected_rows", Detection.of(score, ev)));
+            }
+        }
+        return out;
+    }
+
+    private void labels(Map<String, Long> baseline, Map<String, Long> current, List<DatasetDetection> out) {
+        if (baseline.isEmpty() || current.isEmpty()) {
+            return;
+        }
+        Map<String, Long> added = new TreeMap<>();
+        for (Map.Entry<String, Long> e : current.entrySet()) {
+            if (!baseline.containsKey(e.getKey())) {
+                added.put(e.getKey(), e.getValue());
+            }
+        }
+        List<String> vanished = new ArrayList<>();
+        for (String l : new TreeMap<>(baseline).keySet()) {
+            if (!current.containsKey(l)) {
+                vanished.add(l);
+            }
+        }
+        if (!added.isEmpty()) {
+            Map<String, Object> ev = constraint("new_classes", "label");
+            ev.put("new_classes", added);
+            ev.put("baseline_classes", new ArrayList<>(new TreeMap<>(baseline).keySet()));
+            out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, "new_classes", Detection.of(NEW_CLASSES, ev)));
+        }
+        if (baseline.size() != current.size()) {
+            Map<String, Object> ev = constraint("label_cardinality", "label");
+            ev.put("expected", baseline.size());
+            ev.put("actual", current.size());
+            ev.put("vanished_classes", vanished);
+            out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, "label_cardinality", Detection.of(CARDINALITY, ev)));
+        }
+    }
+
+    private static Map<String, Object> constraint(String name, String column) {
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("constraint", name);
+        ev.put("column", column);
+        return ev;
+    }
+
+    private static DatasetDetection finding(String constraint, String column, double score, Object expected, Object actual) {
+        Map<String, Object> ev = constraint(constraint, column);
+        ev.put("expected", expected instanceof List<?> || expected instanceof Number ? expected : String.valueOf(expected));
+        ev.put("actual", actual instanceof List<?> || actual instanceof Number ? actual : String.valueOf(actual));
+        return new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, constraint + ":" + column, Detection.of(score, ev));
+    }
+}

@@ -1,0 +1,157 @@
+package io.modelwarden.detect.poisoning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelwarden.detect.Detection;
+import io.modelwarden.model.TrainingRow;
+import io.modelwarden.synth.PoisonedDataset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class BackdoorDetectorsTest {
+    private static final BackdoorSettings SETTINGS = BackdoorSettings.defaults();
+
+    private static ScanProfile profile(String[] names, List<TrainingRow> rows) {
+        ScanProfile p = new ScanProfile(names, 20_000, 42);
+        rows.forEach(p::add);
+        return p;
+    }
+
+    private static Set<Long> flagged(RowDetector det, List<TrainingRow> rows, Standardizer std) {
+        Set<Long> out = new HashSet<>();
+        double[] z = new double[std.dimensions()];
+        for (TrainingRow r : rows) {
+            std.apply(r.features, z);
+            double s = det.score(r, z);
+            assertThat(s).isBetween(0.0, 1.0);
+            if (s >= det.threshold()) {
+                out.add(r.rowIndex);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void findsTheGeneratorsTrigger() {
+        PoisonedDataset d = PoisonedDataset.poisoned(3, 50_000, 30, new PoisonedDataset.Rates(0.005, 0.01, 0.01, 0.02));
+        List<TrainingRow> rows = d.all();
+        ScanProfile p = profile(d.featureNames(), rows);
+        BackdoorTriggerDetector det = BackdoorTriggerDetector.fit(p.sample().rows(), p.standardizer(), d.featureNames(), SETTINGS);
+
+        assertThat(det.triggers()).hasSize(1);
+        BackdoorTriggerDetector.Trigger t = det.triggers().get(0);
+        assertThat(t.featureName()).isEqualTo("f" + d.triggerFeature());
+        assertThat(t.value()).isEqualTo(d.triggerValue());
+        assertThat(t.label()).isEqualTo(d.targetLabel());
+
+        Set<Long> flagged = flagged(det, rows, p.standardizer());
+        Set<Long> truth = new HashSet<>(d.indexesOf(PoisonedDataset.Poison.BACKDOOR));
+        long tp = flagged.stream().filter(truth::contains).count();
+        double recall = (double) tp / truth.size();
+        double precision = (double) tp / flagged.size();
+        System.out.printf("trigger: %s recall=%.4f precision=%.4f poisoned=%d%n", t, recall, precision, truth.size());
+        assertThat(recall).isGreaterThanOrEqualTo(0.9);
+        assertThat(precision).isGreaterThanOrEqualTo(0.8);
+
+        TrainingRow hit = rows.get((int) (long) truth.iterator().next());
+        double[] z = p.standardizer().apply(hit.features);
+        Detection ev = det.explain(hit, z, det.score(hit, z));
+        assertThat(ev.evidence()).containsKey("triggers");
+        assertThat(det.parameters()).containsKey("triggers");
+    }
+
+    @Test
+    void cleanDataHasNoTrigger() {
+        PoisonedDataset d = PoisonedDataset.clean(5, 50_000, 30);
+        List<TrainingRow> rows = d.all();
+        ScanProfile p = profile(d.featureNames(), rows);
+        BackdoorTriggerDetector det = BackdoorTriggerDetector.fit(p.sample().rows(), p.standardizer(), d.featureNames(), SETTINGS);
+        assertThat(det.triggers()).isEmpty();
+    }
+
+    @Test
+    void valueThatFollowsTheRestOfTheRowIsNotATrigger() {
+        // Feature 0 takes value 7.0 on 3% of class "1" rows that also look like class "1" elsewhere:
+        // pure and in the support band, but explained by the other features.
+        SplittableRandom r = new SplittableRandom(9);
+        List<TrainingRow> rows = new ArrayList<>();
+        for (int i = 0; i < 6000; i++) {
+            int c = r.nextInt(3);
+            double[] x = new double[6];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = 3.0 * c + r.nextGaussian();
+            }
+            if (c == 1 && r.nextDouble() < 0.09) {
+                x[0] = 7.0;
+            }
+            rows.add(new TrainingRow("r" + i, i, 0, x, Integer.toString(c)));
+        }
+        String[] names = {"a", "b", "c", "d", "e", "f"};
+        ScanProfile p = profile(names, rows);
+        BackdoorTriggerDetector det = BackdoorTriggerDetector.fit(p.sample().rows(), p.standardizer(), names, SETTINGS);
+        assertThat(det.triggers()).isEmpty();
+    }
+
+    @Test
+    void spectralIsGatedOffOnCleanData() {
+        PoisonedDataset d = PoisonedDataset.clean(5, 30_000, 30);
+        List<TrainingRow> rows = d.all();
+        ScanProfile p = profile(d.featureNames(), rows);
+        SpectralSignatureDetector det = SpectralSignatureDetector.fit(p.sample().rows(), p.standardizer(), SETTINGS);
+        System.out.println("spectral clean: " + det.parameters());
+        assertThat(det.models()).hasSize(3);
+        assertThat(det.enabledClasses()).isEmpty();
+        assertThat(flagged(det, rows, p.standardizer())).isEmpty();
+    }
+
+    @Test
+    void spectralFindsASeparatedMinorityAndIsDeterministic() {
+        // Three unimodal classes; 4% of all rows are class-2 rows moved 4 sigma along a fixed pattern
+        // spread over every feature (what a trigger looks like in an embedding).
+        SplittableRandom r = new SplittableRandom(13);
+        int d = 20;
+        List<TrainingRow> rows = new ArrayList<>();
+        Set<Long> truth = new HashSet<>();
+        for (int i = 0; i < 30_000; i++) {
+            int c = r.nextInt(3);
+            double[] x = new double[d];
+            for (int j = 0; j < d; j++) {
+                x[j] = 2.0 * c * (j % 3 == c ? 1 : 0) + r.nextGaussian();
+            }
+            if (r.nextDouble() < 0.04) {
+                c = 2;
+                for (int j = 0; j < d; j++) {
+                    x[j] += (j % 2 == 0 ? 4.0 : -4.0) / Math.sqrt(d) * 1.5;
+                }
+                truth.add((long) i);
+            }
+            rows.add(new TrainingRow("r" + i, i, 0, x, Integer.toString(c)));
+        }
+        String[] names = new String[d];
+        for (int j = 0; j < d; j++) {
+            names[j] = "f" + j;
+        }
+        ScanProfile p = profile(names, rows);
+        SpectralSignatureDetector det = SpectralSignatureDetector.fit(p.sample().rows(), p.standardizer(), SETTINGS);
+        System.out.println("spectral poisoned: " + det.parameters());
+        assertThat(det.enabledClasses()).containsExactly("2");
+        Set<Long> flagged = flagged(det, rows, p.standardizer());
+        long tp = flagged.stream().filter(truth::contains).count();
+        System.out.printf("spectral: recall=%.4f precision=%.4f flagged=%d poisoned=%d%n", (double) tp / truth.size(), (double) tp / flagged.size(), flagged.size(), truth.size());
+        // The rule flags the top 1.5 epsilon of the class, so recall is capped at 1.5 eps n_c / poisoned
+        // (about 0.69 here: the poison is ~11% of class 2, above the default epsilon of 5%).
+        long class2 = rows.stream().filter(x -> x.label.equals("2")).count();
+        double cap = Math.min(1.0, 1.5 * SETTINGS.expectedPoisonRate() * class2 / truth.size());
+        assertThat((double) tp / truth.size()).isGreaterThanOrEqualTo(0.9 * cap);
+        assertThat((double) tp / flagged.size()).isGreaterThanOrEqualTo(0.95);
+
+        SpectralSignatureDetector again = SpectralSignatureDetector.fit(p.sample().rows(), p.standardizer(), SETTINGS);
+        Map<String, Object> a = det.parameters();
+        assertThat(again.parameters()).isEqualTo(a);
+    }
+}

@@ -1,0 +1,142 @@
+package io.modelwarden.detect.poisoning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.modelwarden.model.FindingKind;
+import io.modelwarden.model.TrainingRow;
+import io.modelwarden.synth.PoisonedDataset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DuplicateDetectorTest {
+    private static final DuplicateSettings SETTINGS = DuplicateSettings.defaults();
+
+    private static Map<String, DuplicateGroup> group(List<TrainingRow> rows, Standardizer std) {
+        Map<String, DuplicateGroup> groups = new HashMap<>();
+        for (TrainingRow r : rows) {
+            long[] near = DuplicateKeys.nearKey(std.apply(r.features), SETTINGS.resolution());
+            DuplicateGroup g = DuplicateGroup.of(r, near, DuplicateKeys.exactKey(r.features), SETTINGS.maxMembersListed());
+            groups.merge(g.keyHex(), g, DuplicateGroup::merge);
+        }
+        return groups;
+    }
+
+    private static Standardizer standardizer(PoisonedDataset d, List<TrainingRow> rows) {
+        ScanProfile p = new ScanProfile(d.featureNames(), 16, 1);
+        rows.forEach(p::add);
+        return p.standardizer();
+    }
+
+    @Test
+    void findsInjectedCopiesAndNothingElse() {
+        PoisonedDataset d = PoisonedDataset.poisoned(7, 50_000, 30, new PoisonedDataset.Rates(0, 0, 0.01, 0));
+        List<TrainingRow> rows = d.all();
+        DuplicateDetector detector = new DuplicateDetector(SETTINGS);
+
+        Set<Long> flagged = new HashSet<>();
+        for (DuplicateGroup g : group(rows, standardizer(d, rows)).values()) {
+            for (DuplicateDetector.MemberFinding f : detector.findings(g)) {
+                assertThat(f.kind()).isEqualTo(FindingKind.DUPLICATE);
+                assertThat(f.detection().evidence()).containsEntry("match", "exact");
+                flagged.add(f.rowIndex());
+            }
+        }
+
+        List<Long> injected = d.indexesOf(PoisonedDataset.Poison.DUPLICATE);
+        Set<Long> expected = new HashSet<>(injected);
+        injected.forEach(i -> expected.add(d.source(i)));
+        long found = injected.stream().filter(flagged::contains).count();
+        double recall = (double) found / injected.size();
+        System.out.printf("duplicates: injected=%d recall=%.4f flagged=%d expected=%d%n", injected.size(), recall, flagged.size(), expected.size());
+        assertThat(injected.size()).isGreaterThan(400);
+        assertThat(recall).isGreaterThanOrEqualTo(0.99);
+        assertThat(expected).containsAll(flagged); // every flagged row is a copy or its source
+    }
+
+    @Test
+    void cleanDataHasNoGroups() {
+        PoisonedDataset d = PoisonedDataset.clean(11, 50_000, 30);
+        List<TrainingRow> rows = d.all();
+        long groups = group(rows, standardizer(d, rows)).values().stream().filter(g -> g.count >= 2).count();
+        assertThat(groups).isZero();
+    }
+
+    @Test
+    void mergeIsAssociativeCommutativeAndDeterministic() {
+        long[] key = {1, 2};
+        List<DuplicateGroup> singles = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            TrainingRow r = new TrainingRow("r" + i, 100 - i, i % 2, new double[] {1.0}, i % 3 == 0 ? "b" : "a");
+            singles.add(DuplicateGroup.of(r, key, new long[] {i % 2, 0}, 4));
+        }
+        DuplicateGroup left = singles.get(0);
+        for (int i = 1; i < singles.size(); i++) {
+            left = DuplicateGroup.merge(left, singles.get(i));
+        }
+        DuplicateGroup right = singles.get(singles.size() - 1);
+        for (int i = singles.size() - 2; i >= 0; i--) {
+            right = DuplicateGroup.merge(singles.get(i), right);
+        }
+        DuplicateGroup tree = DuplicateGroup.merge(
+                DuplicateGroup.merge(DuplicateGroup.merge(singles.get(4), singles.get(0)), singles.get(8)),
+                DuplicateGroup.merge(DuplicateGroup.merge(singles.get(1), singles.get(7)),
+                        DuplicateGroup.merge(DuplicateGroup.merge(singles.get(2), singles.get(3)), DuplicateGroup.merge(singles.get(5), singles.get(6)))));
+        for (DuplicateGroup g : List.of(left, right, tree)) {
+            assertThat(g.count).isEqualTo(9);
+            assertThat(g.labels).containsExactly("a", "b");
+            assertThat(g.labelCounts).containsExactly(6, 3);
+            // smallest (fileIndex, rowIndex): file 0 rows 92, 94, 96, 98
+            assertThat(g.memberRowIndexes).containsExactly(92, 94, 96, 98);
+            assertThat(g.memberFileIndexes).containsOnly(0);
+            assertThat(g.allExact()).isFalse();
+            assertThat(g.truncated()).isTrue();
+        }
+        assertThat(right.memberRowIds).containsExactly(left.memberRowIds);
+        assertThat(tree.memberLabels).containsExactly(left.memberLabels);
+        assertThatThrownBy(() -> DuplicateGroup.merge(singles.get(0), DuplicateGroup.of(new TrainingRow("x", 0, 0, new double[] {1}, "a"), new long[] {9, 9}, key, 4)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void conflictingLabelsAlsoYieldLabelFlipFindings() {
+        long[] key = {5, 6};
+        DuplicateGroup g = null;
+        String[] labels = {"1", "1", "0", "1"};
+        for (int i = 0; i < labels.length; i++) {
+            TrainingRow r = new TrainingRow("r" + i, i, 0, new double[] {2.0, 3.0}, labels[i]);
+            DuplicateGroup one = DuplicateGroup.of(r, key, DuplicateKeys.exactKey(r.features), 10);
+            g = g == null ? one : DuplicateGroup.merge(g, one);
+        }
+        List<DuplicateDetector.MemberFinding> out = new DuplicateDetector(SETTINGS).findings(g);
+        assertThat(out).filteredOn(f -> f.kind() == FindingKind.DUPLICATE).hasSize(4)
+                .allSatisfy(f -> assertThat(f.detection().score()).isEqualTo(0.75));
+        List<DuplicateDetector.MemberFinding> flips = out.stream().filter(f -> f.kind() == FindingKind.LABEL_FLIP).toList();
+        assertThat(flips).hasSize(1);
+        assertThat(flips.get(0).rowId()).isEqualTo("r2");
+        assertThat(flips.get(0).detector()).isEqualTo(DuplicateDetector.CONFLICT_ID);
+        assertThat(flips.get(0).detection().evidence()).containsEntry("majority_label", "1");
+        assertThat(flips.get(0).detection().score()).isEqualTo(0.75);
+    }
+
+    @Test
+    void singletonsAreNotFlagged() {
+        TrainingRow r = new TrainingRow("r", 0, 0, new double[] {1}, "a");
+        DuplicateGroup g = DuplicateGroup.of(r, new long[] {1, 1}, new long[] {1, 1}, 10);
+        assertThat(new DuplicateDetector(SETTINGS).findings(g)).isEmpty();
+    }
+
+    @Test
+    void exactKeyCanonicalisesSignedZeroAndNaN() {
+        assertThat(DuplicateKeys.exactKey(new double[] {-0.0, Double.longBitsToDouble(0x7ff8000000000abcL)}))
+                .containsExactly(DuplicateKeys.exactKey(new double[] {0.0, Double.NaN}));
+        assertThat(DuplicateKeys.exactKey(new double[] {1.0})).isNotEqualTo(DuplicateKeys.exactKey(new double[] {1.0000001}));
+        assertThat(DuplicateKeys.nearKey(new double[] {1.0, 2.0}, 0.01)).containsExactly(DuplicateKeys.nearKey(new double[] {1.001, 2.004}, 0.01));
+        assertThat(DuplicateKeys.nearKey(new double[] {Double.NaN}, 0.01)).isNotEqualTo(DuplicateKeys.nearKey(new double[] {0.0}, 0.01));
+    }
+}
