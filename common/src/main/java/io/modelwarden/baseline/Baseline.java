@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.datasketches.kll.KllDoublesSketch;
-import org.apache.datasketches.memory.Memory;
 import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
 
 /**
@@ -108,7 +107,7 @@ public final class Baseline {
             FeatureBaseline f = new FeatureBaseline();
             f.name = names.get(j);
             f.count = m.count();
-            f.kllSketch = s.toByteArray();
+            f.kllSketch = ScanProfile.sketchBytes(s);
             if (m.isEmpty()) {
                 f.quantiles = new double[0]; // no NaN/Infinity in JSON
             } else {
@@ -151,7 +150,7 @@ public final class Baseline {
             counts[j] = f.count;
             means[j] = f.mean;
             stds[j] = f.std;
-            sketches[j] = KllDoublesSketch.heapify(Memory.wrap(f.kllSketch));
+            sketches[j] = ScanProfile.sketchFromBytes(f.kllSketch);
         }
         return new DatasetStats(names, rows, counts, means, stds, sketches, labelCounts);
     }

@@ -149,6 +149,25 @@ public final class ScanProfile implements Serializable {
         }
     }
 
+    /** A KLL sketch as bytes of (item, weight) pairs (see {@link #writeSketch}). */
+    public static byte[] sketchBytes(KllDoublesSketch s) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            writeSketch(out, s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static KllDoublesSketch sketchFromBytes(byte[] data) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(data))) {
+            return readSketch(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Writes a KLL sketch as (item, weight) pairs. */
     public static void writeSketch(java.io.DataOutput out, KllDoublesSketch s) throws IOException {
         int n = s.isEmpty() ? 0 : s.getNumRetained();
