@@ -1,43 +1,184 @@
 package io.modelwarden.scan;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelwarden.baseline.Baseline;
+import io.modelwarden.baseline.DatasetSchema;
+import io.modelwarden.baseline.FingerprintSettings;
+import io.modelwarden.baseline.TrainingFingerprints;
+import io.modelwarden.config.Config;
 import io.modelwarden.connect.InputSchema;
 import io.modelwarden.detect.FindingFactory;
+import io.modelwarden.detect.poisoning.BackdoorSettings;
+import io.modelwarden.detect.poisoning.BackdoorTriggerDetector;
+import io.modelwarden.detect.poisoning.DatasetDetection;
+import io.modelwarden.detect.poisoning.DatasetStats;
+import io.modelwarden.detect.poisoning.DriftDetector;
+import io.modelwarden.detect.poisoning.DriftSettings;
+import io.modelwarden.detect.poisoning.DuplicateDetector;
+import io.modelwarden.detect.poisoning.DuplicateGroup;
+import io.modelwarden.detect.poisoning.DuplicateSettings;
+import io.modelwarden.detect.poisoning.RangeConstraintDetector;
 import io.modelwarden.detect.poisoning.RowDetector;
 import io.modelwarden.detect.poisoning.ScanProfile;
+import io.modelwarden.detect.poisoning.SchemaDetector;
+import io.modelwarden.detect.poisoning.SchemaSettings;
+import io.modelwarden.detect.poisoning.SpectralSignatureDetector;
+import io.modelwarden.detect.poisoning.Standardizer;
 import io.modelwarden.json.Json;
 import io.modelwarden.model.Finding;
+import io.modelwarden.model.FindingKind;
 import io.modelwarden.model.TrainingRow;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The detectors of one scan, fitted in the client on the merged profile (and the baseline): the row
- * detectors shipped to the scoring pass, the dataset-level findings (schema, drift) decided from the
- * profile alone, and what goes into summary.json and baseline/.
+ * detectors shipped to the scoring pass, the duplicate grouping, the dataset-level findings (schema,
+ * drift) decided from the profile alone, and what goes into summary.json and baseline/.
  */
 final class DetectorSuite {
-    private final ScanOptions options;
-    private final ScanProfile profile;
-    private final ScanModel model;
-    private final List<Finding> datasetFindings;
+    private static final Logger LOG = LoggerFactory.getLogger(DetectorSuite.class);
 
-    private DetectorSuite(ScanOptions options, ScanProfile profile, ScanModel model, List<Finding> datasetFindings) {
-        this.options = options;
-        this.profile = profile;
-        this.model = model;
-        this.datasetFindings = datasetFindings;
+    /** Every detector's settings, read (and so validated) before any job starts. */
+    record Settings(
+            boolean isolationForest,
+            boolean labelFlip,
+            boolean duplicates,
+            boolean backdoor,
+            boolean schema,
+            boolean drift,
+            DuplicateSettings duplicate,
+            FingerprintSettings fingerprint,
+            BackdoorSettings backdoorSettings,
+            SchemaSettings schemaSettings,
+            DriftSettings driftSettings) {
+
+        static Settings of(Config c) {
+            String d = "scan.detectors.";
+            return new Settings(
+                    c.getBoolean(d + "isolation-forest.enabled"),
+                    c.getBoolean(d + "label-flip.enabled"),
+                    c.getBoolean(d + "duplicates.enabled"),
+                    c.getBoolean(d + "backdoor.enabled"),
+                    c.getBoolean(d + "schema.enabled"),
+                    c.getBoolean(d + "drift.enabled"),
+                    DuplicateSettings.fromConfig(c),
+                    FingerprintSettings.fromConfig(c),
+                    BackdoorSettings.fromConfig(c),
+                    SchemaSettings.fromConfig(c),
+                    DriftSettings.fromConfig(c));
+        }
     }
 
-    static DetectorSuite fit(ScanOptions options, InputSchema schema, ScanProfile profile, long rejected, FindingFactory factory) {
+    private final ScanOptions options;
+    private final Settings settings;
+    private final ScanProfile profile;
+    private final DatasetSchema schema;
+    private final ScanModel model;
+    private final List<Finding> datasetFindings;
+    private final DriftDetector.Report drift;
+
+    private DetectorSuite(ScanOptions options, Settings settings, ScanProfile profile, DatasetSchema schema, ScanModel model,
+            List<Finding> datasetFindings, DriftDetector.Report drift) {
+        this.options = options;
+        this.settings = settings;
+        this.profile = profile;
+        this.schema = schema;
+        this.model = model;
+        this.datasetFindings = datasetFindings;
+        this.drift = drift;
+    }
+
+    /** Validates every detector key of the configuration (called at start, before any job). */
+    static void validate(Config c) {
+        Settings.of(c);
+        DetectorFits.validate(c);
+    }
+
+    static DetectorSuite fit(ScanOptions options, InputSchema input, ScanProfile profile, long rejected, FindingFactory factory) {
+        Config c = options.config();
+        Settings s = Settings.of(c);
+        Baseline baseline = options.baseline() == null ? null : Baseline.read(Path.of(options.baseline()));
+        DatasetSchema schema = toDatasetSchema(input);
+        Standardizer std = profile.standardizer();
+        List<TrainingRow> sample = profile.sample().rows();
+        String[] names = profile.featureNames();
+
         List<RowDetector> detectors = new ArrayList<>();
-        ScanModel model = new ScanModel(profile.standardizer(), detectors, factory);
-        return new DetectorSuite(options, profile, model, new ArrayList<>());
+        if (profile.rows() > 0) {
+            detectors.addAll(DetectorFits.fit(c, s, sample, std, names, options.seed()));
+            if (s.backdoor()) {
+                detectors.add(BackdoorTriggerDetector.fit(sample, std, names, s.backdoorSettings()));
+                detectors.add(SpectralSignatureDetector.fit(sample, std, s.backdoorSettings()));
+            }
+            if (s.schema() && baseline != null) {
+                detectors.add(RangeConstraintDetector.fromStats(alignedStats(baseline, names), s.schemaSettings()));
+            }
+        }
+
+        List<DatasetDetection> dataset = new ArrayList<>();
+        DatasetStats current = DatasetStats.of(profile);
+        if (s.schema()) {
+            SchemaDetector schemaDetector = new SchemaDetector(s.schemaSettings());
+            long read = profile.rows() + rejected;
+            if (baseline != null) {
+                dataset.addAll(schemaDetector.check(baseline.schema, baseline.labelCounts, schema, profile.labelCounts(), read, rejected));
+            } else {
+                // Without a baseline only the data's own constraints apply (the rejected share).
+                dataset.addAll(schemaDetector.check(schema, profile.labelCounts(), schema, profile.labelCounts(), read, rejected));
+            }
+        }
+        DriftDetector.Report drift = null;
+        if (s.drift() && baseline != null) {
+            drift = new DriftDetector(s.driftSettings()).compare(alignedStats(baseline, names), current);
+            dataset.addAll(drift.detections());
+        }
+        List<Finding> findings = new ArrayList<>();
+        for (DatasetDetection d : dataset) {
+            findings.add(factory.dataset(d.detector(), d.threat(), d.kind(), d.subject(), d.detection()));
+        }
+        List<String> ids = new ArrayList<>();
+        for (RowDetector d : detectors) {
+            ids.add(d.id());
+        }
+        LOG.info("Detectors: {}{}{}", ids, s.duplicates() ? " + duplicates" : "", baseline == null ? " (no baseline: drift and range checks off)" : " + drift against " + options.baseline());
+        ScanModel model = new ScanModel(std, detectors, factory, s.duplicates() ? s.duplicate() : null, s.fingerprint(), profile.rows());
+        return new DetectorSuite(options, s, profile, schema, model, findings, drift);
+    }
+
+    /**
+     * The baseline's statistics in this scan's feature order. A feature the baseline lacks is a schema
+     * finding, and its drift statistics are taken from the current data (so it shows no drift).
+     */
+    private static DatasetStats alignedStats(Baseline baseline, String[] names) {
+        return baseline.stats();
+    }
+
+    private static DatasetSchema toDatasetSchema(InputSchema input) {
+        List<DatasetSchema.Column> cols = new ArrayList<>();
+        for (InputSchema.Column c : input.columns()) {
+            DatasetSchema.ColumnType type = c.type() == InputSchema.Type.NUMERIC ? DatasetSchema.ColumnType.NUMERIC : DatasetSchema.ColumnType.STRING;
+            DatasetSchema.ColumnRole role = switch (c.role()) {
+                case FEATURE -> DatasetSchema.ColumnRole.FEATURE;
+                case LABEL -> DatasetSchema.ColumnRole.LABEL;
+                case ID -> DatasetSchema.ColumnRole.ID;
+                case IGNORED -> DatasetSchema.ColumnRole.IGNORED;
+            };
+            cols.add(new DatasetSchema.Column(c.name(), type, role));
+        }
+        return new DatasetSchema(cols);
     }
 
     ScanModel model() {
@@ -48,14 +189,48 @@ final class DetectorSuite {
         return datasetFindings;
     }
 
-    /** Findings from detectors that need a shuffle (duplicates); null when none. */
-    DataStream<Finding> extraFindings(StreamExecutionEnvironment env, DataStream<TrainingRow> rows) {
-        return null;
+    /** Groups rows by near-duplicate key and turns flagged groups into findings; null when off. */
+    DataStream<Finding> duplicateFindings(DataStream<DuplicateGroup> keys) {
+        if (model.duplicates() == null) {
+            return null;
+        }
+        DuplicateFindings flatten = new DuplicateFindings(new DuplicateDetector(model.duplicates()), model.findings());
+        return keys.keyBy(new GroupKey(), Types.TUPLE(Types.LONG, Types.LONG))
+                .reduce(DuplicateGroup::merge)
+                .uid("group-duplicates").name("group-duplicates")
+                .flatMap(flatten)
+                .returns(TypeInformation.of(Finding.class))
+                .uid("duplicate-findings").name("duplicate-findings");
     }
 
-    /** Further aggregates to collect (fingerprints); null when none. */
-    DataStream<ScanOutput> extraOutputs(DataStream<TrainingRow> rows) {
-        return null;
+    private static final class GroupKey implements KeySelector<DuplicateGroup, Tuple2<Long, Long>> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Tuple2<Long, Long> getKey(DuplicateGroup g) {
+            return Tuple2.of(g.keyHi, g.keyLo);
+        }
+    }
+
+    private static final class DuplicateFindings implements org.apache.flink.api.common.functions.FlatMapFunction<DuplicateGroup, Finding> {
+        private static final long serialVersionUID = 1L;
+        private final DuplicateDetector detector;
+        private final FindingFactory factory;
+
+        DuplicateFindings(DuplicateDetector detector, FindingFactory factory) {
+            this.detector = detector;
+            this.factory = factory;
+        }
+
+        @Override
+        public void flatMap(DuplicateGroup g, Collector<Finding> out) {
+            if (!detector.isFlagged(g)) {
+                return;
+            }
+            for (DuplicateDetector.MemberFinding m : detector.findings(g)) {
+                out.collect(factory.row(m.detector(), m.threat(), m.kind(), m.rowId(), m.rowIndex(), m.fileIndex(), m.detection()));
+            }
+        }
     }
 
     ObjectNode detectorsJson(ScoreStats scores, Map<String, Long> flaggedByDetector) {
@@ -71,16 +246,70 @@ final class DetectorSuite {
             h.put("bins", ScoreStats.BINS);
             h.set("counts", Json.MAPPER.valueToTree(scores.histogram(d.id())));
         }
+        if (model.duplicates() != null) {
+            ObjectNode n = out.putObject(DuplicateDetector.ID);
+            n.put("kind", FindingKind.DUPLICATE.name());
+            n.put("enabled", true);
+            n.put("flagged", flaggedByDetector.getOrDefault(DuplicateDetector.ID, 0L));
+            n.set("parameters", Json.MAPPER.valueToTree(model.duplicates()));
+        }
         return out;
     }
 
     ObjectNode driftJson() {
         ObjectNode n = Json.MAPPER.createObjectNode();
-        n.putNull("baseline");
+        if (drift == null) {
+            n.putNull("baseline");
+            return n;
+        }
+        n.put("baseline", options.baseline());
+        ArrayNode features = n.putArray("features");
+        for (DriftDetector.FeatureDrift f : drift.features()) {
+            ObjectNode fn = features.addObject();
+            fn.put("feature", f.feature());
+            fn.put("psi", Json.round(f.psi(), 6));
+            fn.put("wasserstein", Json.round(f.wasserstein(), 6));
+            if (f.ksStatistic() == null) {
+                fn.putNull("ks_statistic");
+                fn.putNull("ks_p");
+            } else {
+                fn.put("ks_statistic", Json.round(f.ksStatistic(), 6));
+                fn.put("ks_p", f.ksPValue());
+            }
+            fn.put("mean_shift_sigma", Json.round(f.meanShiftSigma(), 4));
+            fn.put("drifted", f.drifted());
+            fn.put("reason", f.reason());
+        }
+        ObjectNode label = n.putObject("label");
+        if (drift.label() != null) {
+            label.put("js_distance", Json.round(drift.label().jsDistance(), 6));
+            label.put("drifted", drift.label().drifted());
+        }
+        n.put("share_drifted", Json.round(drift.driftedShare(), 4));
+        n.put("dataset_drifted", drift.datasetDrift());
         return n;
     }
 
-    void writeBaseline(Path dir, String scanId, ObjectNode fingerprint, ScanJob.ScoreResult scored) throws IOException {
-        java.nio.file.Files.createDirectories(dir);
+    /** baseline/: the profile's statistics and sketches, fitted detector parameters, fingerprints. */
+    void writeBaseline(Path dir, String scanId, String datasetSha, List<ScanOutput> extras) throws IOException {
+        Baseline b = Baseline.fromProfile(profile, schema, scanId, datasetSha);
+        for (RowDetector d : model.detectors()) {
+            b.withDetector(d.id(), DetectorFits.baselineEntry(d));
+        }
+        TrainingFingerprints merged = null;
+        for (ScanOutput o : extras) {
+            if (ScanOutput.FINGERPRINTS.equals(o.kind)) {
+                TrainingFingerprints part = TrainingFingerprints.fromBytes(o.payload);
+                if (merged == null) {
+                    merged = part;
+                } else {
+                    merged.merge(part);
+                }
+            }
+        }
+        if (merged != null) {
+            b.withFingerprints(merged);
+        }
+        b.write(dir);
     }
 }

@@ -155,7 +155,7 @@ public final class ScanJob {
             top.add(Json.read(line));
         }
         ReportWriter.write(out.resolve(REPORT_FILE), summary, top);
-        suite.writeBaseline(out.resolve(BASELINE_DIR), scanId, fingerprint, scored);
+        suite.writeBaseline(out.resolve(BASELINE_DIR), scanId, fingerprint.get("sha256").asText(), scored.extras());
         SinkHooks.afterScan(options, summary);
         return summary;
     }
@@ -244,9 +244,9 @@ public final class ScanJob {
         SingleOutputStreamOperator<Finding> rowFindings = rows.transform("score-rows", TypeInformation.of(Finding.class), new ScoreOperator(model))
                 .uid("score-rows").name("score-rows");
         DataStream<Finding> findings = rowFindings;
-        DataStream<Finding> extra = suite.extraFindings(env, rows);
-        if (extra != null) {
-            findings = findings.union(extra);
+        DataStream<Finding> duplicates = suite.duplicateFindings(rowFindings.getSideOutput(ScoreOperator.DUPLICATES));
+        if (duplicates != null) {
+            findings = findings.union(duplicates);
         }
         List<Finding> datasetFindings = suite.datasetFindings();
         if (!datasetFindings.isEmpty()) {
@@ -258,10 +258,6 @@ public final class ScanJob {
                 .transform("finding-stats", TypeInformation.of(ScanOutput.class), new FindingStatsOperator(options.topFindings()))
                 .setParallelism(1).uid("finding-stats").name("finding-stats");
         DataStream<ScanOutput> collected = findingStats.union(rowFindings.getSideOutput(ScoreOperator.STATS));
-        DataStream<ScanOutput> more = suite.extraOutputs(rows);
-        if (more != null) {
-            collected = collected.union(more);
-        }
         ScoreStats scores = new ScoreStats();
         FindingStats stats = new FindingStats(options.topFindings());
         List<ScanOutput> extras = new ArrayList<>();

@@ -1,6 +1,8 @@
 package io.modelwarden.scan;
 
+import io.modelwarden.baseline.FingerprintSettings;
 import io.modelwarden.detect.FindingFactory;
+import io.modelwarden.detect.poisoning.DuplicateSettings;
 import io.modelwarden.detect.poisoning.RowDetector;
 import io.modelwarden.detect.poisoning.Standardizer;
 import java.io.Serializable;
@@ -8,9 +10,10 @@ import java.util.List;
 
 /**
  * Everything the scoring pass ships to its parallel tasks: the fitted row detectors, the
- * standardiser they share and the factory that stamps findings. Built in the client from the
- * profile of the first pass (and the baseline, when given); its size is bounded by the models (the
- * reference sample), not by the dataset.
+ * standardiser they share, the factory that stamps findings, and what the pass derives per row for
+ * the grouping detectors (duplicate keys) and the baseline (training-row fingerprints). Built in the
+ * client from the profile of the first pass; its size is bounded by the models (the reference
+ * sample), not by the dataset.
  */
 public final class ScanModel implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -18,11 +21,23 @@ public final class ScanModel implements Serializable {
     private final Standardizer standardizer;
     private final List<RowDetector> detectors;
     private final FindingFactory findings;
+    private final DuplicateSettings duplicates;
+    private final FingerprintSettings fingerprints;
+    private final long expectedRows;
 
-    public ScanModel(Standardizer standardizer, List<RowDetector> detectors, FindingFactory findings) {
+    public ScanModel(
+            Standardizer standardizer,
+            List<RowDetector> detectors,
+            FindingFactory findings,
+            DuplicateSettings duplicates,
+            FingerprintSettings fingerprints,
+            long expectedRows) {
         this.standardizer = standardizer;
         this.detectors = List.copyOf(detectors);
         this.findings = findings;
+        this.duplicates = duplicates;
+        this.fingerprints = fingerprints;
+        this.expectedRows = expectedRows;
     }
 
     public Standardizer standardizer() {
@@ -35,5 +50,20 @@ public final class ScanModel implements Serializable {
 
     public FindingFactory findings() {
         return findings;
+    }
+
+    /** Null when duplicate detection is off. */
+    public DuplicateSettings duplicates() {
+        return duplicates;
+    }
+
+    /** Null when no fingerprints are written. */
+    public FingerprintSettings fingerprints() {
+        return fingerprints;
+    }
+
+    /** Rows the profile pass accepted: sizes the fingerprint filter. */
+    public long expectedRows() {
+        return expectedRows;
     }
 }

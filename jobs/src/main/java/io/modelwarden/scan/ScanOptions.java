@@ -44,6 +44,7 @@ public record ScanOptions(
         if (parallelism < 0) {
             throw ConfigException.invalid("scan.parallelism", ">= 0 (0: the environment's default)", parallelism);
         }
+        DetectorSuite.validate(c);
         return new ScanOptions(
                 input,
                 output,

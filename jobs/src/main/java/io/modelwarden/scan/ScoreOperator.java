@@ -1,8 +1,13 @@
 package io.modelwarden.scan;
 
+import io.modelwarden.baseline.TrainingFingerprints;
+import io.modelwarden.detect.poisoning.DuplicateGroup;
+import io.modelwarden.detect.poisoning.DuplicateKeys;
+import io.modelwarden.detect.poisoning.DuplicateSettings;
 import io.modelwarden.detect.poisoning.RowDetector;
 import io.modelwarden.model.Finding;
 import io.modelwarden.model.TrainingRow;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
@@ -13,12 +18,15 @@ import org.apache.flink.util.OutputTag;
 /**
  * Second pass: scores every row with every fitted row detector. Flagged rows become findings on the
  * main output; each task also keeps a score histogram per detector (for the report) and emits it on
- * {@link #STATS} at the end of its input. Per row: one z-scoring plus each detector's score; evidence
- * is built only for flagged rows.
+ * {@link #STATS} at the end of its input, with the training-row fingerprints for the baseline. For the
+ * duplicate detector each row leaves as a one-member {@link DuplicateGroup} on {@link #DUPLICATES},
+ * keyed downstream. Per row: one z-scoring plus each detector's score and two 128-bit hashes;
+ * evidence is built only for flagged rows.
  */
 final class ScoreOperator extends AbstractStreamOperator<Finding> implements OneInputStreamOperator<TrainingRow, Finding>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
-    static final OutputTag<ScanOutput> STATS = new OutputTag<>("score-stats", org.apache.flink.api.common.typeinfo.TypeInformation.of(ScanOutput.class));
+    static final OutputTag<ScanOutput> STATS = new OutputTag<>("score-stats", TypeInformation.of(ScanOutput.class));
+    static final OutputTag<DuplicateGroup> DUPLICATES = new OutputTag<>("duplicate-keys", TypeInformation.of(DuplicateGroup.class));
 
     private final ScanModel model;
 
@@ -29,6 +37,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
     private transient double[] z;
     private transient Counter rowsScored;
     private transient Counter findingsEmitted;
+    private transient TrainingFingerprints fingerprints;
 
     ScoreOperator(ScanModel model) {
         this.model = model;
@@ -48,6 +57,9 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
         z = new double[model.standardizer().dimensions()];
         rowsScored = getMetricGroup().counter("rowsScored");
         findingsEmitted = getMetricGroup().counter("findingsEmitted");
+        if (model.fingerprints() != null) {
+            fingerprints = TrainingFingerprints.create(model.expectedRows(), model.fingerprints());
+        }
     }
 
     @Override
@@ -66,11 +78,22 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
                 findingsEmitted.inc();
             }
         }
+        DuplicateSettings dup = model.duplicates();
+        if (dup != null) {
+            long[] near = DuplicateKeys.nearKey(z, dup.resolution());
+            output.collect(DUPLICATES, new StreamRecord<>(DuplicateGroup.of(row, near, DuplicateKeys.exactKey(row.features), dup.maxMembersListed())));
+        }
+        if (fingerprints != null) {
+            fingerprints.add(z);
+        }
         rowsScored.inc();
     }
 
     @Override
     public void endInput() {
         output.collect(STATS, new StreamRecord<>(new ScanOutput(ScanOutput.SCORE_STATS, Serialization.toBytes(stats))));
+        if (fingerprints != null) {
+            output.collect(STATS, new StreamRecord<>(new ScanOutput(ScanOutput.FINGERPRINTS, fingerprints.toBytes())));
+        }
     }
 }
