@@ -40,6 +40,8 @@ import org.apache.parquet.schema.Types;
 public final class DatasetInput {
     /** CSV rows sniffed to decide which columns are numeric. */
     static final int SNIFF_ROWS = 1000;
+    /** Share of a column's sniffed non-empty cells that must parse as numbers for it to be numeric. */
+    static final double NUMERIC_SHARE = 0.9;
 
     public record InputFile(String path, String name, long bytes) implements java.io.Serializable {}
 
@@ -176,9 +178,8 @@ public final class DatasetInput {
             if (n < 0 || n > names.length) {
                 throw new ConfigException("--input: cannot parse the header row of " + f.path());
             }
-            boolean[] numeric = new boolean[n];
-            boolean[] seen = new boolean[n];
-            Arrays.fill(numeric, true);
+            int[] numbers = new int[n];
+            int[] seen = new int[n];
             String[] cells = new String[n];
             String line;
             int rows = 0;
@@ -195,15 +196,17 @@ public final class DatasetInput {
                     if (cell.isEmpty()) {
                         continue;
                     }
-                    seen[i] = true;
-                    if (numeric[i] && !RowParser.isNumber(cell)) {
-                        numeric[i] = false;
+                    seen[i]++;
+                    if (RowParser.isNumber(cell)) {
+                        numbers[i]++;
                     }
                 }
             }
             List<Column> cols = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                InputSchema.Type t = numeric[i] && (seen[i] || rows == 0) ? InputSchema.Type.NUMERIC : InputSchema.Type.STRING;
+                // Mostly numbers: a numeric column whose odd bad cell is a rejected row, not a demotion.
+                boolean numeric = seen[i] == 0 ? rows == 0 : numbers[i] >= NUMERIC_SHARE * seen[i];
+                InputSchema.Type t = numeric ? InputSchema.Type.NUMERIC : InputSchema.Type.STRING;
                 cols.add(new Column(names[i].trim(), t));
             }
             return cols;

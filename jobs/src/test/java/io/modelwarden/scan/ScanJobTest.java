@@ -1,0 +1,197 @@
+package io.modelwarden.scan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwarden.config.Config;
+import io.modelwarden.json.Json;
+import io.modelwarden.synth.DatasetFiles;
+import io.modelwarden.synth.PoisonedDataset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole scan on a MiniCluster (parallelism 2): CSV, Parquet, folders, rejected rows, baseline and drift. */
+class ScanJobTest {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-29T08:00:00Z"), ZoneOffset.UTC);
+    static final PoisonedDataset DATA = PoisonedDataset.poisoned(11, 6_000, 8, new PoisonedDataset.Rates(0.01, 0.05, 0.01, 0.02));
+
+    @TempDir
+    static Path dir;
+
+    static Path csv;
+    static Path parquet;
+
+    @BeforeAll
+    static void writeData() throws Exception {
+        csv = DatasetFiles.writeCsv(DATA, dir.resolve("data.csv"));
+        parquet = DatasetFiles.writeParquet(DATA, dir.resolve("pq/data.parquet"));
+    }
+
+    static JsonNode scan(String input, Path out, String baseline, Map<String, String> overrides) throws Exception {
+        Config c = Config.defaults().with("scan.parallelism", "2").with("scan.id-column", "id").withAll(overrides);
+        return new ScanJob(ScanOptions.of(input, out.toString(), baseline, c), CLOCK, new Configuration()).run();
+    }
+
+    static List<JsonNode> lines(Path file) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : Files.readAllLines(file)) {
+            if (!l.isBlank()) {
+                out.add(Json.read(l));
+            }
+        }
+        return out;
+    }
+
+    static Set<String> flagged(List<JsonNode> findings) {
+        Set<String> s = new TreeSet<>();
+        for (JsonNode f : findings) {
+            s.add(f.get("detector").asText() + "@" + f.get("row_id").asText());
+        }
+        return s;
+    }
+
+    @Test
+    void csvScanWritesEveryOutputWithTheContractFields() throws Exception {
+        Path out = dir.resolve("out-csv");
+        JsonNode summary = scan(csv.toString(), out, null, Map.of());
+
+        assertThat(out.resolve("findings.jsonl")).exists();
+        assertThat(out.resolve("rejected.jsonl")).exists();
+        assertThat(out.resolve("report.html")).content().contains(summary.get("scan_id").asText());
+        assertThat(out.resolve("baseline/baseline.json")).exists();
+        assertThat(out.resolve("baseline/fingerprints.bin")).exists();
+        JsonNode onDisk = Json.read(Files.readString(out.resolve("summary.json")));
+        assertThat(onDisk.get("rows").get("accepted").asLong()).isEqualTo(6_000);
+        assertThat(onDisk.get("fingerprint").get("sha256").asText()).hasSize(64);
+        assertThat(onDisk.get("fingerprint").get("columns").asInt()).isEqualTo(10);
+
+        List<JsonNode> findings = lines(out.resolve("findings.jsonl"));
+        assertThat(findings).hasSize(onDisk.get("findings").get("total").asInt()).isNotEmpty();
+        for (JsonNode f : findings) {
+            assertThat(f.fieldNames()).toIterable().contains("finding_id", "scan_id", "row_id", "row_index", "detector", "threat", "kind", "stride", "score", "risk_score", "priority", "evidence");
+            assertThat(f.get("score").asDouble()).isBetween(0.0, 1.0);
+            assertThat(f.get("evidence").isObject()).isTrue();
+        }
+        // The injected duplicates and the trigger are found on the real pipeline.
+        Set<String> dupRows = new TreeSet<>();
+        for (JsonNode f : findings) {
+            if (f.get("kind").asText().equals("DUPLICATE")) {
+                dupRows.add(f.get("row_id").asText());
+            }
+        }
+        for (long i : DATA.indexesOf(PoisonedDataset.Poison.DUPLICATE)) {
+            assertThat(dupRows).contains("r-" + i);
+        }
+        assertThat(onDisk.get("findings").get("by_kind").get("BACKDOOR").asLong()).isGreaterThan(0);
+    }
+
+    @Test
+    void parquetAndCsvOfTheSameDataGiveTheSameFindings() throws Exception {
+        List<JsonNode> fromCsv = lines(scanTo("same-csv", csv.toString()));
+        List<JsonNode> fromParquet = lines(scanTo("same-pq", parquet.getParent().toString()));
+        assertThat(flagged(fromParquet)).isNotEmpty().isEqualTo(flagged(fromCsv));
+    }
+
+    private Path scanTo(String name, String input) throws Exception {
+        Path out = dir.resolve(name);
+        scan(input, out, null, Map.of());
+        return out.resolve("findings.jsonl");
+    }
+
+    @Test
+    void malformedRowsAreRejectedWithTheirReasonAndTheScanGoesOn() throws Exception {
+        Path bad = dir.resolve("bad.csv");
+        List<String> rows = new ArrayList<>(Files.readAllLines(csv).subList(0, 2001));
+        rows.add(5, "r-x1,1,2,3");                                  // wrong column count
+        rows.add(9, "r-x2,1,2,3,4,5,6,seven,8,0");                 // unparsable number
+        rows.add(13, "r-x3,1,2,3,4,5,NaN,7,8,0");                  // NaN
+        rows.add(17, "r-x4,1,2,3,4,5,6,7,8,");                     // missing label
+        rows.add(21, "r-x5,1,2,,4,5,6,7,8,1");                     // missing value
+        Files.write(bad, rows);
+        Path out = dir.resolve("out-bad");
+        JsonNode summary = scan(bad.toString(), out, null, Map.of());
+
+        assertThat(summary.get("rows").get("rejected").asLong()).isEqualTo(5);
+        assertThat(summary.get("rows").get("accepted").asLong()).isEqualTo(2_000);
+        List<JsonNode> rejected = lines(out.resolve("rejected.jsonl"));
+        Set<String> reasons = new TreeSet<>();
+        for (JsonNode r : rejected) {
+            reasons.add(r.get("reason").asText());
+            assertThat(r.get("raw").asText()).startsWith("r-x");
+            assertThat(r.get("file").asText()).isEqualTo("bad.csv");
+        }
+        assertThat(reasons).containsExactlyInAnyOrder("wrong column count", "unparsable number", "non-finite number", "missing label", "missing value");
+        assertThat(summary.get("rows").get("rejected_by_reason").get("unparsable number").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void aFolderOfFilesIsOneDatasetWithFileQualifiedRowIds() throws Exception {
+        Path folder = dir.resolve("parts");
+        Files.createDirectories(folder);
+        List<String> all = Files.readAllLines(csv);
+        Files.write(folder.resolve("a.csv"), all.subList(0, 3001));
+        List<String> second = new ArrayList<>();
+        second.add(all.get(0));
+        second.addAll(all.subList(3001, all.size()));
+        Files.write(folder.resolve("b.csv"), second);
+        Path out = dir.resolve("out-parts");
+        JsonNode summary = scan(folder.toString(), out, null, Map.of("scan.id-column", ""));
+
+        assertThat(summary.get("input").get("files")).hasSize(2);
+        assertThat(summary.get("rows").get("accepted").asLong()).isEqualTo(6_000);
+        List<JsonNode> findings = lines(out.resolve("findings.jsonl"));
+        assertThat(findings).isNotEmpty();
+        for (JsonNode f : findings) {
+            if (!f.get("row_id").isNull()) {
+                assertThat(f.get("row_id").asText()).matches("[ab]\\.csv:\\d+");
+            }
+        }
+    }
+
+    @Test
+    void rerunningTheSameScanGivesTheSameFindingIds() throws Exception {
+        List<JsonNode> first = lines(scanTo("rerun-1", csv.toString()));
+        List<JsonNode> second = lines(scanTo("rerun-2", csv.toString()));
+        Set<String> a = new TreeSet<>();
+        Set<String> b = new TreeSet<>();
+        first.forEach(f -> a.add(f.get("finding_id").asText()));
+        second.forEach(f -> b.add(f.get("finding_id").asText()));
+        assertThat(a).isNotEmpty().isEqualTo(b);
+    }
+
+    @Test
+    void driftIsFoundAgainstTheBaselineOfATrustedScanAndNotOnACleanSplit() throws Exception {
+        PoisonedDataset trusted = PoisonedDataset.clean(21, 6_000, 8);
+        Path base = dir.resolve("trusted");
+        scan(DatasetFiles.writeCsv(trusted, dir.resolve("trusted.csv")).toString(), base, null, Map.of());
+        String baseline = base.resolve("baseline").toString();
+
+        JsonNode clean = scan(DatasetFiles.writeCsv(trusted.resampled(99), dir.resolve("split.csv")).toString(), dir.resolve("out-split"), baseline, Map.of());
+        assertThat(clean.get("findings").get("by_kind").has("DRIFT")).isFalse();
+        assertThat(clean.get("drift").get("features")).hasSize(8);
+
+        PoisonedDataset moved = PoisonedDataset.clean(21, 6_000, 8).shifted(0.6, 0.5, 7);
+        JsonNode shifted = scan(DatasetFiles.writeCsv(moved, dir.resolve("shifted.csv")).toString(), dir.resolve("out-shift"), baseline, Map.of());
+        assertThat(shifted.get("findings").get("by_kind").get("DRIFT").asLong()).isGreaterThan(0);
+        assertThat(shifted.get("drift").get("dataset_drifted").asBoolean()).isTrue();
+    }
+}
