@@ -112,6 +112,9 @@ public final class Warden implements Callable<Integer> {
             },
             sortOptions = false)
     static final class Scan implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--input", required = true, paramLabel = "PATH", description = "A .csv (with a header row) or .parquet file, or a folder of them.")
         String input;
 
@@ -158,8 +161,7 @@ public final class Warden implements Callable<Integer> {
             Config config = flags.resolve(keys);
             ScanOptions options = ScanOptions.of(input, output, baseline, config);
             new ScanJob(options, Clock.systemUTC(), new Configuration()).run();
-            PrintWriter out = new PrintWriter(System.out, true);
-            out.println("Report: " + Path.of(output).toAbsolutePath().resolve(ScanJob.REPORT_FILE));
+            spec.commandLine().getOut().println("Report: " + Path.of(output).toAbsolutePath().resolve(ScanJob.REPORT_FILE));
             return EXIT_OK;
         }
 
