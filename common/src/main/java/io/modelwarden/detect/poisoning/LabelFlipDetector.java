@@ -15,9 +15,9 @@ import java.util.TreeSet;
 
 /**
  * Label-flip detector: kNN label sanitisation (Paudice, Munoz-Gonzalez, Lupu, "Label Sanitization
- * against Label Flipping Poisoning Attacks", ECML PKDD 2018 workshops) refined with the per-class
- * thresholds of confident learning (Northcutt, Jiang, Chuang, "Confident Learning: Estimating
- * Uncertainty in Dataset Labels", JAIR 2021; cleanlab).
+ * against Label Flipping Poisoning Attacks", ECML PKDD 2018 workshops) refined with confident
+ * learning (Northcutt, Jiang, Chuang, "Confident Learning: Estimating Uncertainty in Dataset Labels",
+ * JAIR 2021; cleanlab's {@code prune_by_noise_rate}).
  *
  * <p><b>Attack targeted:</b> label flipping, where an attacker changes the labels of some training
  * rows and leaves the features alone; a {@link FindingKind#LABEL_FLIP} finding that suggests the
@@ -27,26 +27,41 @@ import java.util.TreeSet;
  * <p><b>Signal:</b> the k nearest neighbours of the row in z-space among the reference sample (the row
  * itself excluded when it is in the sample, by file and row index) give the neighbour label
  * distribution p_hat; the suggested label l* is its majority (a tie with the given label y keeps y).
- * A row is flagged when l* != y, the agreement p_hat(l*) >= eta (Paudice et al.), and p_hat(l*) >= t(l*),
- * where t(j) is the mean leave-one-out p_hat(j) over the sample rows labelled j (cleanlab's per-class
- * threshold, computed at fit time). cleanlab's prune-by-noise-rate ranking is not applied: every
- * row passing the two cuts is reported, ranked by its score.
+ * Paudice et al. flag the row when l* != y and the agreement p_hat(l*) >= eta. Confident learning then
+ * decides how many of those to believe, calibrated at fit time on leave-one-out p_hat of the sample:
  *
- * <p><b>Score and threshold:</b> a flagged row scores its self-confidence complement 1 - p_hat(y), which
- * is at least p_hat(l*) >= eta; an unflagged row scores 0, and so does a row whose label never
- * occurs in the sample (a new class is a SCHEMA matter) or that has no label. {@link #threshold()}
- * is eta, so {@code score >= threshold()} exactly when the row is flagged.
+ * <ol>
+ *   <li>per-class threshold t(j) = mean p_hat(j) over the sample rows labelled j;
+ *   <li>confident joint C(i, j) = sample rows labelled i whose most likely class among those with
+ *       p_hat(j) >= t(j) is j, calibrated so that each row i sums to the count of label i; its
+ *       off-diagonal cells estimate how many rows labelled i truly belong to j;
+ *   <li>prune by noise rate: the margin cut m(i, j) is the C(i, j)-th largest margin p_hat(j) - p_hat(i)
+ *       among sample rows labelled i (never, when the estimate rounds to 0).
+ * </ol>
  *
- * <p><b>Neighbour search:</b> approximate, by a forest of random-projection trees over the sample: each
- * inner node projects onto the difference of two random sample rows of the node and cuts at the
- * median, down to leaves of at most {@code leaf-size} rows. A row's candidates are the union of the
- * leaves it falls into, one per tree; exact distances to them keep the k best.
+ * A row is flagged when l* != y, p_hat(l*) >= eta and p_hat(l*) - p_hat(y) >= m(y, l*): a quantile cut
+ * learnt on the sample and applied to every row. (Requiring p_hat(l*) >= t(l*) for every flagged row
+ * instead is a knife edge with k = 10: p_hat moves in steps of 0.1 and t(j) sits near 0.9 at a 5%
+ * flip rate, so whether 9 of 10 agreeing neighbours suffice depends on the third decimal of t(j).)
  *
- * <p><b>Cost:</b> fitting O(T n log n d) for the trees plus one leave-one-out query per sample row.
- * Per row O(T (log2(n / leaf-size) + leaf-size) d) with T trees: about 8 x (10 + 32) x 30 = 10,000
- * multiply-adds with the defaults and d = 30, allocation-free (a per-thread scratch buffer). Memory:
- * the sample's z-scored features (n d doubles: 4.8 MB for 20,000 x 30), T permutations of n ints and
- * about 2 n / leaf-size projection vectors of d doubles per tree (2 MB with the defaults).
+ * <p><b>Score and threshold:</b> a flagged row scores 1 - p_hat(y) (one minus cleanlab's
+ * self-confidence), which is at least p_hat(l*) >= eta; an unflagged row scores 0, and so does a row
+ * whose label never occurs in the sample (a new class is a SCHEMA matter) or that has no label.
+ * {@link #threshold()} is eta, so {@code score >= threshold()} exactly when the row is flagged.
+ *
+ * <p><b>Neighbour search:</b> approximate, by a forest of randomised k-d trees over the sample (Silpa-Anan
+ * and Hartley 2008, as in FLANN): each inner node cuts, at the median, one of the five features of
+ * largest variance at the node (chosen at random), down to leaves of at most {@code leaf-size} rows.
+ * A row's candidates are the union of the leaves it falls into, one per tree; exact distances to them
+ * keep the k best.
+ *
+ * <p><b>Cost:</b> fitting O(T n log n) for the trees plus one leave-one-out query per sample row. Per row
+ * O(T log2(n / leaf-size)) comparisons plus at most T x leaf-size distances of d features: with the
+ * defaults about 8 x 20 x 30 = 4,800 multiply-adds for d = 30 and n = 20,000, allocation-free (a
+ * per-thread scratch buffer). Memory: the sample's z-scored features as floats, once plus once per tree
+ * in leaf order so that a leaf's candidates are read sequentially ((T + 1) n d floats: 21.6 MB for
+ * T = 8, n = 20,000, d = 30), T permutations of n ints, about 2 n / leaf-size small nodes per tree,
+ * and one int per sample row of per-thread scratch.
  *
  * <p><b>Parameters</b> ({@link LabelFlipSettings}, {@code scan.detectors.label-flip.*}): {@code
  * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 8, {@code leaf-size} = 32, and
@@ -59,35 +74,50 @@ public final class LabelFlipDetector implements RowDetector {
     public static final String ID = "knn_label";
     private static final int LISTED_NEIGHBOURS = 5;
     private static final int NO_SAMPLE_ROW = -1;
+    /** cleanlab compares p_hat with the thresholds with this tolerance. */
+    private static final double THRESHOLD_TOLERANCE = 1e-6;
+    /** Features of largest variance among which a k-d node picks its split (FLANN's RAND_DIM). */
+    private static final int SPLIT_CANDIDATES = 5;
+    /** Rows a k-d node looks at to estimate feature variances. */
+    private static final int VARIANCE_SAMPLE = 128;
 
     private final LabelFlipSettings settings;
     private final int d;
     private final int n;
     /** The sample's z-scored features, row-major n x d. */
-    private final double[] points;
+    private final float[] points;
     private final int[] labelOf;
+    /** Open-addressing table (file, row index) -> sample position, to exclude a sample row from its own neighbours. */
+    private final long[] selfKeys;
+    private final int[] selfSlots;
     private final long[] rowIndexOf;
     private final int[] fileIndexOf;
     private final String[] rowIdOf;
     /** Sorted distinct labels of the sample; a class id is an index into it. */
     private final String[] classes;
     private final HashMap<String, Integer> classIds;
-    /** Confident learning's per-class threshold t_j. */
-    private final double[] classThreshold;
     private final int[] classCount;
 
-    // The forest, flat. Node kinds: inner (child >= 0; right child = child + 1) or leaf (child < 0).
+    // The forest, flat. Inner node: split >= 0, children child and child + 1. Leaf: split < 0, rows
+    // perm[child, leafEnd).
     private final int[] roots;
-    private final int[] child;
-    /** Inner node: offset of its projection direction in {@link #directions}; leaf: first slot in perm. */
-    private final int[] ref;
-    /** Inner node: the cut (projection <= cut goes left); unused for leaves. */
+    private final int[] split;
     private final double[] cut;
-    /** Leaf: one past its last slot in {@link #perm}. */
+    private final int[] child;
     private final int[] leafEnd;
-    private final double[] directions;
-    /** Per tree, a permutation of the sample rows grouped by leaf. */
     private final int[] perm;
+    /**
+     * The sample's features once more per tree, in leaf order (slot p holds row perm[p]): a leaf's
+     * candidates are contiguous, so scoring streams them instead of chasing rows across the sample.
+     */
+    private final float[] slotPoints;
+
+    // Confident learning, calibrated on the sample.
+    private final double[] classThreshold;
+    /** Calibrated confident joint, [given][true], on the sample. */
+    private final double[][] confidentJoint;
+    /** Margin cut m(i, j) of prune-by-noise-rate, [given][suggested]; +infinity: never flag. */
+    private final double[][] marginCut;
 
     private transient ThreadLocal<Scratch> scratch;
 
@@ -96,15 +126,30 @@ public final class LabelFlipDetector implements RowDetector {
         final int[] bestIdx;
         final double[] bestDist;
         final int[] counts;
+        /** The query as floats. */
+        final float[] q;
+        /** stamp[i] == query: sample row i was already a candidate of this query. */
+        final int[] stamp;
+        int query;
 
-        Scratch(int k, int classes) {
+        Scratch(int k, int classes, int n, int d) {
+            q = new float[d];
             bestIdx = new int[k];
             bestDist = new double[k];
             counts = new int[classes];
+            stamp = new int[n];
+        }
+
+        int nextQuery() {
+            if (++query == 0) {
+                Arrays.fill(stamp, 0);
+                query = 1;
+            }
+            return query;
         }
     }
 
-    private LabelFlipDetector(LabelFlipSettings settings, int d, double[] points, int[] labelOf, long[] rowIndexOf,
+    private LabelFlipDetector(LabelFlipSettings settings, int d, float[] points, int[] labelOf, long[] rowIndexOf,
             int[] fileIndexOf, String[] rowIdOf, String[] classes, Forest forest) {
         this.settings = settings;
         this.d = d;
@@ -114,28 +159,48 @@ public final class LabelFlipDetector implements RowDetector {
         this.rowIndexOf = rowIndexOf;
         this.fileIndexOf = fileIndexOf;
         this.rowIdOf = rowIdOf;
+        int tableSize = Integer.highestOneBit(Math.max(2, n) * 2 - 1) << 1;
+        this.selfKeys = new long[tableSize];
+        this.selfSlots = new int[tableSize];
+        Arrays.fill(selfSlots, NO_SAMPLE_ROW);
+        for (int i = 0; i < n; i++) {
+            long key = rowKey(fileIndexOf[i], rowIndexOf[i]);
+            int h = (int) Hashing.mix64(key) & (tableSize - 1);
+            while (selfSlots[h] != NO_SAMPLE_ROW && selfKeys[h] != key) {
+                h = (h + 1) & (tableSize - 1);
+            }
+            selfKeys[h] = key;
+            selfSlots[h] = i;
+        }
         this.classes = classes;
         this.classIds = new HashMap<>();
         for (int c = 0; c < classes.length; c++) {
             classIds.put(classes[c], c);
         }
-        this.roots = forest.roots;
-        this.child = Arrays.copyOf(forest.child, forest.count);
-        this.ref = Arrays.copyOf(forest.ref, forest.count);
-        this.cut = Arrays.copyOf(forest.cut, forest.count);
-        this.leafEnd = Arrays.copyOf(forest.leafEnd, forest.count);
-        this.directions = Arrays.copyOf(forest.directions, forest.directionCount);
-        this.perm = forest.perm;
         this.classCount = new int[classes.length];
         for (int label : labelOf) {
             classCount[label]++;
         }
-        this.classThreshold = leaveOneOutThresholds();
+        this.roots = forest.roots;
+        this.split = Arrays.copyOf(forest.split, forest.count);
+        this.cut = Arrays.copyOf(forest.cut, forest.count);
+        this.child = Arrays.copyOf(forest.child, forest.count);
+        this.leafEnd = Arrays.copyOf(forest.leafEnd, forest.count);
+        this.perm = forest.perm;
+        this.slotPoints = new float[perm.length * d];
+        for (int p = 0; p < perm.length; p++) {
+            System.arraycopy(points, perm[p] * d, slotPoints, p * d, d);
+        }
+        int c = classes.length;
+        this.classThreshold = new double[c];
+        this.confidentJoint = new double[c][c];
+        this.marginCut = new double[c][c];
+        calibrate();
     }
 
     /**
-     * Builds the neighbour index on the labelled rows of the reference sample and computes the
-     * per-class thresholds with leave-one-out queries.
+     * Builds the neighbour index on the labelled rows of the reference sample and calibrates confident
+     * learning with leave-one-out queries.
      *
      * @param sample the reference sample (rows without a label are skipped)
      * @param z the profile's standardizer, the same one that z-scores the rows passed to {@link #score}
@@ -156,7 +221,7 @@ public final class LabelFlipDetector implements RowDetector {
         }
         int n = labelled.size();
         int d = z.dimensions();
-        double[] points = new double[n * d];
+        float[] points = new float[n * d];
         int[] labelOf = new int[n];
         long[] rowIndexOf = new long[n];
         int[] fileIndexOf = new int[n];
@@ -165,7 +230,9 @@ public final class LabelFlipDetector implements RowDetector {
         for (int i = 0; i < n; i++) {
             TrainingRow r = labelled.get(i);
             z.apply(r.features, buf);
-            System.arraycopy(buf, 0, points, i * d, d);
+            for (int j = 0; j < d; j++) {
+                points[i * d + j] = (float) buf[j];
+            }
             labelOf[i] = ids.get(r.label);
             rowIndexOf[i] = r.rowIndex;
             fileIndexOf[i] = r.fileIndex;
@@ -195,7 +262,7 @@ public final class LabelFlipDetector implements RowDetector {
             return 0.0;
         }
         Scratch s = scratch();
-        int found = search(z, 0, row.fileIndex, row.rowIndex, NO_SAMPLE_ROW, s);
+        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
         return flagScore(s.counts, found, given);
     }
 
@@ -209,7 +276,8 @@ public final class LabelFlipDetector implements RowDetector {
             return 0.0;
         }
         double agreement = counts[suggested] / (double) found;
-        if (agreement < settings.minAgreement() || agreement < classThreshold[suggested]) {
+        double margin = (counts[suggested] - counts[given]) / (double) found;
+        if (agreement < settings.minAgreement() || margin < marginCut[given][suggested] - THRESHOLD_TOLERANCE) {
             return 0.0;
         }
         // 1 - p_hat(y) >= p_hat(l*) >= eta; the max only guards against rounding.
@@ -236,9 +304,9 @@ public final class LabelFlipDetector implements RowDetector {
     @Override
     public Detection explain(TrainingRow row, double[] z, double score) {
         Integer given = row.label == null ? null : classIds.get(row.label);
-        Scratch s = new Scratch(settings.neighbours(), classes.length);
-        int found = search(z, 0, row.fileIndex, row.rowIndex, NO_SAMPLE_ROW, s);
-        int suggested = given == null ? majority(s.counts, 0) : majority(s.counts, given);
+        Scratch s = newScratch();
+        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
+        int suggested = majority(s.counts, given == null ? 0 : given);
         Map<String, Object> ev = new LinkedHashMap<>();
         ev.put("suggested_label", found == 0 ? null : classes[suggested]);
         ev.put("given_label", row.label);
@@ -254,6 +322,12 @@ public final class LabelFlipDetector implements RowDetector {
         ev.put("k", settings.neighbours());
         ev.put("min_agreement", settings.minAgreement());
         ev.put("class_threshold", found == 0 ? 0.0 : classThreshold[suggested]);
+        if (given != null && found > 0) {
+            ev.put("margin", (s.counts[suggested] - s.counts[given]) / (double) found);
+            double m = marginCut[given][suggested];
+            ev.put("margin_cut", Double.isInfinite(m) ? null : m);
+            ev.put("estimated_flips_in_sample", confidentJoint[given][suggested]);
+        }
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < Math.min(LISTED_NEIGHBOURS, found); i++) {
             ids.add(rowIdOf[s.bestIdx[i]]);
@@ -273,12 +347,23 @@ public final class LabelFlipDetector implements RowDetector {
         p.put("threshold", threshold());
         Map<String, Object> t = new LinkedHashMap<>();
         Map<String, Object> counts = new LinkedHashMap<>();
-        for (int c = 0; c < classes.length; c++) {
-            t.put(classes[c], classThreshold[c]);
-            counts.put(classes[c], classCount[c]);
+        Map<String, Object> joint = new LinkedHashMap<>();
+        Map<String, Object> cuts = new LinkedHashMap<>();
+        for (int i = 0; i < classes.length; i++) {
+            t.put(classes[i], classThreshold[i]);
+            counts.put(classes[i], classCount[i]);
+            for (int j = 0; j < classes.length; j++) {
+                if (i != j) {
+                    String cell = classes[i] + "->" + classes[j];
+                    joint.put(cell, confidentJoint[i][j]);
+                    cuts.put(cell, Double.isInfinite(marginCut[i][j]) ? null : marginCut[i][j]);
+                }
+            }
         }
         p.put("class_thresholds", t);
         p.put("sample_label_counts", counts);
+        p.put("estimated_flips_in_sample", joint);
+        p.put("margin_cuts", cuts);
         return p;
     }
 
@@ -286,10 +371,10 @@ public final class LabelFlipDetector implements RowDetector {
         return settings;
     }
 
-    /** The label the row's neighbourhood suggests, or null with no neighbours (tests, reports). */
+    /** The label the row's neighbourhood suggests, or null with no neighbours. */
     public String suggestedLabel(TrainingRow row, double[] z) {
-        Scratch s = new Scratch(settings.neighbours(), classes.length);
-        int found = search(z, 0, row.fileIndex, row.rowIndex, NO_SAMPLE_ROW, s);
+        Scratch s = newScratch();
+        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
         if (found == 0) {
             return null;
         }
@@ -306,75 +391,137 @@ public final class LabelFlipDetector implements RowDetector {
         return t;
     }
 
-    private double[] leaveOneOutThresholds() {
-        double[] sum = new double[classes.length];
-        Scratch s = new Scratch(settings.neighbours(), classes.length);
+    /** Leave-one-out p_hat of the sample -> t(j), the calibrated confident joint and the margin cuts. */
+    private void calibrate() {
+        int c = classes.length;
+        double[][] pHat = new double[n][c];
+        Scratch s = newScratch();
+        double[] q = new double[d];
+        double[] sum = new double[c];
         for (int i = 0; i < n; i++) {
-            int found = search(points, i * d, -1, -1, i, s);
-            if (found > 0) {
-                sum[labelOf[i]] += s.counts[labelOf[i]] / (double) found;
+            for (int j = 0; j < d; j++) {
+                q[j] = points[i * d + j];
+            }
+            int found = search(q, i, s);
+            for (int j = 0; j < c && found > 0; j++) {
+                pHat[i][j] = s.counts[j] / (double) found;
+            }
+            sum[labelOf[i]] += pHat[i][labelOf[i]];
+        }
+        for (int j = 0; j < c; j++) {
+            classThreshold[j] = classCount[j] == 0 ? 0.0 : sum[j] / classCount[j];
+        }
+        long[][] joint = new long[c][c];
+        for (int i = 0; i < n; i++) {
+            int best = -1;
+            for (int j = 0; j < c; j++) {
+                if (pHat[i][j] >= classThreshold[j] - THRESHOLD_TOLERANCE && (best < 0 || pHat[i][j] > pHat[i][best])) {
+                    best = j;
+                }
+            }
+            if (best >= 0) {
+                joint[labelOf[i]][best]++;
             }
         }
-        double[] t = new double[classes.length];
-        for (int c = 0; c < classes.length; c++) {
-            t[c] = classCount[c] == 0 ? 0.0 : sum[c] / classCount[c];
+        for (int i = 0; i < c; i++) {
+            long rowSum = 0;
+            for (int j = 0; j < c; j++) {
+                rowSum += joint[i][j];
+            }
+            // Calibration: the row of label i sums to the number of rows labelled i.
+            double scale = rowSum == 0 ? 0.0 : classCount[i] / (double) rowSum;
+            double[] margins = new double[classCount[i]];
+            for (int j = 0; j < c; j++) {
+                confidentJoint[i][j] = joint[i][j] * scale;
+                marginCut[i][j] = Double.POSITIVE_INFINITY;
+                long prune = Math.round(confidentJoint[i][j]);
+                if (i == j || prune <= 0) {
+                    continue;
+                }
+                int m = 0;
+                for (int r = 0; r < n; r++) {
+                    if (labelOf[r] == i) {
+                        margins[m++] = pHat[r][j] - pHat[r][i];
+                    }
+                }
+                Arrays.sort(margins, 0, m);
+                // The prune-th largest margin; cleanlab keeps at least one row of each class.
+                int keep = (int) Math.min(prune, m - 1L);
+                if (keep > 0) {
+                    marginCut[i][j] = margins[m - keep];
+                }
+            }
         }
-        return t;
+    }
+
+    private static long rowKey(int fileIndex, long rowIndex) {
+        return ((long) fileIndex << 40) ^ rowIndex;
+    }
+
+    /** The sample position of the row (file, row index), or -1 when it is not in the sample. */
+    private int samplePosition(int fileIndex, long rowIndex) {
+        long key = rowKey(fileIndex, rowIndex);
+        int mask = selfKeys.length - 1;
+        int h = (int) Hashing.mix64(key) & mask;
+        while (selfSlots[h] != NO_SAMPLE_ROW) {
+            if (selfKeys[h] == key && rowIndexOf[selfSlots[h]] == rowIndex && fileIndexOf[selfSlots[h]] == fileIndex) {
+                return selfSlots[h];
+            }
+            h = (h + 1) & mask;
+        }
+        return NO_SAMPLE_ROW;
+    }
+
+    private Scratch newScratch() {
+        return new Scratch(settings.neighbours(), classes.length, n, d);
     }
 
     private Scratch scratch() {
         ThreadLocal<Scratch> tl = scratch;
         if (tl == null) {
             // A benign race: two threads may each install a ThreadLocal; either way each thread owns its buffers.
-            tl = ThreadLocal.withInitial(() -> new Scratch(settings.neighbours(), classes.length));
+            tl = ThreadLocal.withInitial(this::newScratch);
             scratch = tl;
         }
         return tl.get();
     }
 
     /**
-     * Approximate k nearest sample rows of q[qOff..qOff+d), excluding the sample row that is the query
-     * itself (same file and row index, or sample position {@code selfSample}). Fills s.bestIdx (nearest
-     * first) and s.counts (neighbour labels) and returns how many were found (at most k).
+     * Approximate k nearest sample rows of q, excluding the sample row {@code selfSample} (the query
+     * itself, or -1). Fills s.bestIdx (nearest first) and
+     * s.counts (neighbour labels) and returns how many were found (at most k).
      */
-    private int search(double[] q, int qOff, int selfFile, long selfRow, int selfSample, Scratch s) {
+    private int search(double[] q, int selfSample, Scratch s) {
         final int k = s.bestIdx.length;
         final int[] bestIdx = s.bestIdx;
         final double[] bestDist = s.bestDist;
+        final int[] stamp = s.stamp;
+        final int query = s.nextQuery();
+        final float[] fq = s.q;
+        for (int j = 0; j < d; j++) {
+            fq[j] = (float) q[j];
+        }
+        if (selfSample >= 0) {
+            stamp[selfSample] = query; // as if already measured: never its own neighbour
+        }
         int found = 0;
         double worst = Double.POSITIVE_INFINITY;
         for (int root : roots) {
             int node = root;
-            while (child[node] >= 0) {
-                int off = ref[node];
-                double dot = 0;
-                for (int j = 0; j < d; j++) {
-                    dot += q[qOff + j] * directions[off + j];
-                }
-                node = dot <= cut[node] ? child[node] : child[node] + 1;
+            int f;
+            while ((f = split[node]) >= 0) {
+                node = child[node] + (q[f] <= cut[node] ? 0 : 1);
             }
-            for (int p = ref[node], end = leafEnd[node]; p < end; p++) {
+            for (int p = child[node], end = leafEnd[node]; p < end; p++) {
                 int idx = perm[p];
-                if (idx == selfSample || (rowIndexOf[idx] == selfRow && fileIndexOf[idx] == selfFile)) {
+                // A row in several trees' leaves is met more than once: measure it once.
+                if (stamp[idx] == query) {
                     continue;
                 }
-                double dist = distance(q, qOff, idx * d, worst);
-                if (!(dist < worst) && found == k) {
-                    continue;
-                }
-                if (dist != dist) {
-                    continue; // NaN features never make a neighbour
-                }
-                // A row in several trees' leaves is met more than once: keep one copy.
-                boolean duplicate = false;
-                for (int b = 0; b < found; b++) {
-                    if (bestIdx[b] == idx) {
-                        duplicate = true;
-                        break;
-                    }
-                }
-                if (duplicate) {
-                    continue;
+                stamp[idx] = query;
+                double dist = distance(fq, p * d, worst);
+                if (!(dist < worst)) {
+                    continue; // also drops NaN: a row with a missing value is no neighbour
                 }
                 int pos = found < k ? found++ : k - 1;
                 while (pos > 0 && bestDist[pos - 1] > dist) {
@@ -396,33 +543,38 @@ public final class LabelFlipDetector implements RowDetector {
         return found;
     }
 
-    /** Squared distance, abandoned (returning a value >= bound) once it exceeds bound. */
-    private double distance(double[] q, int qOff, int pOff, double bound) {
-        final double[] pts = points;
-        double a0 = 0;
-        double a1 = 0;
+    /** Squared distance to the row at pOff of slotPoints; abandoned (returning a value >= bound) past bound. */
+    private double distance(float[] q, int pOff, double bound) {
+        final float[] pts = slotPoints;
+        final int dims = d;
+        float a0 = 0;
+        float a1 = 0;
+        float a2 = 0;
+        float a3 = 0;
         int j = 0;
-        int half = d >>> 1;
-        for (; j + 1 < half; j += 2) {
-            double e0 = q[qOff + j] - pts[pOff + j];
-            double e1 = q[qOff + j + 1] - pts[pOff + j + 1];
-            a0 += e0 * e0;
-            a1 += e1 * e1;
+        // Check the bound every 8 features: most candidates are far and stop early.
+        for (; j + 7 < dims; j += 8) {
+            float e0 = q[j] - pts[pOff + j];
+            float e1 = q[j + 1] - pts[pOff + j + 1];
+            float e2 = q[j + 2] - pts[pOff + j + 2];
+            float e3 = q[j + 3] - pts[pOff + j + 3];
+            float e4 = q[j + 4] - pts[pOff + j + 4];
+            float e5 = q[j + 5] - pts[pOff + j + 5];
+            float e6 = q[j + 6] - pts[pOff + j + 6];
+            float e7 = q[j + 7] - pts[pOff + j + 7];
+            a0 += e0 * e0 + e4 * e4;
+            a1 += e1 * e1 + e5 * e5;
+            a2 += e2 * e2 + e6 * e6;
+            a3 += e3 * e3 + e7 * e7;
+            if (a0 + a1 + a2 + a3 >= bound) {
+                return bound;
+            }
         }
-        if (a0 + a1 >= bound) {
-            return a0 + a1;
-        }
-        for (; j + 1 < d; j += 2) {
-            double e0 = q[qOff + j] - pts[pOff + j];
-            double e1 = q[qOff + j + 1] - pts[pOff + j + 1];
-            a0 += e0 * e0;
-            a1 += e1 * e1;
-        }
-        if (j < d) {
-            double e = q[qOff + j] - pts[pOff + j];
+        for (; j < dims; j++) {
+            float e = q[j] - pts[pOff + j];
             a0 += e * e;
         }
-        return a0 + a1;
+        return a0 + a1 + a2 + a3;
     }
 
     private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
@@ -430,31 +582,33 @@ public final class LabelFlipDetector implements RowDetector {
         scratch = null;
     }
 
-    /** Builds the random-projection trees; used only while fitting. */
+    /** Builds the randomised k-d trees; used only while fitting. */
     private static final class Forest {
-        private final double[] points;
+        private final float[] points;
         private final int n;
         private final int d;
         private final int leafSize;
         final int[] roots;
         final int[] perm;
-        int[] child = new int[64];
-        int[] ref = new int[64];
+        int[] split = new int[64];
         double[] cut = new double[64];
+        int[] child = new int[64];
         int[] leafEnd = new int[64];
         int count;
-        double[] directions = new double[1024];
-        int directionCount;
-        private final double[] key;
+        private final double[] mean;
+        private final double[] var;
+        private final int[] top;
 
-        Forest(double[] points, int n, int d, LabelFlipSettings s) {
+        Forest(float[] points, int n, int d, LabelFlipSettings s) {
             this.points = points;
             this.n = n;
             this.d = d;
             this.leafSize = s.leafSize();
             this.roots = new int[n == 0 ? 0 : s.trees()];
             this.perm = new int[roots.length * n];
-            this.key = new double[n];
+            this.mean = new double[d];
+            this.var = new double[d];
+            this.top = new int[Math.min(SPLIT_CANDIDATES, d)];
             for (int t = 0; t < roots.length; t++) {
                 SplittableRandom r = new SplittableRandom(Hashing.mix64(s.seed() ^ Hashing.mix64(0x1abe1L + t)));
                 int base = t * n;
@@ -467,11 +621,11 @@ public final class LabelFlipDetector implements RowDetector {
         }
 
         private int node() {
-            if (count == child.length) {
+            if (count == split.length) {
                 int cap = count * 2;
-                child = Arrays.copyOf(child, cap);
-                ref = Arrays.copyOf(ref, cap);
+                split = Arrays.copyOf(split, cap);
                 cut = Arrays.copyOf(cut, cap);
+                child = Arrays.copyOf(child, cap);
                 leafEnd = Arrays.copyOf(leafEnd, cap);
             }
             return count++;
@@ -479,78 +633,83 @@ public final class LabelFlipDetector implements RowDetector {
 
         private void grow(int node, int from, int to, SplittableRandom r) {
             int size = to - from;
-            if (size <= leafSize) {
-                child[node] = -1;
-                ref[node] = from;
+            int f = size <= leafSize ? -1 : chooseFeature(from, to, r);
+            if (f < 0) {
+                split[node] = -1;
+                child[node] = from;
                 leafEnd[node] = to;
                 return;
             }
-            int off = direction(from, to, r);
-            for (int p = from; p < to; p++) {
-                int pOff = perm[p] * d;
-                double dot = 0;
-                for (int j = 0; j < d; j++) {
-                    dot += points[pOff + j] * directions[off + j];
-                }
-                key[p % n] = dot; // slot p of tree t is t * n + position
-            }
             int mid = from + size / 2;
-            select(from, to, mid, r);
+            select(from, to, mid, f, r);
             double maxLeft = Double.NEGATIVE_INFINITY;
             for (int p = from; p < mid; p++) {
-                maxLeft = Math.max(maxLeft, keyAt(p));
+                maxLeft = Math.max(maxLeft, value(p, f));
             }
             int l = node();
             int rgt = node();
-            assert rgt == l + 1;
+            split[node] = f;
+            cut[node] = (maxLeft + value(mid, f)) / 2;
             child[node] = l;
-            ref[node] = off;
-            cut[node] = (maxLeft + keyAt(mid)) / 2;
             grow(l, from, mid, r);
             grow(rgt, mid, to, r);
         }
 
-        /** The difference of two random distinct rows of the node (a random Gaussian one if all coincide). */
-        private int direction(int from, int to, SplittableRandom r) {
-            if (directionCount + d > directions.length) {
-                directions = Arrays.copyOf(directions, Math.max(directions.length * 2, directionCount + d));
-            }
-            int off = directionCount;
-            directionCount += d;
-            for (int attempt = 0; attempt < 8; attempt++) {
-                int a = perm[from + r.nextInt(to - from)] * d;
-                int b = perm[from + r.nextInt(to - from)] * d;
-                double norm = 0;
+        private double value(int slot, int f) {
+            return points[perm[slot] * d + f];
+        }
+
+        /** One of the features of largest variance over (a random subset of) the node's rows; -1 if all are constant. */
+        private int chooseFeature(int from, int to, SplittableRandom r) {
+            int size = to - from;
+            int m = Math.min(size, VARIANCE_SAMPLE);
+            Arrays.fill(mean, 0);
+            Arrays.fill(var, 0);
+            for (int i = 0; i < m; i++) {
+                int slot = m == size ? from + i : from + r.nextInt(size);
+                int off = perm[slot] * d;
                 for (int j = 0; j < d; j++) {
-                    double v = points[a + j] - points[b + j];
-                    directions[off + j] = v;
-                    norm += v * v;
-                }
-                if (norm > 0) {
-                    return off;
+                    double x = points[off + j];
+                    mean[j] += x;
+                    var[j] += x * x;
                 }
             }
+            int kept = 0;
             for (int j = 0; j < d; j++) {
-                directions[off + j] = r.nextGaussian();
+                double mu = mean[j] / m;
+                double v = var[j] / m - mu * mu;
+                var[j] = v;
+                if (!(v > 1e-12)) {
+                    continue;
+                }
+                // Insert j into the top list (largest variance first).
+                int pos = kept < top.length ? kept++ : top.length;
+                if (pos == top.length && v <= var[top[top.length - 1]]) {
+                    continue;
+                }
+                if (pos == top.length) {
+                    pos = top.length - 1;
+                }
+                while (pos > 0 && var[top[pos - 1]] < v) {
+                    top[pos] = top[pos - 1];
+                    pos--;
+                }
+                top[pos] = j;
             }
-            return off;
+            return kept == 0 ? -1 : top[r.nextInt(kept)];
         }
 
-        private double keyAt(int p) {
-            return key[p % n];
-        }
-
-        /** Quickselect on perm[from, to) by key: afterwards keys left of k are <= key(k) <= keys right of it. */
-        private void select(int from, int to, int k, SplittableRandom r) {
+        /** Quickselect on perm[from, to) by feature f: afterwards values left of k are <= value(k) <= values right of it. */
+        private void select(int from, int to, int k, int f, SplittableRandom r) {
             int lo = from;
             int hi = to - 1;
             while (hi > lo) {
-                double pivot = keyAt(lo + r.nextInt(hi - lo + 1));
+                double pivot = value(lo + r.nextInt(hi - lo + 1), f);
                 int lt = lo;
                 int i = lo;
                 int gt = hi;
                 while (i <= gt) {
-                    double v = keyAt(i);
+                    double v = value(i, f);
                     if (v < pivot) {
                         swap(lt++, i++);
                     } else if (v > pivot) {
@@ -573,9 +732,6 @@ public final class LabelFlipDetector implements RowDetector {
             int t = perm[a];
             perm[a] = perm[b];
             perm[b] = t;
-            double kt = key[a % n];
-            key[a % n] = key[b % n];
-            key[b % n] = kt;
         }
     }
 }
