@@ -25,7 +25,8 @@ public final class LabelFlipBenchmark {
         int trees = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int leaf = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         PoisonedDataset data = PoisonedDataset.poisoned(7, rows, 30, new Rates(0, 0.05, 0, 0));
-        ScanProfile profile = new ScanProfile(data.featureNames(), 20_000, 42);
+        int sampleSize = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;
+        ScanProfile profile = new ScanProfile(data.featureNames(), sampleSize, 42);
         TrainingRow[] all = new TrainingRow[rows];
         for (int i = 0; i < rows; i++) {
             all[i] = data.row(i);

@@ -499,6 +499,10 @@ public final class LabelFlipDetector implements RowDetector {
         final int query = s.nextQuery();
         final float[] fq = s.q;
         for (int j = 0; j < d; j++) {
+            if (Double.isNaN(q[j])) {
+                Arrays.fill(s.counts, 0);
+                return 0; // a row with a missing value has no neighbourhood
+            }
             fq[j] = (float) q[j];
         }
         if (selfSample >= 0) {
@@ -552,7 +556,7 @@ public final class LabelFlipDetector implements RowDetector {
         float a2 = 0;
         float a3 = 0;
         int j = 0;
-        // Check the bound every 8 features: most candidates are far and stop early.
+        // Check the bound every 8 features: far candidates stop early.
         for (; j + 7 < dims; j += 8) {
             float e0 = q[j] - pts[pOff + j];
             float e1 = q[j + 1] - pts[pOff + j + 1];
