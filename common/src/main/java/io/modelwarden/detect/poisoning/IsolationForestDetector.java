@@ -1,0 +1,476 @@
+package io.modelwarden.detect.poisoning;
+
+import io.modelwarden.detect.Detection;
+import io.modelwarden.model.FindingKind;
+import io.modelwarden.model.TrainingRow;
+import io.modelwarden.stats.Hashing;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Isolation Forest (Liu, Ting, Zhou, "Isolation Forest", ICDM 2008): flags rows that random
+ * axis-parallel cuts isolate in few steps.
+ *
+ * <p><b>Attack targeted:</b> poison that sits outside the clean data's support (injected garbage,
+ * out-of-range or synthetic rows, gross feature tampering); a {@link FindingKind#OUTLIER} finding.
+ * It sees only the marginal geometry: clean-label poisons placed inside dense regions evade it.
+ *
+ * <p><b>Signal:</b> s(x) = 2^(-E[h(x)] / c(psi)), where h(x) is the path length of x in a tree (the
+ * depth of the leaf it reaches plus c(leaf size), the expected depth of an unbuilt subtree), E is
+ * the mean over the trees and c(n) = 2H(n-1) - 2(n-1)/n with H(i) = ln i + 0.5772156649 is the
+ * average unsuccessful-search path length of a binary search tree of n keys. Each tree is built on
+ * psi rows drawn without replacement from the z-scored reference sample, up to the height limit
+ * ceil(log2 psi); each node cuts a feature chosen uniformly among those not constant at the node at
+ * a value uniform between the node's min and max. s is in (0, 1]; about 0.5 for ordinary rows and
+ * near 1 for rows isolated at once.
+ *
+ * <p><b>Threshold:</b> max({@code min-score}, the (1 - {@code contamination}) quantile of the scores
+ * of the fitting sample). The sample's score quantiles are reported in {@link #parameters()} and kept
+ * with the model ({@link #toModelJson()}) for the baseline.
+ *
+ * <p><b>Cost:</b> training O(t psi log psi) on the reference sample; scoring O(t log psi) per row
+ * (at most t x ceil(log2 psi) = 800 node visits with the defaults), allocation-free. Memory: the
+ * trees as flat primitive arrays, at most t (2 psi - 1) nodes of 20 bytes (about 1 MB with the
+ * defaults), independent of the dataset size.
+ *
+ * <p><b>Parameters</b> ({@link IsolationForestSettings}, {@code scan.detectors.isolation-forest.*}):
+ * {@code trees} t = 100, {@code subsample-size} psi = 256, {@code contamination} = 0.01,
+ * {@code min-score} = 0.6, and the seed derived from {@code scan.seed}.
+ */
+public final class IsolationForestDetector implements RowDetector {
+    private static final long serialVersionUID = 1L;
+
+    public static final String ID = "isolation_forest";
+    public static final String MODEL_FORMAT = "isolation_forest/1";
+    private static final double EULER_GAMMA = 0.5772156649015329;
+    private static final int TOP_FEATURES = 3;
+
+    private final IsolationForestSettings settings;
+    private final int dimensions;
+    /** Rows per tree actually used: min(psi, sample size). */
+    private final int psi;
+    private final double cPsi;
+    /** First node of each tree. */
+    private final int[] roots;
+    /** Split feature of each node, -1 for a leaf. */
+    private final int[] feature;
+    /** Split value of an inner node (x <= value goes left); path length depth + c(size) of a leaf. */
+    private final double[] value;
+    /** Left child of an inner node; the right child is always left + 1. */
+    private final int[] left;
+    /** Sample rows that reached the node. */
+    private final int[] size;
+    private final double threshold;
+    private final double[] quantiles; // p50, p90, p99 of the fitting sample's scores
+    private final int sampleSize;
+
+    private IsolationForestDetector(IsolationForestSettings settings, int dimensions, int psi, int[] roots, int[] feature,
+            double[] value, int[] left, int[] size, double threshold, double[] quantiles, int sampleSize) {
+        this.settings = settings;
+        this.dimensions = dimensions;
+        this.psi = psi;
+        this.cPsi = averagePathLength(psi);
+        this.roots = roots;
+        this.feature = feature;
+        this.value = value;
+        this.left = left;
+        this.size = size;
+        this.threshold = threshold;
+        this.quantiles = quantiles;
+        this.sampleSize = sampleSize;
+    }
+
+    /**
+     * Trains the forest on z-scored rows of the reference sample and calibrates the threshold on them.
+     *
+     * @param zSample at least two rows, all of the same length
+     */
+    public static IsolationForestDetector fit(IsolationForestSettings s, List<double[]> zSample) {
+        int n = zSample.size();
+        if (n < 2) {
+            throw new IllegalArgumentException("isolation forest needs at least 2 sample rows, got " + n);
+        }
+        int d = zSample.get(0).length;
+        double[][] x = new double[n][];
+        for (int i = 0; i < n; i++) {
+            x[i] = zSample.get(i);
+            if (x[i].length != d) {
+                throw new IllegalArgumentException("sample row " + i + " has " + x[i].length + " features, expected " + d);
+            }
+        }
+        int psi = Math.min(s.subsampleSize(), n);
+        int heightLimit = (int) Math.ceil(Math.log(psi) / Math.log(2));
+        TreeBuilder b = new TreeBuilder(x, d, s.trees() * (2 * psi - 1));
+        int[] roots = new int[s.trees()];
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) {
+            all[i] = i;
+        }
+        int[] rows = new int[psi];
+        for (int t = 0; t < s.trees(); t++) {
+            // One generator per tree, derived from (seed, tree): the model does not depend on build order.
+            SplittableRandom r = new SplittableRandom(Hashing.mix64(s.seed() ^ Hashing.mix64(0x1f0e57L + t)));
+            // Partial Fisher-Yates: psi rows without replacement.
+            for (int i = 0; i < psi; i++) {
+                int j = i + r.nextInt(n - i);
+                int tmp = all[i];
+                all[i] = all[j];
+                all[j] = tmp;
+                rows[i] = all[i];
+            }
+            roots[t] = b.build(rows.clone(), heightLimit, r);
+        }
+        IsolationForestDetector unCalibrated = new IsolationForestDetector(s, d, psi, roots, b.feature(), b.value(), b.left(),
+                b.size(), 1.0, new double[3], n);
+        double[] scores = new double[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = unCalibrated.scoreZ(x[i]);
+        }
+        Arrays.sort(scores);
+        double[] q = {quantile(scores, 0.5), quantile(scores, 0.9), quantile(scores, 0.99)};
+        double cut = s.contamination() > 0 ? Math.max(s.minScore(), quantile(scores, 1 - s.contamination())) : s.minScore();
+        return new IsolationForestDetector(s, d, psi, roots, unCalibrated.feature, unCalibrated.value, unCalibrated.left,
+                unCalibrated.size, cut, q, n);
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public FindingKind kind() {
+        return FindingKind.OUTLIER;
+    }
+
+    @Override
+    public double score(TrainingRow row, double[] z) {
+        return scoreZ(z);
+    }
+
+    /** The anomaly score of a z-scored vector; allocation-free. */
+    public double scoreZ(double[] z) {
+        return Math.min(1.0, Math.exp(-meanPathLength(z) / cPsi * LN2));
+    }
+
+    private static final double LN2 = Math.log(2);
+
+    /** E[h(x)]: the mean path length over the trees. */
+    public double meanPathLength(double[] z) {
+        final int[] feature = this.feature;
+        final double[] value = this.value;
+        final int[] left = this.left;
+        double sum = 0;
+        for (int root : roots) {
+            int node = root;
+            int f;
+            while ((f = feature[node]) >= 0) {
+                node = z[f] <= value[node] ? left[node] : left[node] + 1;
+            }
+            sum += value[node];
+        }
+        return sum / roots.length;
+    }
+
+    @Override
+    public double threshold() {
+        return threshold;
+    }
+
+    @Override
+    public Detection explain(TrainingRow row, double[] z, double score) {
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("score", score);
+        ev.put("threshold", threshold);
+        ev.put("mean_path_length", meanPathLength(z));
+        ev.put("expected_path_length", cPsi);
+        ev.put("top_features", topFeatures(z));
+        return Detection.of(score, ev);
+    }
+
+    /** The features with the largest |z|, largest first: [{feature: index, z: value}, ...]. */
+    private static List<Map<String, Object>> topFeatures(double[] z) {
+        Integer[] idx = new Integer[z.length];
+        for (int j = 0; j < z.length; j++) {
+            idx[j] = j;
+        }
+        // NaN sorts as the largest |z|: a missing value is worth showing.
+        Arrays.sort(idx, (a, b) -> Double.compare(Math.abs(z[b]), Math.abs(z[a])));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int k = 0; k < Math.min(TOP_FEATURES, z.length); k++) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("feature", idx[k]);
+            m.put("z", z[idx[k]]);
+            out.add(m);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("trees", settings.trees());
+        p.put("subsample", settings.subsampleSize());
+        p.put("contamination", settings.contamination());
+        p.put("min_score", settings.minScore());
+        p.put("threshold", threshold);
+        p.put("sample_size", sampleSize);
+        p.put("score_p50", quantiles[0]);
+        p.put("score_p90", quantiles[1]);
+        p.put("score_p99", quantiles[2]);
+        return p;
+    }
+
+    public IsolationForestSettings settings() {
+        return settings;
+    }
+
+    public int dimensions() {
+        return dimensions;
+    }
+
+    /** c(psi): the normalising expected path length. */
+    public double expectedPathLength() {
+        return cPsi;
+    }
+
+    /** Number of nodes over all trees. */
+    public int nodes() {
+        return feature.length;
+    }
+
+    /**
+     * The fitted model as plain JSON values (maps, numbers, primitive arrays) for the baseline file.
+     * {@link #fromModelJson} restores a detector that scores every row identically.
+     */
+    public Map<String, Object> toModelJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", MODEL_FORMAT);
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("trees", settings.trees());
+        s.put("subsample_size", settings.subsampleSize());
+        s.put("contamination", settings.contamination());
+        s.put("min_score", settings.minScore());
+        s.put("seed", settings.seed());
+        m.put("settings", s);
+        m.put("dimensions", dimensions);
+        m.put("psi", psi);
+        m.put("sample_size", sampleSize);
+        m.put("threshold", threshold);
+        m.put("quantiles", quantiles.clone());
+        m.put("roots", roots.clone());
+        m.put("feature", feature.clone());
+        m.put("value", value.clone());
+        m.put("left", left.clone());
+        m.put("size", size.clone());
+        return m;
+    }
+
+    /** Restores a model written by {@link #toModelJson()}, directly or after a JSON round trip. */
+    public static IsolationForestDetector fromModelJson(Map<String, ?> m) {
+        Object format = m.get("format");
+        if (!MODEL_FORMAT.equals(format)) {
+            throw new IllegalArgumentException("not an isolation forest model of format " + MODEL_FORMAT + ": " + format);
+        }
+        Map<?, ?> s = (Map<?, ?>) require(m, "settings");
+        IsolationForestSettings settings = new IsolationForestSettings(
+                number(s, "trees").intValue(),
+                number(s, "subsample_size").intValue(),
+                number(s, "contamination").doubleValue(),
+                number(s, "min_score").doubleValue(),
+                number(s, "seed").longValue());
+        int[] roots = ints(require(m, "roots"));
+        int[] feature = ints(require(m, "feature"));
+        double[] value = doubles(require(m, "value"));
+        int[] left = ints(require(m, "left"));
+        int[] size = ints(require(m, "size"));
+        int nodes = feature.length;
+        if (value.length != nodes || left.length != nodes || size.length != nodes || roots.length != settings.trees()) {
+            throw new IllegalArgumentException("isolation forest model arrays disagree in length");
+        }
+        int dimensions = number(m, "dimensions").intValue();
+        for (int i = 0; i < nodes; i++) {
+            if (feature[i] >= dimensions || (feature[i] >= 0 && (left[i] <= i || left[i] + 1 >= nodes))) {
+                throw new IllegalArgumentException("isolation forest model node " + i + " is malformed");
+            }
+        }
+        return new IsolationForestDetector(settings, dimensions, number(m, "psi").intValue(), roots, feature, value, left,
+                size, number(m, "threshold").doubleValue(), doubles(require(m, "quantiles")),
+                number(m, "sample_size").intValue());
+    }
+
+    private static Object require(Map<?, ?> m, String key) {
+        Object v = m.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("isolation forest model lacks '" + key + "'");
+        }
+        return v;
+    }
+
+    private static Number number(Map<?, ?> m, String key) {
+        Object v = require(m, key);
+        if (!(v instanceof Number n)) {
+            throw new IllegalArgumentException("isolation forest model '" + key + "' is not a number: " + v);
+        }
+        return n;
+    }
+
+    private static int[] ints(Object v) {
+        if (v instanceof int[] a) {
+            return a.clone();
+        }
+        List<?> list = (List<?>) v;
+        int[] out = new int[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) list.get(i)).intValue();
+        }
+        return out;
+    }
+
+    private static double[] doubles(Object v) {
+        if (v instanceof double[] a) {
+            return a.clone();
+        }
+        List<?> list = (List<?>) v;
+        double[] out = new double[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) list.get(i)).doubleValue();
+        }
+        return out;
+    }
+
+    /** c(n) = 2H(n-1) - 2(n-1)/n, the average path length of an unsuccessful BST search; c(2) = 1. */
+    static double averagePathLength(int n) {
+        if (n <= 1) {
+            return 0.0;
+        }
+        if (n == 2) {
+            return 1.0;
+        }
+        return 2.0 * (Math.log(n - 1.0) + EULER_GAMMA) - 2.0 * (n - 1.0) / n;
+    }
+
+    /** Linear-interpolated quantile (numpy's default) of sorted values. */
+    static double quantile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    /** Grows the trees into shared flat arrays; children of a node are allocated as a pair. */
+    private static final class TreeBuilder {
+        private final double[][] x;
+        private final int d;
+        private int[] feature;
+        private double[] value;
+        private int[] left;
+        private int[] size;
+        private int count;
+        private final double[] min;
+        private final double[] max;
+        private final int[] candidates;
+
+        TreeBuilder(double[][] x, int d, int capacity) {
+            this.x = x;
+            this.d = d;
+            feature = new int[capacity];
+            value = new double[capacity];
+            left = new int[capacity];
+            size = new int[capacity];
+            min = new double[d];
+            max = new double[d];
+            candidates = new int[d];
+        }
+
+        int build(int[] rows, int heightLimit, SplittableRandom r) {
+            int root = count++;
+            grow(root, rows, 0, rows.length, 0, heightLimit, r);
+            return root;
+        }
+
+        private void grow(int node, int[] rows, int from, int to, int depth, int heightLimit, SplittableRandom r) {
+            int n = to - from;
+            size[node] = n;
+            if (depth >= heightLimit || n <= 1 || !chooseSplit(node, rows, from, to, r)) {
+                feature[node] = -1;
+                value[node] = depth + averagePathLength(n);
+                return;
+            }
+            int f = feature[node];
+            double split = value[node];
+            int i = from;
+            int j = to - 1;
+            while (i <= j) {
+                if (x[rows[i]][f] <= split) {
+                    i++;
+                } else {
+                    int tmp = rows[i];
+                    rows[i] = rows[j];
+                    rows[j] = tmp;
+                    j--;
+                }
+            }
+            int l = count;
+            count += 2;
+            left[node] = l;
+            grow(l, rows, from, i, depth + 1, heightLimit, r);
+            grow(l + 1, rows, i, to, depth + 1, heightLimit, r);
+        }
+
+        /** Picks a feature uniformly among those not constant at the node, and a cut inside its range. */
+        private boolean chooseSplit(int node, int[] rows, int from, int to, SplittableRandom r) {
+            Arrays.fill(min, Double.POSITIVE_INFINITY);
+            Arrays.fill(max, Double.NEGATIVE_INFINITY);
+            for (int i = from; i < to; i++) {
+                double[] row = x[rows[i]];
+                for (int j = 0; j < d; j++) {
+                    double v = row[j];
+                    if (v < min[j]) {
+                        min[j] = v;
+                    }
+                    if (v > max[j]) {
+                        max[j] = v;
+                    }
+                }
+            }
+            int k = 0;
+            for (int j = 0; j < d; j++) {
+                if (max[j] > min[j]) { // false for NaN-only and constant features
+                    candidates[k++] = j;
+                }
+            }
+            if (k == 0) {
+                return false;
+            }
+            int f = candidates[r.nextInt(k)];
+            double split = min[f] + r.nextDouble() * (max[f] - min[f]);
+            if (!(split < max[f])) {
+                split = min[f]; // rounding reached max: cut just above min, both sides stay non-empty
+            }
+            feature[node] = f;
+            value[node] = split;
+            return true;
+        }
+
+        int[] feature() {
+            return Arrays.copyOf(feature, count);
+        }
+
+        double[] value() {
+            return Arrays.copyOf(value, count);
+        }
+
+        int[] left() {
+            return Arrays.copyOf(left, count);
+        }
+
+        int[] size() {
+            return Arrays.copyOf(size, count);
+        }
+    }
+}

@@ -1,0 +1,741 @@
+package io.modelwarden.detect.poisoning;
+
+import io.modelwarden.detect.Detection;
+import io.modelwarden.model.FindingKind;
+import io.modelwarden.model.TrainingRow;
+import io.modelwarden.stats.Hashing;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+/**
+ * Label-flip detector: kNN label sanitisation (Paudice, Munoz-Gonzalez, Lupu, "Label Sanitization
+ * against Label Flipping Poisoning Attacks", ECML PKDD 2018 workshops) refined with confident
+ * learning (Northcutt, Jiang, Chuang, "Confident Learning: Estimating Uncertainty in Dataset Labels",
+ * JAIR 2021; cleanlab's {@code prune_by_noise_rate}).
+ *
+ * <p><b>Attack targeted:</b> label flipping, where an attacker changes the labels of some training
+ * rows and leaves the features alone; a {@link FindingKind#LABEL_FLIP} finding that suggests the
+ * label the row's neighbourhood carries. Evasions: flips placed on class boundaries (optimal
+ * label-flip attacks) and clustered flips that form a consistent neighbourhood of their own.
+ *
+ * <p><b>Signal:</b> the k nearest neighbours of the row in z-space among the reference sample (the row
+ * itself excluded when it is in the sample, by file and row index) give the neighbour label
+ * distribution p_hat; the suggested label l* is its majority (a tie with the given label y keeps y).
+ * Paudice et al. flag the row when l* != y and the agreement p_hat(l*) >= eta. Confident learning then
+ * decides how many of those to believe, calibrated at fit time on leave-one-out p_hat of the sample:
+ *
+ * <ol>
+ *   <li>per-class threshold t(j) = mean p_hat(j) over the sample rows labelled j;
+ *   <li>confident joint C(i, j) = sample rows labelled i whose most likely class among those with
+ *       p_hat(j) >= t(j) is j, calibrated so that each row i sums to the count of label i; its
+ *       off-diagonal cells estimate how many rows labelled i truly belong to j;
+ *   <li>prune by noise rate: the margin cut m(i, j) is the C(i, j)-th largest margin p_hat(j) - p_hat(i)
+ *       among sample rows labelled i (never, when the estimate rounds to 0).
+ * </ol>
+ *
+ * A row is flagged when l* != y, p_hat(l*) >= eta and p_hat(l*) - p_hat(y) >= m(y, l*): a quantile cut
+ * learnt on the sample and applied to every row. (Requiring p_hat(l*) >= t(l*) for every flagged row
+ * instead is a knife edge with k = 10: p_hat moves in steps of 0.1 and t(j) sits near 0.9 at a 5%
+ * flip rate, so whether 9 of 10 agreeing neighbours suffice depends on the third decimal of t(j).)
+ *
+ * <p><b>Score and threshold:</b> a flagged row scores 1 - p_hat(y) (one minus cleanlab's
+ * self-confidence), which is at least p_hat(l*) >= eta; an unflagged row scores 0, and so does a row
+ * whose label never occurs in the sample (a new class is a SCHEMA matter) or that has no label.
+ * {@link #threshold()} is eta, so {@code score >= threshold()} exactly when the row is flagged.
+ *
+ * <p><b>Neighbour search:</b> approximate, by a forest of randomised k-d trees over the sample (Silpa-Anan
+ * and Hartley 2008, as in FLANN): each inner node cuts, at the median, one of the five features of
+ * largest variance at the node (chosen at random), down to leaves of at most {@code leaf-size} rows.
+ * A row's candidates are the union of the leaves it falls into, one per tree; exact distances to them
+ * keep the k best.
+ *
+ * <p><b>Cost:</b> fitting O(T n log n) for the trees plus one leave-one-out query per sample row. Per row
+ * O(T log2(n / leaf-size)) comparisons plus at most T x leaf-size distances of d features: with the
+ * defaults about 8 x 20 x 30 = 4,800 multiply-adds for d = 30 and n = 20,000, allocation-free (a
+ * per-thread scratch buffer). Memory: the sample's z-scored features as floats, once plus once per tree
+ * in leaf order so that a leaf's candidates are read sequentially ((T + 1) n d floats: 21.6 MB for
+ * T = 8, n = 20,000, d = 30), T permutations of n ints, about 2 n / leaf-size small nodes per tree,
+ * and one int per sample row of per-thread scratch.
+ *
+ * <p><b>Parameters</b> ({@link LabelFlipSettings}, {@code scan.detectors.label-flip.*}): {@code
+ * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 8, {@code leaf-size} = 32, and
+ * the seed derived from {@code scan.seed}. The reference sample is {@code scan.reference-sample-size}
+ * (20,000) rows.
+ */
+public final class LabelFlipDetector implements RowDetector {
+    private static final long serialVersionUID = 1L;
+
+    public static final String ID = "knn_label";
+    private static final int LISTED_NEIGHBOURS = 5;
+    private static final int NO_SAMPLE_ROW = -1;
+    /** cleanlab compares p_hat with the thresholds with this tolerance. */
+    private static final double THRESHOLD_TOLERANCE = 1e-6;
+    /** Features of largest variance among which a k-d node picks its split (FLANN's RAND_DIM). */
+    private static final int SPLIT_CANDIDATES = 5;
+    /** Rows a k-d node looks at to estimate feature variances. */
+    private static final int VARIANCE_SAMPLE = 128;
+
+    private final LabelFlipSettings settings;
+    private final int d;
+    private final int n;
+    /** The sample's z-scored features, row-major n x d. */
+    private final float[] points;
+    private final int[] labelOf;
+    /** Open-addressing table (file, row index) -> sample position, to exclude a sample row from its own neighbours. */
+    private final long[] selfKeys;
+    private final int[] selfSlots;
+    private final long[] rowIndexOf;
+    private final int[] fileIndexOf;
+    private final String[] rowIdOf;
+    /** Sorted distinct labels of the sample; a class id is an index into it. */
+    private final String[] classes;
+    private final HashMap<String, Integer> classIds;
+    private final int[] classCount;
+
+    // The forest, flat. Inner node: split >= 0, children child and child + 1. Leaf: split < 0, rows
+    // perm[child, leafEnd).
+    private final int[] roots;
+    private final int[] split;
+    private final double[] cut;
+    private final int[] child;
+    private final int[] leafEnd;
+    private final int[] perm;
+    /**
+     * The sample's features once more per tree, in leaf order (slot p holds row perm[p]): a leaf's
+     * candidates are contiguous, so scoring streams them instead of chasing rows across the sample.
+     */
+    private final float[] slotPoints;
+
+    // Confident learning, calibrated on the sample.
+    private final double[] classThreshold;
+    /** Calibrated confident joint, [given][true], on the sample. */
+    private final double[][] confidentJoint;
+    /** Margin cut m(i, j) of prune-by-noise-rate, [given][suggested]; +infinity: never flag. */
+    private final double[][] marginCut;
+
+    private transient ThreadLocal<Scratch> scratch;
+
+    /** Per-thread buffers of the per-row path. */
+    private static final class Scratch {
+        final int[] bestIdx;
+        final double[] bestDist;
+        final int[] counts;
+        /** The query as floats. */
+        final float[] q;
+        /** stamp[i] == query: sample row i was already a candidate of this query. */
+        final int[] stamp;
+        int query;
+
+        Scratch(int k, int classes, int n, int d) {
+            q = new float[d];
+            bestIdx = new int[k];
+            bestDist = new double[k];
+            counts = new int[classes];
+            stamp = new int[n];
+        }
+
+        int nextQuery() {
+            if (++query == 0) {
+                Arrays.fill(stamp, 0);
+                query = 1;
+            }
+            return query;
+        }
+    }
+
+    private LabelFlipDetector(LabelFlipSettings settings, int d, float[] points, int[] labelOf, long[] rowIndexOf,
+            int[] fileIndexOf, String[] rowIdOf, String[] classes, Forest forest) {
+        this.settings = settings;
+        this.d = d;
+        this.n = labelOf.length;
+        this.points = points;
+        this.labelOf = labelOf;
+        this.rowIndexOf = rowIndexOf;
+        this.fileIndexOf = fileIndexOf;
+        this.rowIdOf = rowIdOf;
+        int tableSize = Integer.highestOneBit(Math.max(2, n) * 2 - 1) << 1;
+        this.selfKeys = new long[tableSize];
+        this.selfSlots = new int[tableSize];
+        Arrays.fill(selfSlots, NO_SAMPLE_ROW);
+        for (int i = 0; i < n; i++) {
+            long key = rowKey(fileIndexOf[i], rowIndexOf[i]);
+            int h = (int) Hashing.mix64(key) & (tableSize - 1);
+            while (selfSlots[h] != NO_SAMPLE_ROW && selfKeys[h] != key) {
+                h = (h + 1) & (tableSize - 1);
+            }
+            selfKeys[h] = key;
+            selfSlots[h] = i;
+        }
+        this.classes = classes;
+        this.classIds = new HashMap<>();
+        for (int c = 0; c < classes.length; c++) {
+            classIds.put(classes[c], c);
+        }
+        this.classCount = new int[classes.length];
+        for (int label : labelOf) {
+            classCount[label]++;
+        }
+        this.roots = forest.roots;
+        this.split = Arrays.copyOf(forest.split, forest.count);
+        this.cut = Arrays.copyOf(forest.cut, forest.count);
+        this.child = Arrays.copyOf(forest.child, forest.count);
+        this.leafEnd = Arrays.copyOf(forest.leafEnd, forest.count);
+        this.perm = forest.perm;
+        this.slotPoints = new float[perm.length * d];
+        for (int p = 0; p < perm.length; p++) {
+            System.arraycopy(points, perm[p] * d, slotPoints, p * d, d);
+        }
+        int c = classes.length;
+        this.classThreshold = new double[c];
+        this.confidentJoint = new double[c][c];
+        this.marginCut = new double[c][c];
+        calibrate();
+    }
+
+    /**
+     * Builds the neighbour index on the labelled rows of the reference sample and calibrates confident
+     * learning with leave-one-out queries.
+     *
+     * @param sample the reference sample (rows without a label are skipped)
+     * @param z the profile's standardizer, the same one that z-scores the rows passed to {@link #score}
+     */
+    public static LabelFlipDetector fit(LabelFlipSettings settings, List<TrainingRow> sample, Standardizer z) {
+        TreeSet<String> labels = new TreeSet<>();
+        List<TrainingRow> labelled = new ArrayList<>(sample.size());
+        for (TrainingRow r : sample) {
+            if (r.label != null) {
+                labels.add(r.label);
+                labelled.add(r);
+            }
+        }
+        String[] classes = labels.toArray(new String[0]);
+        Map<String, Integer> ids = new HashMap<>();
+        for (int c = 0; c < classes.length; c++) {
+            ids.put(classes[c], c);
+        }
+        int n = labelled.size();
+        int d = z.dimensions();
+        float[] points = new float[n * d];
+        int[] labelOf = new int[n];
+        long[] rowIndexOf = new long[n];
+        int[] fileIndexOf = new int[n];
+        String[] rowIdOf = new String[n];
+        double[] buf = new double[d];
+        for (int i = 0; i < n; i++) {
+            TrainingRow r = labelled.get(i);
+            z.apply(r.features, buf);
+            for (int j = 0; j < d; j++) {
+                points[i * d + j] = (float) buf[j];
+            }
+            labelOf[i] = ids.get(r.label);
+            rowIndexOf[i] = r.rowIndex;
+            fileIndexOf[i] = r.fileIndex;
+            rowIdOf[i] = r.rowId;
+        }
+        Forest forest = new Forest(points, n, d, settings);
+        return new LabelFlipDetector(settings, d, points, labelOf, rowIndexOf, fileIndexOf, rowIdOf, classes, forest);
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public FindingKind kind() {
+        return FindingKind.LABEL_FLIP;
+    }
+
+    @Override
+    public double score(TrainingRow row, double[] z) {
+        if (row.label == null) {
+            return 0.0;
+        }
+        Integer given = classIds.get(row.label);
+        if (given == null) {
+            return 0.0;
+        }
+        Scratch s = scratch();
+        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
+        return flagScore(s.counts, found, given);
+    }
+
+    /** The score of a row with these neighbour label counts and given class: 0 unless flagged. */
+    private double flagScore(int[] counts, int found, int given) {
+        if (found == 0) {
+            return 0.0;
+        }
+        int suggested = majority(counts, given);
+        if (suggested == given) {
+            return 0.0;
+        }
+        double agreement = counts[suggested] / (double) found;
+        double margin = (counts[suggested] - counts[given]) / (double) found;
+        if (agreement < settings.minAgreement() || margin < marginCut[given][suggested] - THRESHOLD_TOLERANCE) {
+            return 0.0;
+        }
+        // 1 - p_hat(y) >= p_hat(l*) >= eta; the max only guards against rounding.
+        return Math.max(settings.minAgreement(), (found - counts[given]) / (double) found);
+    }
+
+    /** The label with the most neighbours; a tie with the given label keeps it, other ties the lowest id. */
+    private static int majority(int[] counts, int given) {
+        int best = given;
+        for (int c = 0; c < counts.length; c++) {
+            if (counts[c] > counts[best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /** eta: unflagged rows score 0 and flagged rows at least eta (see the class comment). */
+    @Override
+    public double threshold() {
+        return settings.minAgreement();
+    }
+
+    @Override
+    public Detection explain(TrainingRow row, double[] z, double score) {
+        Integer given = row.label == null ? null : classIds.get(row.label);
+        Scratch s = newScratch();
+        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
+        int suggested = majority(s.counts, given == null ? 0 : given);
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("suggested_label", found == 0 ? null : classes[suggested]);
+        ev.put("given_label", row.label);
+        ev.put("agreement", found == 0 ? 0.0 : s.counts[suggested] / (double) found);
+        ev.put("self_confidence", given == null || found == 0 ? 0.0 : s.counts[given] / (double) found);
+        Map<String, Object> counts = new LinkedHashMap<>();
+        for (int c = 0; c < classes.length; c++) {
+            if (s.counts[c] > 0) {
+                counts.put(classes[c], s.counts[c]);
+            }
+        }
+        ev.put("neighbour_label_counts", counts);
+        ev.put("k", settings.neighbours());
+        ev.put("min_agreement", settings.minAgreement());
+        ev.put("class_threshold", found == 0 ? 0.0 : classThreshold[suggested]);
+        if (given != null && found > 0) {
+            ev.put("margin", (s.counts[suggested] - s.counts[given]) / (double) found);
+            double m = marginCut[given][suggested];
+            ev.put("margin_cut", Double.isInfinite(m) ? null : m);
+            ev.put("estimated_flips_in_sample", confidentJoint[given][suggested]);
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < Math.min(LISTED_NEIGHBOURS, found); i++) {
+            ids.add(rowIdOf[s.bestIdx[i]]);
+        }
+        ev.put("neighbour_row_ids", ids);
+        return Detection.of(score, ev);
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("neighbours", settings.neighbours());
+        p.put("min_agreement", settings.minAgreement());
+        p.put("trees", settings.trees());
+        p.put("leaf_size", settings.leafSize());
+        p.put("sample_size", n);
+        p.put("threshold", threshold());
+        Map<String, Object> t = new LinkedHashMap<>();
+        Map<String, Object> counts = new LinkedHashMap<>();
+        Map<String, Object> joint = new LinkedHashMap<>();
+        Map<String, Object> cuts = new LinkedHashMap<>();
+        for (int i = 0; i < classes.length; i++) {
+            t.put(classes[i], classThreshold[i]);
+            counts.put(classes[i], classCount[i]);
+            for (int j = 0; j < classes.length; j++) {
+                if (i != j) {
+                    String cell = classes[i] + "->" + classes[j];
+                    joint.put(cell, confidentJoint[i][j]);
+                    cuts.put(cell, Double.isInfinite(marginCut[i][j]) ? null : marginCut[i][j]);
+                }
+            }
+        }
+        p.put("class_thresholds", t);
+        p.put("sample_label_counts", counts);
+        p.put("estimated_flips_in_sample", joint);
+        p.put("margin_cuts", cuts);
+        return p;
+    }
+
+    public LabelFlipSettings settings() {
+        return settings;
+    }
+
+    /** The label the row's neighbourhood suggests, or null with no neighbours. */
+    public String suggestedLabel(TrainingRow row, double[] z) {
+        Scratch s = newScratch();
+        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
+        if (found == 0) {
+            return null;
+        }
+        Integer given = row.label == null ? null : classIds.get(row.label);
+        return classes[majority(s.counts, given == null ? 0 : given)];
+    }
+
+    /** t_j per class label. */
+    public Map<String, Double> classThresholds() {
+        Map<String, Double> t = new LinkedHashMap<>();
+        for (int c = 0; c < classes.length; c++) {
+            t.put(classes[c], classThreshold[c]);
+        }
+        return t;
+    }
+
+    /** Leave-one-out p_hat of the sample -> t(j), the calibrated confident joint and the margin cuts. */
+    private void calibrate() {
+        int c = classes.length;
+        double[][] pHat = new double[n][c];
+        Scratch s = newScratch();
+        double[] q = new double[d];
+        double[] sum = new double[c];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                q[j] = points[i * d + j];
+            }
+            int found = search(q, i, s);
+            for (int j = 0; j < c && found > 0; j++) {
+                pHat[i][j] = s.counts[j] / (double) found;
+            }
+            sum[labelOf[i]] += pHat[i][labelOf[i]];
+        }
+        for (int j = 0; j < c; j++) {
+            classThreshold[j] = classCount[j] == 0 ? 0.0 : sum[j] / classCount[j];
+        }
+        long[][] joint = new long[c][c];
+        for (int i = 0; i < n; i++) {
+            int best = -1;
+            for (int j = 0; j < c; j++) {
+                if (pHat[i][j] >= classThreshold[j] - THRESHOLD_TOLERANCE && (best < 0 || pHat[i][j] > pHat[i][best])) {
+                    best = j;
+                }
+            }
+            if (best >= 0) {
+                joint[labelOf[i]][best]++;
+            }
+        }
+        for (int i = 0; i < c; i++) {
+            long rowSum = 0;
+            for (int j = 0; j < c; j++) {
+                rowSum += joint[i][j];
+            }
+            // Calibration: the row of label i sums to the number of rows labelled i.
+            double scale = rowSum == 0 ? 0.0 : classCount[i] / (double) rowSum;
+            double[] margins = new double[classCount[i]];
+            for (int j = 0; j < c; j++) {
+                confidentJoint[i][j] = joint[i][j] * scale;
+                marginCut[i][j] = Double.POSITIVE_INFINITY;
+                long prune = Math.round(confidentJoint[i][j]);
+                if (i == j || prune <= 0) {
+                    continue;
+                }
+                int m = 0;
+                for (int r = 0; r < n; r++) {
+                    if (labelOf[r] == i) {
+                        margins[m++] = pHat[r][j] - pHat[r][i];
+                    }
+                }
+                Arrays.sort(margins, 0, m);
+                // The prune-th largest margin; cleanlab keeps at least one row of each class.
+                int keep = (int) Math.min(prune, m - 1L);
+                if (keep > 0) {
+                    marginCut[i][j] = margins[m - keep];
+                }
+            }
+        }
+    }
+
+    private static long rowKey(int fileIndex, long rowIndex) {
+        return ((long) fileIndex << 40) ^ rowIndex;
+    }
+
+    /** The sample position of the row (file, row index), or -1 when it is not in the sample. */
+    private int samplePosition(int fileIndex, long rowIndex) {
+        long key = rowKey(fileIndex, rowIndex);
+        int mask = selfKeys.length - 1;
+        int h = (int) Hashing.mix64(key) & mask;
+        while (selfSlots[h] != NO_SAMPLE_ROW) {
+            if (selfKeys[h] == key && rowIndexOf[selfSlots[h]] == rowIndex && fileIndexOf[selfSlots[h]] == fileIndex) {
+                return selfSlots[h];
+            }
+            h = (h + 1) & mask;
+        }
+        return NO_SAMPLE_ROW;
+    }
+
+    private Scratch newScratch() {
+        return new Scratch(settings.neighbours(), classes.length, n, d);
+    }
+
+    private Scratch scratch() {
+        ThreadLocal<Scratch> tl = scratch;
+        if (tl == null) {
+            // A benign race: two threads may each install a ThreadLocal; either way each thread owns its buffers.
+            tl = ThreadLocal.withInitial(this::newScratch);
+            scratch = tl;
+        }
+        return tl.get();
+    }
+
+    /**
+     * Approximate k nearest sample rows of q, excluding the sample row {@code selfSample} (the query
+     * itself, or -1). Fills s.bestIdx (nearest first) and
+     * s.counts (neighbour labels) and returns how many were found (at most k).
+     */
+    private int search(double[] q, int selfSample, Scratch s) {
+        final int k = s.bestIdx.length;
+        final int[] bestIdx = s.bestIdx;
+        final double[] bestDist = s.bestDist;
+        final int[] stamp = s.stamp;
+        final int query = s.nextQuery();
+        final float[] fq = s.q;
+        for (int j = 0; j < d; j++) {
+            if (Double.isNaN(q[j])) {
+                Arrays.fill(s.counts, 0);
+                return 0; // a row with a missing value has no neighbourhood
+            }
+            fq[j] = (float) q[j];
+        }
+        if (selfSample >= 0) {
+            stamp[selfSample] = query; // as if already measured: never its own neighbour
+        }
+        int found = 0;
+        double worst = Double.POSITIVE_INFINITY;
+        for (int root : roots) {
+            int node = root;
+            int f;
+            while ((f = split[node]) >= 0) {
+                node = child[node] + (q[f] <= cut[node] ? 0 : 1);
+            }
+            for (int p = child[node], end = leafEnd[node]; p < end; p++) {
+                int idx = perm[p];
+                // A row in several trees' leaves is met more than once: measure it once.
+                if (stamp[idx] == query) {
+                    continue;
+                }
+                stamp[idx] = query;
+                double dist = distance(fq, p * d, worst);
+                if (!(dist < worst)) {
+                    continue; // also drops NaN: a row with a missing value is no neighbour
+                }
+                int pos = found < k ? found++ : k - 1;
+                while (pos > 0 && bestDist[pos - 1] > dist) {
+                    bestDist[pos] = bestDist[pos - 1];
+                    bestIdx[pos] = bestIdx[pos - 1];
+                    pos--;
+                }
+                bestDist[pos] = dist;
+                bestIdx[pos] = idx;
+                if (found == k) {
+                    worst = bestDist[k - 1];
+                }
+            }
+        }
+        Arrays.fill(s.counts, 0);
+        for (int b = 0; b < found; b++) {
+            s.counts[labelOf[bestIdx[b]]]++;
+        }
+        return found;
+    }
+
+    /** Squared distance to the row at pOff of slotPoints; abandoned (returning a value >= bound) past bound. */
+    private double distance(float[] q, int pOff, double bound) {
+        final float[] pts = slotPoints;
+        final int dims = d;
+        float a0 = 0;
+        float a1 = 0;
+        float a2 = 0;
+        float a3 = 0;
+        int j = 0;
+        // Check the bound every 8 features: far candidates stop early.
+        for (; j + 7 < dims; j += 8) {
+            float e0 = q[j] - pts[pOff + j];
+            float e1 = q[j + 1] - pts[pOff + j + 1];
+            float e2 = q[j + 2] - pts[pOff + j + 2];
+            float e3 = q[j + 3] - pts[pOff + j + 3];
+            float e4 = q[j + 4] - pts[pOff + j + 4];
+            float e5 = q[j + 5] - pts[pOff + j + 5];
+            float e6 = q[j + 6] - pts[pOff + j + 6];
+            float e7 = q[j + 7] - pts[pOff + j + 7];
+            a0 += e0 * e0 + e4 * e4;
+            a1 += e1 * e1 + e5 * e5;
+            a2 += e2 * e2 + e6 * e6;
+            a3 += e3 * e3 + e7 * e7;
+            if (a0 + a1 + a2 + a3 >= bound) {
+                return bound;
+            }
+        }
+        for (; j < dims; j++) {
+            float e = q[j] - pts[pOff + j];
+            a0 += e * e;
+        }
+        return a0 + a1 + a2 + a3;
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        scratch = null;
+    }
+
+    /** Builds the randomised k-d trees; used only while fitting. */
+    private static final class Forest {
+        private final float[] points;
+        private final int n;
+        private final int d;
+        private final int leafSize;
+        final int[] roots;
+        final int[] perm;
+        int[] split = new int[64];
+        double[] cut = new double[64];
+        int[] child = new int[64];
+        int[] leafEnd = new int[64];
+        int count;
+        private final double[] mean;
+        private final double[] var;
+        private final int[] top;
+
+        Forest(float[] points, int n, int d, LabelFlipSettings s) {
+            this.points = points;
+            this.n = n;
+            this.d = d;
+            this.leafSize = s.leafSize();
+            this.roots = new int[n == 0 ? 0 : s.trees()];
+            this.perm = new int[roots.length * n];
+            this.mean = new double[d];
+            this.var = new double[d];
+            this.top = new int[Math.min(SPLIT_CANDIDATES, d)];
+            for (int t = 0; t < roots.length; t++) {
+                SplittableRandom r = new SplittableRandom(Hashing.mix64(s.seed() ^ Hashing.mix64(0x1abe1L + t)));
+                int base = t * n;
+                for (int i = 0; i < n; i++) {
+                    perm[base + i] = i;
+                }
+                roots[t] = node();
+                grow(roots[t], base, base + n, r);
+            }
+        }
+
+        private int node() {
+            if (count == split.length) {
+                int cap = count * 2;
+                split = Arrays.copyOf(split, cap);
+                cut = Arrays.copyOf(cut, cap);
+                child = Arrays.copyOf(child, cap);
+                leafEnd = Arrays.copyOf(leafEnd, cap);
+            }
+            return count++;
+        }
+
+        private void grow(int node, int from, int to, SplittableRandom r) {
+            int size = to - from;
+            int f = size <= leafSize ? -1 : chooseFeature(from, to, r);
+            if (f < 0) {
+                split[node] = -1;
+                child[node] = from;
+                leafEnd[node] = to;
+                return;
+            }
+            int mid = from + size / 2;
+            select(from, to, mid, f, r);
+            double maxLeft = Double.NEGATIVE_INFINITY;
+            for (int p = from; p < mid; p++) {
+                maxLeft = Math.max(maxLeft, value(p, f));
+            }
+            int l = node();
+            int rgt = node();
+            split[node] = f;
+            cut[node] = (maxLeft + value(mid, f)) / 2;
+            child[node] = l;
+            grow(l, from, mid, r);
+            grow(rgt, mid, to, r);
+        }
+
+        private double value(int slot, int f) {
+            return points[perm[slot] * d + f];
+        }
+
+        /** One of the features of largest variance over (a random subset of) the node's rows; -1 if all are constant. */
+        private int chooseFeature(int from, int to, SplittableRandom r) {
+            int size = to - from;
+            int m = Math.min(size, VARIANCE_SAMPLE);
+            Arrays.fill(mean, 0);
+            Arrays.fill(var, 0);
+            for (int i = 0; i < m; i++) {
+                int slot = m == size ? from + i : from + r.nextInt(size);
+                int off = perm[slot] * d;
+                for (int j = 0; j < d; j++) {
+                    double x = points[off + j];
+                    mean[j] += x;
+                    var[j] += x * x;
+                }
+            }
+            int kept = 0;
+            for (int j = 0; j < d; j++) {
+                double mu = mean[j] / m;
+                double v = var[j] / m - mu * mu;
+                var[j] = v;
+                if (!(v > 1e-12)) {
+                    continue;
+                }
+                // Insert j into the top list (largest variance first).
+                int pos = kept < top.length ? kept++ : top.length;
+                if (pos == top.length && v <= var[top[top.length - 1]]) {
+                    continue;
+                }
+                if (pos == top.length) {
+                    pos = top.length - 1;
+                }
+                while (pos > 0 && var[top[pos - 1]] < v) {
+                    top[pos] = top[pos - 1];
+                    pos--;
+                }
+                top[pos] = j;
+            }
+            return kept == 0 ? -1 : top[r.nextInt(kept)];
+        }
+
+        /** Quickselect on perm[from, to) by feature f: afterwards values left of k are <= value(k) <= values right of it. */
+        private void select(int from, int to, int k, int f, SplittableRandom r) {
+            int lo = from;
+            int hi = to - 1;
+            while (hi > lo) {
+                double pivot = value(lo + r.nextInt(hi - lo + 1), f);
+                int lt = lo;
+                int i = lo;
+                int gt = hi;
+                while (i <= gt) {
+                    double v = value(i, f);
+                    if (v < pivot) {
+                        swap(lt++, i++);
+                    } else if (v > pivot) {
+                        swap(i, gt--);
+                    } else {
+                        i++;
+                    }
+                }
+                if (k < lt) {
+                    hi = lt - 1;
+                } else if (k > gt) {
+                    lo = gt + 1;
+                } else {
+                    return;
+                }
+            }
+        }
+
+        private void swap(int a, int b) {
+            int t = perm[a];
+            perm[a] = perm[b];
+            perm[b] = t;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.modelwarden.detect.poisoning;
+
+import io.modelwarden.config.Config;
+import io.modelwarden.config.ConfigException;
+import java.io.Serializable;
+
+/**
+ * Settings of {@link LabelFlipDetector}, read from {@code scan.detectors.label-flip.*}.
+ *
+ * @param neighbours k of the kNN neighbourhood in z-space (default 10, Paudice et al.)
+ * @param minAgreement eta: the share of the k neighbours that must carry the suggested label
+ *     (default 0.5)
+ * @param trees randomised k-d trees whose leaves give the candidate neighbours (default 8)
+ * @param leafSize maximum number of sample rows in a tree leaf (default 32); candidates per row are
+ *     at most {@code trees x leafSize}
+ * @param seed seed of the tree construction
+ */
+public record LabelFlipSettings(int neighbours, double minAgreement, int trees, int leafSize, long seed)
+        implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final String PREFIX = "scan.detectors.label-flip.";
+    public static final String NEIGHBOURS = PREFIX + "neighbours";
+    public static final String MIN_AGREEMENT = PREFIX + "min-agreement";
+    public static final String TREES = PREFIX + "trees";
+    public static final String LEAF_SIZE = PREFIX + "leaf-size";
+
+    public static final long DEFAULT_SEED = 42L;
+
+    public LabelFlipSettings {
+        if (neighbours <= 0) {
+            throw ConfigException.invalid(NEIGHBOURS, "> 0", neighbours);
+        }
+        // eta > 0 keeps "score >= threshold" equivalent to "flagged" (unflagged rows score 0).
+        if (!(minAgreement > 0.0 && minAgreement <= 1.0)) {
+            throw ConfigException.invalid(MIN_AGREEMENT, "in (0, 1]", minAgreement);
+        }
+        if (trees <= 0) {
+            throw ConfigException.invalid(TREES, "> 0", trees);
+        }
+        if (leafSize <= 0) {
+            throw ConfigException.invalid(LEAF_SIZE, "> 0", leafSize);
+        }
+    }
+
+    public static LabelFlipSettings fromConfig(Config c, long seed) {
+        return new LabelFlipSettings(
+                c.getInt(NEIGHBOURS), c.getDouble(MIN_AGREEMENT), c.getInt(TREES), c.getInt(LEAF_SIZE), seed);
+    }
+
+    /** The published defaults, as in {@code conf/warden.yaml}: k = 10, eta = 0.5, 8 trees, leaves of 32. */
+    public static LabelFlipSettings defaults() {
+        return new LabelFlipSettings(10, 0.5, 8, 32, DEFAULT_SEED);
+    }
+}

@@ -1,0 +1,218 @@
+package io.modelwarden.detect.poisoning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.modelwarden.config.Config;
+import io.modelwarden.config.ConfigException;
+import io.modelwarden.detect.Detection;
+import io.modelwarden.json.Json;
+import io.modelwarden.model.TrainingRow;
+import io.modelwarden.synth.PoisonedDataset;
+import io.modelwarden.synth.PoisonedDataset.Poison;
+import io.modelwarden.synth.PoisonedDataset.Rates;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+@SuppressWarnings("unchecked")
+class LabelFlipDetectorTest {
+    private static final int ROWS = 50_000;
+    private static final int FEATURES = 30;
+    private static final int SAMPLE = 20_000; // scan.reference-sample-size
+    private static final long SEED = 42;
+    private static final long FLIP_DATA_SEED = 21;
+
+    private static Fitted flips;
+    private static Fitted clean;
+
+    private record Fitted(PoisonedDataset data, List<TrainingRow> rows, List<TrainingRow> sample, Standardizer standardizer,
+            List<double[]> z, LabelFlipDetector detector, double[] scores) {}
+
+    @BeforeAll
+    static void fit() {
+        flips = fitOn(PoisonedDataset.poisoned(FLIP_DATA_SEED, ROWS, FEATURES, new Rates(0, 0.05, 0, 0)), LabelFlipSettings.defaults());
+        clean = fitOn(PoisonedDataset.clean(22, ROWS, FEATURES), LabelFlipSettings.defaults());
+    }
+
+    /** As a scan does it: profile -> standardizer and sample -> fit -> score every row. */
+    static Fitted fitOn(PoisonedDataset data, LabelFlipSettings settings) {
+        List<TrainingRow> rows = data.all();
+        ScanProfile profile = new ScanProfile(data.featureNames(), SAMPLE, SEED);
+        rows.forEach(profile::add);
+        Standardizer standardizer = profile.standardizer();
+        List<TrainingRow> sample = profile.sample().rows();
+        LabelFlipDetector detector = LabelFlipDetector.fit(settings, sample, standardizer);
+        List<double[]> z = new ArrayList<>(rows.size());
+        double[] scores = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            z.add(standardizer.apply(rows.get(i).features));
+            scores[i] = detector.score(rows.get(i), z.get(i));
+        }
+        return new Fitted(data, rows, sample, standardizer, z, detector, scores);
+    }
+
+    @Test
+    void findsRandomFlipsWithHighRecallAndPrecision() {
+        int flipped = 0;
+        int flagged = 0;
+        int truePositives = 0;
+        for (int i = 0; i < ROWS; i++) {
+            boolean isFlip = flips.data().poisonOf(i) == Poison.LABEL_FLIP;
+            boolean hit = flips.scores()[i] >= flips.detector().threshold();
+            flipped += isFlip ? 1 : 0;
+            flagged += hit ? 1 : 0;
+            truePositives += isFlip && hit ? 1 : 0;
+        }
+        double recall = truePositives / (double) flipped;
+        double precision = truePositives / (double) flagged;
+        System.out.printf("knn_label flips: flipped=%d flagged=%d recall=%.4f precision=%.4f params=%s%n", flipped, flagged,
+                recall, precision, flips.detector().parameters());
+
+        assertThat(recall).isGreaterThanOrEqualTo(0.8);
+        assertThat(precision).isGreaterThanOrEqualTo(0.7);
+    }
+
+    @Test
+    void suggestsTheOriginalLabelForMostFlips() {
+        // Rows of clean(seed) and poisoned(seed) share the clean draw; only the poison differs.
+        PoisonedDataset original = PoisonedDataset.clean(FLIP_DATA_SEED, ROWS, FEATURES);
+        int flagged = 0;
+        int restored = 0;
+        for (int i = 0; i < ROWS; i++) {
+            if (flips.data().poisonOf(i) != Poison.LABEL_FLIP || flips.scores()[i] < flips.detector().threshold()) {
+                continue;
+            }
+            TrainingRow row = flips.rows().get(i);
+            Detection d = flips.detector().explain(row, flips.z().get(i), flips.scores()[i]);
+            flagged++;
+            restored += original.row(i).label.equals(d.evidence().get("suggested_label")) ? 1 : 0;
+            assertThat(d.evidence().get("suggested_label")).isNotEqualTo(row.label);
+        }
+        double share = restored / (double) flagged;
+        System.out.printf("knn_label suggested == original label for %d of %d flagged flips (%.4f)%n", restored, flagged, share);
+        assertThat(share).isGreaterThanOrEqualTo(0.95);
+    }
+
+    @Test
+    void cleanDataIsRarelyFlagged() {
+        int flagged = 0;
+        for (double s : clean.scores()) {
+            assertThat(s).isBetween(0.0, 1.0);
+            flagged += s >= clean.detector().threshold() ? 1 : 0;
+        }
+        double share = flagged / (double) ROWS;
+        System.out.printf("knn_label clean: flagged share=%.5f params=%s%n", share, clean.detector().parameters());
+        assertThat(share).isLessThan(0.01);
+    }
+
+    @Test
+    void scoreIsPositiveExactlyWhenFlaggedAndExplainShowsTheNeighbourhood() {
+        LabelFlipDetector d = flips.detector();
+        for (double s : flips.scores()) {
+            assertThat(s == 0.0 || s >= d.threshold()).isTrue();
+            assertThat(s).isBetween(0.0, 1.0);
+        }
+        int i = firstFlaggedFlip();
+        TrainingRow row = flips.rows().get(i);
+
+        Detection det = d.explain(row, flips.z().get(i), flips.scores()[i]);
+
+        Map<String, Object> ev = det.evidence();
+        assertThat(ev).containsKeys("suggested_label", "given_label", "agreement", "neighbour_label_counts", "k",
+                "class_threshold", "neighbour_row_ids");
+        assertThat(ev.get("given_label")).isEqualTo(row.label);
+        assertThat((double) ev.get("agreement")).isGreaterThanOrEqualTo(0.5);
+        assertThat((double) ev.get("agreement")).isGreaterThanOrEqualTo((double) ev.get("class_threshold"));
+        assertThat((List<Object>) ev.get("neighbour_row_ids")).hasSize(5).doesNotContain(row.rowId);
+        assertThat(Json.evidence(ev)).contains("neighbour_label_counts");
+    }
+
+    @Test
+    void aSampleRowIsNotItsOwnNeighbour() {
+        TrainingRow inSample = flips.sample().get(0);
+        double[] z = flips.standardizer().apply(inSample.features);
+
+        Detection det = flips.detector().explain(inSample, z, 0.0);
+
+        assertThat((List<Object>) det.evidence().get("neighbour_row_ids")).doesNotContain(inSample.rowId);
+        int total = 0;
+        for (Object c : ((Map<?, ?>) det.evidence().get("neighbour_label_counts")).values()) {
+            total += (Integer) c;
+        }
+        assertThat(total).isEqualTo(10);
+    }
+
+    @Test
+    void unseenOrMissingLabelScoresZero() {
+        TrainingRow row = flips.rows().get(firstFlaggedFlip());
+        double[] z = flips.z().get(firstFlaggedFlip());
+        TrainingRow newClass = new TrainingRow(row.rowId, row.rowIndex, row.fileIndex, row.features, "never-seen");
+        TrainingRow unlabelled = new TrainingRow(row.rowId, row.rowIndex, row.fileIndex, row.features, null);
+
+        assertThat(flips.detector().score(newClass, z)).isZero();
+        assertThat(flips.detector().score(unlabelled, z)).isZero();
+    }
+
+    @Test
+    void sameSeedGivesTheSameScores() {
+        List<TrainingRow> sample = flips.sample().subList(0, 5_000);
+        LabelFlipDetector a = LabelFlipDetector.fit(LabelFlipSettings.defaults(), sample, flips.standardizer());
+        LabelFlipDetector b = LabelFlipDetector.fit(LabelFlipSettings.defaults(), sample, flips.standardizer());
+
+        for (int i = 0; i < 5_000; i++) {
+            assertThat(a.score(flips.rows().get(i), flips.z().get(i))).isEqualTo(b.score(flips.rows().get(i), flips.z().get(i)));
+        }
+        assertThat(a.classThresholds()).isEqualTo(b.classThresholds());
+    }
+
+    @Test
+    void scoringThroughput() {
+        LabelFlipDetector d = flips.detector();
+        double sink = 0;
+        for (int warm = 0; warm < 2; warm++) {
+            for (int i = 0; i < ROWS; i++) {
+                sink += d.score(flips.rows().get(i), flips.z().get(i));
+            }
+        }
+        long start = System.nanoTime();
+        int rounds = 3;
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < ROWS; i++) {
+                sink += d.score(flips.rows().get(i), flips.z().get(i));
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        // Reported, not asserted: the build machine is shared.
+        System.out.printf("knn_label scoring: %.0f rows/s (one thread, d=%d, sample=%d; checksum %.1f)%n",
+                rounds * ROWS / seconds, FEATURES, SAMPLE, sink);
+        assertThat(sink).isPositive();
+    }
+
+    @Test
+    void settingsValidationNamesTheKey() {
+        assertThatThrownBy(() -> new LabelFlipSettings(-3, 0.5, 8, 32, 1))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("scan.detectors.label-flip.neighbours must be > 0, was -3");
+        assertThatThrownBy(() -> new LabelFlipSettings(10, 0.0, 8, 32, 1))
+                .hasMessage("scan.detectors.label-flip.min-agreement must be in (0, 1], was 0.0");
+        assertThatThrownBy(() -> new LabelFlipSettings(10, 0.5, 0, 32, 1))
+                .hasMessage("scan.detectors.label-flip.trees must be > 0, was 0");
+        assertThatThrownBy(() -> new LabelFlipSettings(10, 0.5, 8, 0, 1))
+                .hasMessage("scan.detectors.label-flip.leaf-size must be > 0, was 0");
+        assertThatThrownBy(() -> LabelFlipSettings.fromConfig(Config.defaults().with(LabelFlipSettings.MIN_AGREEMENT, "1.5"), 1))
+                .hasMessage("scan.detectors.label-flip.min-agreement must be in (0, 1], was 1.5");
+        assertThat(LabelFlipSettings.fromConfig(Config.defaults(), LabelFlipSettings.DEFAULT_SEED)).isEqualTo(LabelFlipSettings.defaults());
+    }
+
+    private static int firstFlaggedFlip() {
+        for (int i = 0; i < ROWS; i++) {
+            if (flips.data().poisonOf(i) == Poison.LABEL_FLIP && flips.scores()[i] >= flips.detector().threshold()) {
+                return i;
+            }
+        }
+        throw new AssertionError("no flagged flip");
+    }
+}
