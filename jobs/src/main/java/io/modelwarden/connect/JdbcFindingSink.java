@@ -4,9 +4,12 @@ import io.modelwarden.model.Finding;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+import org.apache.flink.connector.jdbc.datasource.connections.JdbcConnectionProvider;
+import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
@@ -29,7 +32,22 @@ public final class JdbcFindingSink {
 
     private JdbcFindingSink() {}
 
-    public static JdbcSink<Finding> create(JdbcSinkOptions options) {
+    /**
+     * The connector's {@link JdbcSink} (at-least-once), wrapped so that its writer's {@code close()}
+     * cannot turn a failed batch into a fatal TaskManager error (see {@link CloseSafeSink}).
+     */
+    public static Sink<Finding> create(JdbcSinkOptions options) {
+        JdbcConnectionProvider connections = new SimpleJdbcConnectionProvider(
+                new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                        .withUrl(options.url())
+                        .withDriverName("org.postgresql.Driver")
+                        .withUsername(options.user())
+                        .withPassword(options.password())
+                        .build());
+        return new CloseSafeSink<>(jdbcSink(options, connections), connections);
+    }
+
+    static JdbcSink<Finding> jdbcSink(JdbcSinkOptions options, JdbcConnectionProvider connections) {
         return JdbcSink.<Finding>builder()
                 .withQueryStatement(new InsertFinding())
                 .withExecutionOptions(JdbcExecutionOptions.builder()
@@ -37,12 +55,7 @@ public final class JdbcFindingSink {
                         .withBatchIntervalMs(options.batchIntervalMs())
                         .withMaxRetries(options.maxRetries())
                         .build())
-                .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(options.url())
-                        .withDriverName("org.postgresql.Driver")
-                        .withUsername(options.user())
-                        .withPassword(options.password())
-                        .build());
+                .buildAtLeastOnce(connections);
     }
 
     public static DataStreamSink<Finding> attach(DataStream<Finding> findings, JdbcSinkOptions options) {
