@@ -7,6 +7,7 @@ import io.modelwarden.connect.DatasetInput;
 import io.modelwarden.connect.JsonLinesSink;
 import io.modelwarden.connect.RejectedRow;
 import io.modelwarden.connect.RowParser;
+import io.modelwarden.connect.SinkOptions;
 import io.modelwarden.detect.FindingFactory;
 import io.modelwarden.detect.poisoning.RowDetector;
 import io.modelwarden.detect.poisoning.ScanProfile;
@@ -64,11 +65,18 @@ public final class ScanJob {
     private final ScanOptions options;
     private final Clock clock;
     private final Configuration flinkConfig;
+    private final Map<String, String> env;
 
     public ScanJob(ScanOptions options, Clock clock, Configuration flinkConfig) {
+        this(options, clock, flinkConfig, System.getenv());
+    }
+
+    /** @param env the environment the sink credentials are read from */
+    public ScanJob(ScanOptions options, Clock clock, Configuration flinkConfig, Map<String, String> env) {
         this.options = options;
         this.clock = clock;
         this.flinkConfig = flinkConfig;
+        this.env = Map.copyOf(env);
     }
 
     /** Entry point for {@code flink run -c io.modelwarden.scan.ScanJob}: the same flags as {@code warden scan}. */
@@ -88,8 +96,10 @@ public final class ScanJob {
         Instant started = clock.instant();
         long t0 = System.nanoTime();
         DatasetInput input = DatasetInput.open(options.input(), options.labelColumn(), options.idColumn(), options.ignoredColumns(), options.delimiter());
+        SinkOptions sinks = SinkOptions.fromConfig(options.config(), env);
         Path out = Path.of(options.output());
         prepareOutput(out);
+        SinkHooks.beforeScan(sinks);
         LOG.info("Scanning {} ({} {} file(s), {} features)", options.input(), input.files().size(), input.format(), input.schema().featureCount());
 
         ObjectNode fingerprint = fingerprint(input);
@@ -111,7 +121,7 @@ public final class ScanJob {
 
         // Pass 2: score.
         long t3 = System.nanoTime();
-        ScoreResult scored = score(input, suite, out);
+        ScoreResult scored = score(input, suite, out, sinks);
         long scoreMs = (System.nanoTime() - t3) / 1_000_000;
         LOG.info("Scored in {} ms: {} findings", scoreMs, scored.findings().total());
 
@@ -156,7 +166,7 @@ public final class ScanJob {
         }
         ReportWriter.write(out.resolve(REPORT_FILE), summary, top);
         suite.writeBaseline(out.resolve(BASELINE_DIR), scanId, fingerprint.get("sha256").asText(), scored.extras());
-        SinkHooks.afterScan(options, summary);
+        SinkHooks.afterScan(sinks, summary);
         return summary;
     }
 
@@ -230,7 +240,7 @@ public final class ScanJob {
 
     record ScoreResult(ScoreStats scores, FindingStats findings, List<ScanOutput> extras) {}
 
-    private ScoreResult score(DatasetInput input, DetectorSuite suite, Path out) throws Exception {
+    private ScoreResult score(DatasetInput input, DetectorSuite suite, Path out, SinkOptions sinks) throws Exception {
         StreamExecutionEnvironment env = environment();
         SingleOutputStreamOperator<TrainingRow> rows = parsed(env, input);
         DataStream<RejectedRow> rejected = rows.getSideOutput(RowParser.REJECTED);
@@ -253,7 +263,7 @@ public final class ScanJob {
             findings = findings.union(env.fromData(datasetFindings, TypeInformation.of(Finding.class)).name("dataset-findings"));
         }
         JsonLinesSink.attach(findings, out.resolve(FINDINGS_FILE).toString(), Json::finding, "write-findings");
-        SinkHooks.attachFindingSinks(options, findings);
+        SinkHooks.attachFindingSinks(sinks, findings);
         DataStream<ScanOutput> findingStats = findings
                 .transform("finding-stats", TypeInformation.of(ScanOutput.class), new FindingStatsOperator(options.topFindings()))
                 .setParallelism(1).uid("finding-stats").name("finding-stats");

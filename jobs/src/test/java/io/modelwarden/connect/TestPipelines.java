@@ -21,12 +21,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /** The MiniCluster and environments the sink integration tests run their pipelines on. */
-final class TestPipelines {
+public final class TestPipelines {
     static final int PARALLELISM = 2;
 
     private TestPipelines() {}
 
-    static MiniClusterExtension miniCluster() {
+    public static MiniClusterExtension miniCluster() {
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
                 .setNumberTaskManagers(1)
                 .setNumberSlotsPerTaskManager(PARALLELISM)
