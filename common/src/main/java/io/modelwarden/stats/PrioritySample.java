@@ -50,8 +50,14 @@ public final class PrioritySample implements Serializable {
         return Hashing.mix64(seed ^ Hashing.mix64(((long) row.fileIndex << 40) ^ row.rowIndex));
     }
 
+    /** Offers a row; a kept row is copied, so callers may reuse their row objects. */
     public void add(TrainingRow row) {
-        offer(new Entry(priorityOf(row), row));
+        long priority = priorityOf(row);
+        if (heap.size() >= capacity && priority > heap.peek().priority) {
+            return; // the common case once the sample is full: no allocation
+        }
+        TrainingRow copy = new TrainingRow(row.rowId, row.rowIndex, row.fileIndex, row.features.clone(), row.label);
+        offer(new Entry(priority, copy));
     }
 
     private void offer(Entry e) {

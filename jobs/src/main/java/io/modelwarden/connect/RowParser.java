@@ -1,5 +1,6 @@
 package io.modelwarden.connect;
 
+import com.fasterxml.jackson.core.io.NumberInput;
 import io.modelwarden.model.TrainingRow;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -86,7 +87,7 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
             }
             double v;
             try {
-                v = Double.parseDouble(cell);
+                v = NumberInput.parseDouble(cell, true); // FastDoubleParser: Double.parseDouble's result, 3-4x faster
             } catch (NumberFormatException e) {
                 return reject(ctx, r, UNPARSABLE_NUMBER, "column " + (featureIndexes[k] + 1) + ": '" + truncate(cell, 40) + "'", line);
             }

@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * The batch poisoning scan. Two Flink jobs in BATCH mode over the same input:
  *
  * <ol>
- *   <li><b>profile</b>: parse, reject malformed rows, and fold each parallel task's rows into a
- *       fixed-size {@link ScanProfile} (moments, quantile sketches, label counts, a seeded sample);
+ *   <li><b>profile</b>: parse, reject malformed rows (to rejected.jsonl), and fold each parallel
+ *       task's rows into a fixed-size {@link ScanProfile} (moments, quantile sketches, label counts,
+ *       a seeded sample);
  *   <li>the client merges the profiles and fits the detectors on them (and on the baseline, if
  *       given): this is where thresholds are calibrated;
  *   <li><b>score</b>: parse again, score every row with the fitted detectors in parallel, group rows
@@ -105,9 +106,14 @@ public final class ScanJob {
         ObjectNode fingerprint = fingerprint(input);
         String scanId = scanId(fingerprint.get("sha256").asText());
 
-        // Pass 1: profile.
+        // Pass 1: profile, and rejected.jsonl. (The scoring pass reads and parses the input again:
+        // DataStream#cache would save that, but its cluster datasets do not survive everywhere the
+        // scan runs, and re-reading keeps memory and disk bounded.)
         long t1 = System.nanoTime();
-        ProfileResult profiled = profile(input);
+        StreamExecutionEnvironment env = environment();
+        SingleOutputStreamOperator<TrainingRow> parsed = parsed(env, input);
+        JsonLinesSink.attach(parsed.getSideOutput(RowParser.REJECTED), out.resolve(REJECTED_FILE).toString(), new RejectedRenderer(fileNames(input)), "write-rejected");
+        ProfileResult profiled = profile(input, parsed, parsed);
         ScanProfile profile = profiled.profile();
         long profileMs = (System.nanoTime() - t1) / 1_000_000;
         LOG.info("Profiled {} rows ({} rejected) in {} ms", profile.rows(), profiled.rejectedTotal(), profileMs);
@@ -121,7 +127,8 @@ public final class ScanJob {
 
         // Pass 2: score.
         long t3 = System.nanoTime();
-        ScoreResult scored = score(input, suite, out, sinks);
+        StreamExecutionEnvironment scoreEnv = environment();
+        ScoreResult scored = score(scoreEnv, parsed(scoreEnv, input), suite, out, sinks);
         long scoreMs = (System.nanoTime() - t3) / 1_000_000;
         LOG.info("Scored in {} ms: {} findings", scoreMs, scored.findings().total());
 
@@ -183,21 +190,31 @@ public final class ScanJob {
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         // Profiles carry the reference sample (a few MB); the collect sink's default batch is 2 MB.
         conf.setString("collect-sink.batch-size.max", "256mb");
+        // Only an embedded MiniCluster reads this (a cluster's TaskManagers have their own
+        // configuration): its shuffles stay on one machine, where LZ4 costs more than it saves.
+        conf.setString("taskmanager.network.compression.codec", "NONE");
+        conf.setString("taskmanager.network.batch-shuffle.compression.enabled", "false");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         if (options.parallelism() > 0) {
             env.setParallelism(options.parallelism());
         }
+        // Every operator either copies what it keeps (the sample) or renders it at once.
+        env.getConfig().enableObjectReuse();
         return env;
     }
 
-    private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input) {
+    private static List<String> fileNames(DatasetInput input) {
         List<String> names = new ArrayList<>();
         for (DatasetInput.InputFile f : input.files()) {
             names.add(f.name());
         }
+        return names;
+    }
+
+    private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input) {
         return input.attach(env, "read-input")
                 .rebalance()
-                .process(new RowParser(input.schema(), input.delimiter(), options.allowNonFinite(), names))
+                .process(new RowParser(input.schema(), input.delimiter(), options.allowNonFinite(), fileNames(input)))
                 .uid("parse-rows")
                 .name("parse-rows");
     }
@@ -212,13 +229,11 @@ public final class ScanJob {
         }
     }
 
-    private ProfileResult profile(DatasetInput input) throws Exception {
-        StreamExecutionEnvironment env = environment();
-        SingleOutputStreamOperator<TrainingRow> rows = parsed(env, input);
+    private ProfileResult profile(DatasetInput input, SingleOutputStreamOperator<TrainingRow> parsed, DataStream<TrainingRow> rows) throws Exception {
         DataStream<ScanOutput> profiles = rows.transform("profile", TypeInformation.of(ScanOutput.class),
                         new ProfileOperator(input.schema().featureNames(), options.referenceSampleSize(), options.seed()))
                 .uid("profile").name("profile");
-        DataStream<ScanOutput> rejectedCounts = rows.getSideOutput(RowParser.REJECTED)
+        DataStream<ScanOutput> rejectedCounts = parsed.getSideOutput(RowParser.REJECTED)
                 .transform("count-rejected", TypeInformation.of(ScanOutput.class), new CountingOperator())
                 .uid("count-rejected").name("count-rejected");
         ScanProfile merged = new ScanProfile(input.schema().featureNames(), options.referenceSampleSize(), options.seed());
@@ -240,16 +255,7 @@ public final class ScanJob {
 
     record ScoreResult(ScoreStats scores, FindingStats findings, List<ScanOutput> extras) {}
 
-    private ScoreResult score(DatasetInput input, DetectorSuite suite, Path out, SinkOptions sinks) throws Exception {
-        StreamExecutionEnvironment env = environment();
-        SingleOutputStreamOperator<TrainingRow> rows = parsed(env, input);
-        DataStream<RejectedRow> rejected = rows.getSideOutput(RowParser.REJECTED);
-        List<String> fileNames = new ArrayList<>();
-        for (DatasetInput.InputFile f : input.files()) {
-            fileNames.add(f.name());
-        }
-        JsonLinesSink.attach(rejected, out.resolve(REJECTED_FILE).toString(), new RejectedRenderer(fileNames), "write-rejected");
-
+    private ScoreResult score(StreamExecutionEnvironment env, DataStream<TrainingRow> rows, DetectorSuite suite, Path out, SinkOptions sinks) throws Exception {
         ScanModel model = suite.model();
         SingleOutputStreamOperator<Finding> rowFindings = rows.transform("score-rows", TypeInformation.of(Finding.class), new ScoreOperator(model))
                 .uid("score-rows").name("score-rows");

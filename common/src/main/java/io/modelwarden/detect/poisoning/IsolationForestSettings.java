@@ -51,7 +51,7 @@ public record IsolationForestSettings(int trees, int subsampleSize, double conta
 
     /** The published defaults, as in {@code conf/warden.yaml}: 100 trees of 256 rows, 1%, 0.6. */
     public static IsolationForestSettings defaults() {
-        return new IsolationForestSettings(100, 256, 0.01, 0.6, DEFAULT_SEED);
+        return fromConfig(Config.defaults(), DEFAULT_SEED);
     }
 
     /** The height limit ceil(log2 psi) of each tree. */

@@ -50,6 +50,6 @@ public record LabelFlipSettings(int neighbours, double minAgreement, int trees, 
 
     /** The published defaults, as in {@code conf/warden.yaml}: k = 10, eta = 0.5, 8 trees, leaves of 32. */
     public static LabelFlipSettings defaults() {
-        return new LabelFlipSettings(10, 0.5, 8, 32, DEFAULT_SEED);
+        return fromConfig(Config.defaults(), DEFAULT_SEED);
     }
 }
