@@ -102,6 +102,24 @@ public final class Json {
         return o;
     }
 
+    /** A copy of a JSON tree with every floating-point number rounded (readable parameter dumps). */
+    public static JsonNode rounded(JsonNode node, int digits) {
+        if (node.isFloatingPointNumber()) {
+            return MAPPER.getNodeFactory().numberNode(round(node.doubleValue(), digits));
+        }
+        if (node.isObject()) {
+            ObjectNode out = MAPPER.createObjectNode();
+            node.fields().forEachRemaining(e -> out.set(e.getKey(), rounded(e.getValue(), digits)));
+            return out;
+        }
+        if (node.isArray()) {
+            com.fasterxml.jackson.databind.node.ArrayNode out = MAPPER.createArrayNode();
+            node.forEach(n -> out.add(rounded(n, digits)));
+            return out;
+        }
+        return node;
+    }
+
     /** Rounds for output so that files stay readable and stable across platforms. */
     public static double round(double v, int digits) {
         if (!Double.isFinite(v)) {

@@ -119,7 +119,8 @@ final class DetectorSuite {
         List<RowDetector> detectors = new ArrayList<>();
         if (profile.rows() > 0) {
             detectors.addAll(DetectorFits.fit(c, s, sample, std, names, options.seed()));
-            if (s.backdoor()) {
+            boolean labelled = !sample.isEmpty() && sample.get(0).label != null;
+            if (s.backdoor() && labelled) {
                 detectors.add(BackdoorTriggerDetector.fit(sample, std, names, s.backdoorSettings()));
                 detectors.add(SpectralSignatureDetector.fit(sample, std, s.backdoorSettings()));
             }
@@ -241,7 +242,7 @@ final class DetectorSuite {
             n.put("enabled", true);
             n.put("threshold", Json.round(d.threshold(), 6));
             n.put("flagged", scores.flagged(d.id()));
-            n.set("parameters", Json.MAPPER.valueToTree(d.parameters()));
+            n.set("parameters", Json.rounded(Json.MAPPER.valueToTree(d.parameters()), 6));
             ObjectNode h = n.putObject("score_histogram");
             h.put("bins", ScoreStats.BINS);
             h.set("counts", Json.MAPPER.valueToTree(scores.histogram(d.id())));

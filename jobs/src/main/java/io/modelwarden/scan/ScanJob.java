@@ -214,7 +214,7 @@ public final class ScanJob {
     private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input) {
         return input.attach(env, "read-input")
                 .rebalance()
-                .process(new RowParser(input.schema(), input.delimiter(), options.allowNonFinite(), fileNames(input)))
+                .process(new RowParser(input.schema(), input.delimiter(), false, fileNames(input)))
                 .uid("parse-rows")
                 .name("parse-rows");
     }

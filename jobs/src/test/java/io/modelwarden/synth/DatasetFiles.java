@@ -21,6 +21,11 @@ public final class DatasetFiles {
 
     /** Columns: id, f0..f(d-1), label. */
     public static Path writeCsv(PoisonedDataset data, Path file) throws IOException {
+        return writeCsv(data, file, -1);
+    }
+
+    /** With {@code decimals >= 0}, values are rounded to that many decimals (smaller files). */
+    public static Path writeCsv(PoisonedDataset data, Path file, int decimals) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             StringBuilder sb = new StringBuilder("id");
@@ -33,7 +38,12 @@ public final class DatasetFiles {
                 sb.setLength(0);
                 sb.append(r.rowId);
                 for (double v : r.features) {
-                    sb.append(',').append(v);
+                    sb.append(',');
+                    if (decimals >= 0) {
+                        sb.append(java.math.BigDecimal.valueOf(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString());
+                    } else {
+                        sb.append(v);
+                    }
                 }
                 sb.append(',').append(r.label).append('\n');
                 w.write(sb.toString());
@@ -75,8 +85,9 @@ public final class DatasetFiles {
     }
 
     /**
-     * Writes a poisoned dataset: {@code DatasetFiles OUT.csv|OUT.parquet ROWS FEATURES SEED}. The
-     * sample dataset in the repository (conf/../samples) is made with this.
+     * Writes a poisoned dataset: {@code DatasetFiles OUT.csv|OUT.parquet ROWS FEATURES SEED [DECIMALS]}
+     * with 1% outliers, 5% label flips, 1% duplicates and a 2% backdoor trigger. The sample dataset in
+     * the repository (samples/training.csv) is made with this.
      */
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args[0]);
@@ -87,7 +98,7 @@ public final class DatasetFiles {
         if (out.toString().endsWith(".parquet")) {
             writeParquet(data, out);
         } else {
-            writeCsv(data, out);
+            writeCsv(data, out, args.length > 4 ? Integer.parseInt(args[4]) : -1);
         }
         System.out.println("wrote " + out + " (" + rows + " rows, " + features + " features, seed " + seed + ")");
     }

@@ -1,0 +1,145 @@
+package io.modelwarden.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwarden.config.Config;
+import io.modelwarden.detect.poisoning.IsolationForestDetector;
+import io.modelwarden.detect.poisoning.IsolationForestSettings;
+import io.modelwarden.detect.poisoning.ScanProfile;
+import io.modelwarden.detect.poisoning.Standardizer;
+import io.modelwarden.json.Json;
+import io.modelwarden.model.TrainingRow;
+import io.modelwarden.scan.ScanJob;
+import io.modelwarden.scan.ScanOptions;
+import io.modelwarden.synth.DatasetFiles;
+import io.modelwarden.synth.Metrics;
+import io.modelwarden.synth.PoisonedDataset;
+import io.modelwarden.synth.PoisonedDataset.Poison;
+import io.modelwarden.synth.PoisonedDataset.Rates;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * Detection quality of the whole scan on the project's seeded scenarios (each poison alone, then all
+ * together, then clean data), run through the real Flink pipeline on an embedded MiniCluster with the
+ * default configuration. Prints recall and precision per kind against the injected truth, the
+ * isolation forest's ROC-AUC, and drift verdicts on a clean split and a shifted batch.
+ *
+ * <pre>mvn -q -B -pl jobs test-compile exec:java -Dexec.classpathScope=test \
+ *   -Dexec.mainClass=io.modelwarden.bench.ScanQualityBenchmark [-Dexec.args="ROWS FEATURES SEED"]</pre>
+ */
+public final class ScanQualityBenchmark {
+    private ScanQualityBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int rows = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int features = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+        long seed = args.length > 2 ? Long.parseLong(args[2]) : 7;
+        Path dir = Files.createTempDirectory("warden-quality");
+        System.out.printf(Locale.ROOT, "Scan quality: %,d rows x %d features, seed %d, default configuration%n%n", rows, features, seed);
+        System.out.printf(Locale.ROOT, "%-34s %-10s %8s %8s %9s %9s  %s%n", "scenario", "kind", "injected", "flagged", "recall", "precision", "target");
+
+        PoisonedDataset outliers = PoisonedDataset.poisoned(seed, rows, features, new Rates(0.01, 0, 0, 0));
+        row("far outliers 1%", "OUTLIER", outliers, Poison.OUTLIER, scan(dir, "outliers", outliers, null), "AUC >= 0.95 (below)");
+        System.out.printf(Locale.ROOT, "%-34s %-10s ROC-AUC of isolation_forest scores over all rows: %.4f%n", "", "OUTLIER", forestAuc(outliers));
+
+        PoisonedDataset flips = PoisonedDataset.poisoned(seed, rows, features, new Rates(0, 0.05, 0, 0));
+        row("random label flips 5%", "LABEL_FLIP", flips, Poison.LABEL_FLIP, scan(dir, "flips", flips, null), "recall >= 0.8 at precision >= 0.7");
+
+        PoisonedDataset dups = PoisonedDataset.poisoned(seed, rows, features, new Rates(0, 0, 0.01, 0));
+        row("injected duplicates 1%", "DUPLICATE", dups, Poison.DUPLICATE, scan(dir, "dups", dups, null), "recall >= 0.99 (sources are flagged too)");
+
+        PoisonedDataset backdoor = PoisonedDataset.poisoned(seed, rows, features, new Rates(0, 0, 0, 0.02));
+        row("backdoor trigger 2%", "BACKDOOR", backdoor, Poison.BACKDOOR, scan(dir, "backdoor", backdoor, null), "recall >= 0.9 at precision >= 0.8");
+
+        PoisonedDataset all = PoisonedDataset.poisoned(seed, rows, features, new Rates(0.01, 0.05, 0.01, 0.02));
+        List<JsonNode> mixed = scan(dir, "mixed", all, null);
+        row("all four together", "OUTLIER", all, Poison.OUTLIER, mixed, "(interactions)");
+        row("all four together", "LABEL_FLIP", all, Poison.LABEL_FLIP, mixed, "(backdoor rows are flips too)");
+        row("all four together", "DUPLICATE", all, Poison.DUPLICATE, mixed, "");
+        row("all four together", "BACKDOOR", all, Poison.BACKDOOR, mixed, "");
+
+        PoisonedDataset clean = PoisonedDataset.clean(seed, rows, features);
+        List<JsonNode> cleanFindings = scan(dir, "clean", clean, null);
+        System.out.printf(Locale.ROOT, "%n%-34s %,d findings on %,d clean rows (%.3f%%) %s%n", "clean data", cleanFindings.size(), rows,
+                100.0 * cleanFindings.size() / rows, byDetector(cleanFindings));
+
+        String baseline = dir.resolve("clean/baseline").toString();
+        List<JsonNode> split = scan(dir, "split", clean.resampled(seed + 1), baseline);
+        List<JsonNode> shifted = scan(dir, "shifted", PoisonedDataset.clean(seed, rows, features).shifted(0.5, 0.5, seed + 2), baseline);
+        System.out.printf(Locale.ROOT, "%-34s DRIFT findings: %d (target 0)%n", "clean split vs baseline", count(split, "DRIFT"));
+        System.out.printf(Locale.ROOT, "%-34s DRIFT findings: %d (target > 0; %d features shifted by 0.5 sigma)%n", "shifted batch vs baseline",
+                count(shifted, "DRIFT"), Math.round(0.5 * features));
+    }
+
+    static List<JsonNode> scan(Path dir, String name, PoisonedDataset data, String baseline) throws Exception {
+        Path csv = DatasetFiles.writeCsv(data, dir.resolve(name + ".csv"));
+        Path out = dir.resolve(name);
+        Config c = Config.defaults().with("scan.id-column", "id").with("scan.parallelism", "2");
+        new ScanJob(ScanOptions.of(csv.toString(), out.toString(), baseline, c), Clock.systemUTC(), new Configuration()).run();
+        List<JsonNode> findings = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve(ScanJob.FINDINGS_FILE))) {
+            findings.add(Json.read(line));
+        }
+        return findings;
+    }
+
+    static void row(String scenario, String kind, PoisonedDataset data, Poison poison, List<JsonNode> findings, String target) {
+        Set<String> truth = new HashSet<>();
+        for (long i : data.indexesOf(poison)) {
+            truth.add("r-" + i);
+        }
+        Set<String> flagged = new HashSet<>();
+        for (JsonNode f : findings) {
+            if (f.get("kind").asText().equals(kind) && !f.get("row_id").isNull()) {
+                flagged.add(f.get("row_id").asText());
+            }
+        }
+        long hit = flagged.stream().filter(truth::contains).count();
+        double recall = truth.isEmpty() ? Double.NaN : (double) hit / truth.size();
+        double precision = flagged.isEmpty() ? Double.NaN : (double) hit / flagged.size();
+        System.out.printf(Locale.ROOT, "%-34s %-10s %8d %8d %9.4f %9.4f  %s%n", scenario, kind, truth.size(), flagged.size(), recall, precision, target);
+    }
+
+    /** ROC-AUC of the forest's score over every row, fitted exactly as the scan fits it. */
+    static double forestAuc(PoisonedDataset data) {
+        Config c = Config.defaults();
+        ScanProfile p = new ScanProfile(data.featureNames(), c.getInt("scan.reference-sample-size"), c.getLong("scan.seed"));
+        for (long i = 0; i < data.rows(); i++) {
+            p.add(data.row(i));
+        }
+        Standardizer std = p.standardizer();
+        List<double[]> z = new ArrayList<>();
+        for (TrainingRow r : p.sample().rows()) {
+            z.add(std.apply(r.features));
+        }
+        IsolationForestDetector forest = IsolationForestDetector.fit(IsolationForestSettings.fromConfig(c, c.getLong("scan.seed")), z);
+        double[] scores = new double[data.rows()];
+        boolean[] positive = new boolean[data.rows()];
+        double[] buf = new double[data.features()];
+        for (int i = 0; i < data.rows(); i++) {
+            TrainingRow r = data.row(i);
+            scores[i] = forest.score(r, std.apply(r.features, buf));
+            positive[i] = data.poisonOf(i) == Poison.OUTLIER;
+        }
+        return Metrics.rocAuc(scores, positive);
+    }
+
+    static long count(List<JsonNode> findings, String kind) {
+        return findings.stream().filter(f -> f.get("kind").asText().equals(kind)).count();
+    }
+
+    static String byDetector(List<JsonNode> findings) {
+        java.util.TreeMap<String, Integer> m = new java.util.TreeMap<>();
+        for (JsonNode f : findings) {
+            m.merge(f.get("detector").asText(), 1, Integer::sum);
+        }
+        return m.toString();
+    }
+}
