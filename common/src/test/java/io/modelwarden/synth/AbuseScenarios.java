@@ -331,6 +331,9 @@ public final class AbuseScenarios {
         e.sourceIp = ip;
         e.features = x;
         e.explanationRequested = explanation;
+        if (x == null || x.length != FEATURES || Arrays.stream(x).anyMatch(v -> !Double.isFinite(v))) {
+            return e; // a malformed payload gets no prediction
+        }
         double[] p = probabilities(x);
         int best = 0;
         for (int k = 1; k < p.length; k++) {
