@@ -161,6 +161,24 @@ public final class CoverageDetector implements ServingDetector<CoverageState> {
         return new ServingDetection(Detection.of(score, ev), Math.min(windowStart, e.timestampMillis), e.timestampMillis);
     }
 
+    /**
+     * Folds {@code from}'s distinct cells into {@code into} (register-wise max), e.g. to combine the
+     * clients behind one source IP; the OOD window is not merged. Both must come from this detector.
+     */
+    public static void mergeCells(CoverageState into, CoverageState from) {
+        if (into.registers.length != from.registers.length) {
+            throw new IllegalArgumentException("cannot merge HyperLogLogs of " + into.registers.length + " and " + from.registers.length + " registers");
+        }
+        for (int i = 0; i < into.registers.length; i++) {
+            into.registers[i] = (byte) Math.max(into.registers[i], from.registers[i]);
+        }
+    }
+
+    /** Estimated distinct cells the key has visited. */
+    public static long distinctCells(CoverageState s) {
+        return estimate(s.registers);
+    }
+
     // ---- a tiny HyperLogLog over byte registers ----
 
     static void addToHll(byte[] registers, long hash) {

@@ -69,6 +69,19 @@ class CoverageDetectorTest {
             long est = CoverageDetector.estimate(r);
             assertThat((double) est).isCloseTo(n, org.assertj.core.data.Percentage.withPercentage(8));
         }
+        // Two halves merged by register-wise max count the union.
+        CoverageDetector d = new CoverageDetector(CoverageSettings.defaults(), AbuseScenarios.create(SEED).baseline());
+        CoverageState a = d.newState();
+        CoverageState b = d.newState();
+        CoverageState whole = d.newState();
+        for (int i = 0; i < 20_000; i++) {
+            long h = Hashing.mix64(i + 99L);
+            CoverageDetector.addToHll((i % 2 == 0 ? a : b).registers, h);
+            CoverageDetector.addToHll(whole.registers, h);
+        }
+        CoverageDetector.mergeCells(a, b);
+        assertThat(a.registers).isEqualTo(whole.registers);
+        assertThat((double) CoverageDetector.distinctCells(a)).isCloseTo(20_000, org.assertj.core.data.Percentage.withPercentage(8));
     }
 
     @Test
