@@ -15,7 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
 
 /**
  * Seeded serving-traffic scenarios for the abuse detectors (DETECTORS.md S2, S6-S9): benign clients
@@ -52,13 +51,21 @@ public final class AbuseScenarios {
             p.add(train.row(i));
         }
         std = p.standardizer();
-        double[] ranks = new double[101];
-        for (int i = 0; i < ranks.length; i++) {
-            ranks[i] = i / 100.0;
+        // Exact quantiles of the training rows: the scan's KLL sketch compacts at random, and the
+        // fixture must give the same baseline every time for same-seed comparisons.
+        double[][] columns = new double[FEATURES][ROWS];
+        for (int i = 0; i < ROWS; i++) {
+            double[] x = train.row(i).features;
+            for (int j = 0; j < FEATURES; j++) {
+                columns[j][i] = x[j];
+            }
         }
-        double[][] quantiles = new double[FEATURES][];
+        double[][] quantiles = new double[FEATURES][101];
         for (int j = 0; j < FEATURES; j++) {
-            quantiles[j] = p.sketch(j).getQuantiles(ranks, QuantileSearchCriteria.INCLUSIVE);
+            Arrays.sort(columns[j]);
+            for (int q = 0; q <= 100; q++) {
+                quantiles[j][q] = columns[j][(int) Math.round(q / 100.0 * (ROWS - 1))];
+            }
         }
         TrainingFingerprints fp = TrainingFingerprints.create(ROWS, FingerprintSettings.defaults());
         Map<String, Long> labelCounts = p.labelCounts();
