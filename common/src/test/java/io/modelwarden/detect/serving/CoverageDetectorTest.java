@@ -57,6 +57,22 @@ class CoverageDetectorTest {
     }
 
     @Test
+    void knownLimitationHeavyNaturalClientReachesTheDefaultCellLimitByVolume() {
+        // Pinned on purpose: with 8 features and 10 bins almost every natural query is a new cell, so
+        // the default cell limit (100,000) is reached by a 50 qps batch scorer after ~35 minutes. The
+        // OOD rule stays quiet for it; the cell rule needs an allow-list or a per-client limit.
+        AbuseScenarios w = AbuseScenarios.create(SEED);
+        CoverageDetector d = new CoverageDetector(CoverageSettings.defaults(), w.baseline());
+        DetectorRun<CoverageState> run = DetectorRun.byClient(d, w.heavyScorer(Duration.ofMinutes(40)));
+        DetectorRun.Hit first = run.hits.get(0);
+        System.out.printf("coverage_ood: heavy natural scorer trips the default cell limit at query %d (%.1f min)%n", first.query(),
+                (first.event().timestampMillis - AbuseScenarios.T0) / 60_000.0);
+        assertThat(first.evidence("rule")).isEqualTo("distinct_cells");
+        assertThat(run.hits).hasSize(1);
+        assertThat(first.query()).isBetween(95_000L, 115_000L);
+    }
+
+    @Test
     void hyperLogLogEstimatesWithinFewPercent() {
         byte[] registers = CoverageDetector.class.cast(new CoverageDetector(CoverageSettings.defaults(), AbuseScenarios.create(SEED).baseline()))
                 .newState().registers;
