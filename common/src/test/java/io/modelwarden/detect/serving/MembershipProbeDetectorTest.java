@@ -59,6 +59,21 @@ class MembershipProbeDetectorTest {
     }
 
     @Test
+    void retriedRecordCountsOnceEvenWhenItHitsTheFilter() {
+        // Worst case for a retrying client: its record is in the filter (a training row, or a false
+        // positive). Repeats are neither new hits nor cluster members.
+        AbuseScenarios w = AbuseScenarios.create(SEED);
+        MembershipProbeDetector d = new MembershipProbeDetector(MembershipProbeSettings.defaults(), w.baseline());
+        double[] x = w.training().row(3).features;
+        MembershipProbeState s = d.newState();
+        for (int i = 0; i < 500; i++) {
+            assertThat(d.observe(s, w.event("r-" + i, AbuseScenarios.T0 + i * 1000L, "c", "ip", x.clone(), false))).isEmpty();
+        }
+        assertThat(s.hits).isEqualTo(1);
+        assertThat(s.queries).isEqualTo(500);
+    }
+
+    @Test
     void stateStaysBoundedAndRunsAreDeterministic() {
         AbuseScenarios w = AbuseScenarios.create(SEED);
         MembershipProbeDetector d = new MembershipProbeDetector(MembershipProbeSettings.defaults(), w.baseline());
