@@ -328,7 +328,8 @@ public final class ScanJob {
 
     /** Same data, same effective configuration and baseline: same scan id, so sinks upsert. */
     private String scanId(String datasetSha) {
-        String basis = datasetSha + "|" + options.config().asMap() + "|" + options.baseline();
+        // Only what changes a scan's findings: its own keys and the risk policy (not monitor.*).
+        String basis = datasetSha + "|" + options.config().subtree("scan") + "|" + options.config().subtree("risk") + "|" + options.baseline();
         return "scan-" + Hashing.sha256Hex(basis).substring(0, 16);
     }
 

@@ -1,0 +1,73 @@
+package io.modelwarden.detect.serving;
+
+import io.modelwarden.config.Config;
+import io.modelwarden.config.ConfigException;
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * Settings of {@link CoverageDetector} ({@code monitor.detectors.coverage.*}); DETECTORS.md S2.
+ *
+ * @param bins baseline-quantile bins per feature that define a cell (10)
+ * @param hllPrecision p: the HyperLogLog keeps 2^p one-byte registers (10: 1 KiB, ~3.3% standard error)
+ * @param oodQuantile a query is out of distribution when sum z_j^2 exceeds this chi-square_d quantile (0.999)
+ * @param window queries in the sliding OOD window (200)
+ * @param maxOodShare alert when the window's OOD share exceeds this (0.3)
+ * @param minQueries queries the window must hold before the share is judged (50)
+ * @param maxDistinctCells alert when the client's distinct cells exceed this (100,000)
+ * @param idleTimeout state is dropped after this much event time without traffic (60 min)
+ */
+public record CoverageSettings(
+        int bins, int hllPrecision, double oodQuantile, int window, double maxOodShare, int minQueries, long maxDistinctCells,
+        Duration idleTimeout)
+        implements Serializable {
+    private static final long serialVersionUID = 1L;
+    public static final String PREFIX = "monitor.detectors.coverage.";
+
+    public CoverageSettings {
+        if (bins < 2 || bins > 100) {
+            throw ConfigException.invalid(PREFIX + "bins", "in [2, 100]", bins);
+        }
+        if (hllPrecision < 4 || hllPrecision > 14) {
+            throw ConfigException.invalid(PREFIX + "hll-precision", "in [4, 14]", hllPrecision);
+        }
+        if (!(oodQuantile > 0.5 && oodQuantile < 1)) {
+            throw ConfigException.invalid(PREFIX + "ood-quantile", "in (0.5, 1)", oodQuantile);
+        }
+        if (window < 10 || window > 10_000) {
+            throw ConfigException.invalid(PREFIX + "window", "in [10, 10000]", window);
+        }
+        if (!(maxOodShare > 0 && maxOodShare < 1)) {
+            throw ConfigException.invalid(PREFIX + "max-ood-share", "in (0, 1)", maxOodShare);
+        }
+        if (minQueries < 1 || minQueries > window) {
+            throw ConfigException.invalid(PREFIX + "min-queries", "in [1, window=" + window + "]", minQueries);
+        }
+        if (maxDistinctCells < 1) {
+            throw ConfigException.invalid(PREFIX + "max-distinct-cells", "> 0", maxDistinctCells);
+        }
+        if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw ConfigException.invalid(PREFIX + "idle-timeout-minutes", "> 0", idleTimeout);
+        }
+    }
+
+    public static CoverageSettings defaults() {
+        return fromConfig(Config.defaults());
+    }
+
+    public static CoverageSettings fromConfig(Config c) {
+        return new CoverageSettings(
+                c.getInt(PREFIX + "bins"),
+                c.getInt(PREFIX + "hll-precision"),
+                c.getDouble(PREFIX + "ood-quantile"),
+                c.getInt(PREFIX + "window"),
+                c.getDouble(PREFIX + "max-ood-share"),
+                c.getInt(PREFIX + "min-queries"),
+                c.getLong(PREFIX + "max-distinct-cells"),
+                Duration.ofMinutes(c.positiveInt(PREFIX + "idle-timeout-minutes")));
+    }
+
+    public CoverageSettings withMaxDistinctCells(long limit) {
+        return new CoverageSettings(bins, hllPrecision, oodQuantile, window, maxOodShare, minQueries, limit, idleTimeout);
+    }
+}

@@ -1,0 +1,91 @@
+package io.modelwarden.detect.serving;
+
+import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.stats.Hashing;
+import java.util.Arrays;
+import org.apache.commons.math3.distribution.ChiSquaredDistribution;
+
+/**
+ * Per-event feature helpers shared by the serving detectors: validity checks, z-scores, baseline
+ * quantile bins, cell hashes and the chi-square OOD cut-off. Stateless and allocation-light.
+ */
+final class ServingFeatures {
+    private ServingFeatures() {}
+
+    /** True when the event carries a vector of the baseline's length whose values are all finite. */
+    static boolean usable(InferenceEvent e, ServingBaseline baseline) {
+        double[] x = e.features;
+        if (x == null || x.length != baseline.dimensions()) {
+            return false;
+        }
+        for (double v : x) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static double[] z(InferenceEvent e, ServingBaseline baseline) {
+        return baseline.standardizer().apply(e.features);
+    }
+
+    static double squaredNorm(double[] z) {
+        double s = 0;
+        for (double v : z) {
+            s += v * v;
+        }
+        return s;
+    }
+
+    /** The {@code p} quantile of chi-square with {@code d} degrees of freedom. */
+    static double chiSquareQuantile(int d, double p) {
+        return new ChiSquaredDistribution(null, d).inverseCumulativeProbability(p);
+    }
+
+    /**
+     * Bin of v among {@code bins} equal-mass bins of the 101 baseline quantile points: 0 .. bins-1
+     * (values below the minimum go to 0, above the maximum to bins-1). An empty quantile array gives 0.
+     */
+    static int bin(double[] quantiles, double v, int bins) {
+        if (quantiles.length < 2) {
+            return 0;
+        }
+        int last = quantiles.length - 1;
+        // Number of inner cut points (at ranks k/bins, k = 1..bins-1) that v reaches.
+        int b = 0;
+        for (int k = 1; k < bins; k++) {
+            int idx = (int) Math.round((double) k * last / bins);
+            if (v >= quantiles[idx]) {
+                b = k;
+            } else {
+                break;
+            }
+        }
+        return b;
+    }
+
+    /** Percentile bin 0..100 of v (binary search in the 101 quantile points); 0 without quantiles. */
+    static int percentile(double[] quantiles, double v) {
+        if (quantiles.length < 2) {
+            return 0;
+        }
+        int i = Arrays.binarySearch(quantiles, v);
+        int pos = i >= 0 ? i : -i - 1; // index of the first point >= v
+        return Math.min(quantiles.length - 1, pos);
+    }
+
+    /** 64-bit hash of a cell given by its per-feature bins. */
+    static long cellHash(int[] bins) {
+        long h = 0x636f7665L;
+        for (int j = 0; j < bins.length; j++) {
+            h = Hashing.mix64(h ^ ((long) bins[j] << 20 ^ j));
+        }
+        return h;
+    }
+
+    /** Index into a ring of size n of the slot {@code count} (the count-th element ever written). */
+    static int slot(long count, int n) {
+        return (int) (count % n);
+    }
+}

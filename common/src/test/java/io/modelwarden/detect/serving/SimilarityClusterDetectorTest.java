@@ -1,0 +1,65 @@
+package io.modelwarden.detect.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.modelwarden.config.Config;
+import io.modelwarden.config.ConfigException;
+import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.synth.AbuseScenarios;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SimilarityClusterDetectorTest {
+    private static final long SEED = 16;
+    private static final String KEY_PREFIX = AbuseScenarios.MODEL + "|";
+
+    @Test
+    void perturbationProbesAndHillClimbingFire() {
+        AbuseScenarios w = AbuseScenarios.create(SEED);
+        SimilarityClusterDetector d = new SimilarityClusterDetector(SimilarityClusterSettings.defaults(), w.baseline());
+        DetectorRun<SimilarityClusterState> run = DetectorRun.byClient(d, AbuseScenarios.merge(w.membershipProbe(10, 15), w.hillClimb(300)));
+        DetectorRun.Hit mia = run.first(KEY_PREFIX + "mia-client").orElseThrow();
+        DetectorRun.Hit hill = run.first(KEY_PREFIX + "hill-client").orElseThrow();
+        System.out.printf("similarity_cluster: perturbation probe alerted at query %d, hill-climb at query %d (similar %s)%n", mia.query(),
+                hill.query(), hill.evidence("similar_queries"));
+        assertThat(mia.query()).isEqualTo(12); // the 11th similar, non-identical query
+        assertThat(hill.query()).isLessThanOrEqualTo(30);
+        assertThat((List<?>) mia.evidence("similar_event_ids")).hasSize(11);
+    }
+
+    @Test
+    void benignClientsHeavyScorerAndRetrierStayQuiet() {
+        AbuseScenarios w = AbuseScenarios.create(SEED);
+        SimilarityClusterDetector d = new SimilarityClusterDetector(SimilarityClusterSettings.defaults(), w.baseline());
+        List<InferenceEvent> events = AbuseScenarios.merge(w.benignClients(200, Duration.ofMinutes(10)), w.heavyScorer(Duration.ofMinutes(10)),
+                w.retryingClient(Duration.ofMinutes(10)));
+        DetectorRun<SimilarityClusterState> run = DetectorRun.byClient(d, events);
+        long benignAlerted = run.alertedKeys().stream().filter(k -> k.startsWith(KEY_PREFIX + "benign-")).count();
+        System.out.printf("similarity_cluster benign: %d events, alerted keys %s (%d of 200 benign clients)%n", events.size(), run.alertedKeys(),
+                benignAlerted);
+        assertThat(benignAlerted).isLessThanOrEqualTo(2); // <= 1%
+        assertThat(run.alertedKeys()).doesNotContain(KEY_PREFIX + "retrying-client", KEY_PREFIX + "batch-scorer");
+    }
+
+    @Test
+    void stateStaysBoundedAndRunsAreDeterministic() {
+        AbuseScenarios w = AbuseScenarios.create(SEED);
+        SimilarityClusterDetector d = new SimilarityClusterDetector(SimilarityClusterSettings.defaults(), w.baseline());
+        DetectorRun<SimilarityClusterState> run = DetectorRun.byClient(d, w.hillClimb(10_000));
+        SimilarityClusterState s = run.states.values().iterator().next();
+        assertThat(s.vectors).hasSize(50 * AbuseScenarios.FEATURES);
+        assertThat(s.eventIds).hasSize(50);
+        AbuseScenarios w2 = AbuseScenarios.create(SEED);
+        assertThat(DetectorRun.byClient(d, w2.hillClimb(10_000)).signature()).isEqualTo(run.signature());
+    }
+
+    @Test
+    void settingsNameTheOffendingKey() {
+        assertThat(SimilarityClusterSettings.fromConfig(Config.defaults())).isEqualTo(SimilarityClusterSettings.defaults());
+        assertThatThrownBy(() -> SimilarityClusterSettings.fromConfig(Config.defaults().with("monitor.detectors.rate.similarity.max-similar", "50")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("monitor.detectors.rate.similarity.max-similar must be in [1, window=50), was 50");
+    }
+}
