@@ -1,0 +1,143 @@
+package io.modelwarden.monitor;
+
+import io.modelwarden.config.Config;
+import io.modelwarden.detect.serving.BlacklightDetector;
+import io.modelwarden.detect.serving.BlacklightSettings;
+import io.modelwarden.detect.serving.BoundaryProbeDetector;
+import io.modelwarden.detect.serving.BoundaryProbeSettings;
+import io.modelwarden.detect.serving.CoverageDetector;
+import io.modelwarden.detect.serving.CoverageSettings;
+import io.modelwarden.detect.serving.ExplanationAbuseDetector;
+import io.modelwarden.detect.serving.ExplanationAbuseSettings;
+import io.modelwarden.detect.serving.InversionDetector;
+import io.modelwarden.detect.serving.InversionSettings;
+import io.modelwarden.detect.serving.MembershipProbeDetector;
+import io.modelwarden.detect.serving.MembershipProbeSettings;
+import io.modelwarden.detect.serving.PradaDetector;
+import io.modelwarden.detect.serving.PradaSettings;
+import io.modelwarden.detect.serving.RateDetector;
+import io.modelwarden.detect.serving.RateSettings;
+import io.modelwarden.detect.serving.ServingBaseline;
+import io.modelwarden.detect.serving.ServingDetector;
+import io.modelwarden.detect.serving.SimilarityClusterDetector;
+import io.modelwarden.detect.serving.SimilarityClusterSettings;
+import io.modelwarden.detect.serving.StatefulKnnDetector;
+import io.modelwarden.detect.serving.StatefulKnnSettings;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The client-keyed streaming detectors of one monitor, per model: every detector for a model with a
+ * baseline; for a model without one, only those that need none (the others are off, and the job
+ * says which at start). Also the per-IP rate detector. Built once in the client, shipped inside the
+ * keyed functions.
+ */
+public final class DetectorCatalog implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Detectors that cannot run without a baseline (they compare traffic with the training data). */
+    static final List<String> NEED_BASELINE = List.of("coverage_ood", "membership_probe", "model_inversion");
+
+    private final LinkedHashMap<String, List<ServingDetector<?>>> byModel;
+    private final List<ServingDetector<?>> withoutBaseline;
+    private final ServingDetector<?> ipRate;
+
+    private DetectorCatalog(LinkedHashMap<String, List<ServingDetector<?>>> byModel, List<ServingDetector<?>> withoutBaseline, ServingDetector<?> ipRate) {
+        this.byModel = byModel;
+        this.withoutBaseline = withoutBaseline;
+        this.ipRate = ipRate;
+    }
+
+    /**
+     * @param baselines per model id; a null key ("every model") applies to models not named
+     */
+    public static DetectorCatalog build(Config c, Map<String, ServingBaseline> baselines, ServingBaseline forEveryModel) {
+        LinkedHashMap<String, List<ServingDetector<?>>> byModel = new LinkedHashMap<>();
+        for (Map.Entry<String, ServingBaseline> e : baselines.entrySet()) {
+            byModel.put(e.getKey(), detectors(c, e.getValue()));
+        }
+        List<ServingDetector<?>> fallback = detectors(c, forEveryModel);
+        return new DetectorCatalog(byModel, fallback, new RateDetector(RateSettings.fromConfig(c), forEveryModel));
+    }
+
+    /** Validates every detector key (called at start). */
+    static void validate(Config c) {
+        detectors(c, null);
+        CoverageSettings.fromConfig(c);
+        MembershipProbeSettings.fromConfig(c);
+        InversionSettings.fromConfig(c);
+    }
+
+    private static List<ServingDetector<?>> detectors(Config c, ServingBaseline b) {
+        List<ServingDetector<?>> out = new ArrayList<>();
+        out.add(new PradaDetector(PradaSettings.fromConfig(c), b));
+        out.add(new StatefulKnnDetector(StatefulKnnSettings.fromConfig(c), b));
+        out.add(new BlacklightDetector(BlacklightSettings.fromConfig(c), b));
+        out.add(new BoundaryProbeDetector(BoundaryProbeSettings.fromConfig(c), b));
+        out.add(new SimilarityClusterDetector(SimilarityClusterSettings.fromConfig(c), b));
+        out.add(new ExplanationAbuseDetector(ExplanationAbuseSettings.fromConfig(c)));
+        out.add(new RateDetector(RateSettings.fromConfig(c), b));
+        if (b != null) {
+            out.add(new CoverageDetector(CoverageSettings.fromConfig(c), b));
+            out.add(new MembershipProbeDetector(MembershipProbeSettings.fromConfig(c), b));
+            out.add(new InversionDetector(InversionSettings.fromConfig(c), b));
+        }
+        return out;
+    }
+
+    /** The client-keyed detectors for events of this model. */
+    public List<ServingDetector<?>> forModel(String modelId) {
+        List<ServingDetector<?>> d = byModel.get(modelId);
+        return d != null ? d : withoutBaseline;
+    }
+
+    /** The rate detector run per source IP. */
+    public ServingDetector<?> ipRate() {
+        return ipRate;
+    }
+
+    /** Every client-keyed detector (one state descriptor each), by id. */
+    public Map<String, ServingDetector<?>> all() {
+        Map<String, ServingDetector<?>> out = new LinkedHashMap<>();
+        for (ServingDetector<?> d : withoutBaseline) {
+            out.putIfAbsent(d.id(), d);
+        }
+        for (List<ServingDetector<?>> list : byModel.values()) {
+            for (ServingDetector<?> d : list) {
+                out.putIfAbsent(d.id(), d);
+            }
+        }
+        return out;
+    }
+
+    /** The longest idle timeout of a model's detectors: the key's state lives this long unused. */
+    public Duration idleTimeout(String modelId) {
+        Duration max = Duration.ZERO;
+        for (ServingDetector<?> d : forModel(modelId)) {
+            if (d.idleTimeout().compareTo(max) > 0) {
+                max = d.idleTimeout();
+            }
+        }
+        return max;
+    }
+
+    /** Models with a baseline, and which detectors are off for models without one. */
+    public String describe() {
+        TreeSet<String> ids = new TreeSet<>();
+        for (ServingDetector<?> d : withoutBaseline) {
+            ids.add(d.id());
+        }
+        List<String> off = new ArrayList<>();
+        for (String id : NEED_BASELINE) {
+            if (!ids.contains(id)) {
+                off.add(id);
+            }
+        }
+        return "models with a baseline: " + byModel.keySet() + "; for other models " + (off.isEmpty() ? "every detector runs" : off + " are off (no baseline)");
+    }
+}

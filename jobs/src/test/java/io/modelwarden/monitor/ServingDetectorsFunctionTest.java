@@ -1,0 +1,115 @@
+package io.modelwarden.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelwarden.config.Config;
+import io.modelwarden.detect.serving.AlertFactory;
+import io.modelwarden.detect.serving.AlertSettings;
+import io.modelwarden.detect.serving.AlertSuppression;
+import io.modelwarden.model.Alert;
+import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.risk.RiskPolicy;
+import io.modelwarden.synth.TrafficScenarios;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+/** The keyed detector function: alerts, state cleanup after idleness, and state across snapshot/restore. */
+class ServingDetectorsFunctionTest {
+    static final TrafficScenarios TRAFFIC = TrafficScenarios.standard();
+    static final Config CONFIG = Config.defaults();
+
+    static ServingDetectorsFunction function() {
+        DetectorCatalog catalog = DetectorCatalog.build(CONFIG, Map.of(TrafficScenarios.MODEL_ID, TRAFFIC.baseline()), null);
+        AlertFactory alerts = new AlertFactory(RiskPolicy.fromConfig(CONFIG), Clock.fixed(Instant.parse("2026-11-29T08:00:00Z"), ZoneOffset.UTC));
+        return new ServingDetectorsFunction(catalog, alerts, new AlertSuppression(AlertSettings.fromConfig(CONFIG)));
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, InferenceEvent, Alert> harness() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, InferenceEvent, Alert> h =
+                ProcessFunctionTestHarnesses.forKeyedProcessFunction(function(), InferenceEvent::clientKey, Types.STRING);
+        h.open();
+        return h;
+    }
+
+    static List<Alert> alerts(KeyedOneInputStreamOperatorTestHarness<String, InferenceEvent, Alert> h) {
+        List<Alert> out = new ArrayList<>();
+        for (Object o : h.getOutput()) {
+            if (o instanceof StreamRecord<?> r && r.getValue() instanceof Alert a) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void anExtractionAttackerIsAlertedAndItsStateIsGoneAfterIdleness() throws Exception {
+        List<InferenceEvent> attack = TRAFFIC.jbdaExtraction("attacker", 400, 3);
+        try (var h = harness()) {
+            for (InferenceEvent e : attack) {
+                h.processElement(e, e.timestampMillis);
+            }
+            assertThat(alerts(h)).extracting(a -> a.clientId).contains("attacker");
+            assertThat(h.numKeyedStateEntries()).isGreaterThan(0);
+            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+
+            long last = attack.get(attack.size() - 1).timestampMillis;
+            h.processWatermark(new Watermark(last + java.time.Duration.ofDays(2).toMillis()));
+            assertThat(h.numKeyedStateEntries()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+        }
+    }
+
+    @Test
+    void stateSurvivesSnapshotAndRestore() throws Exception {
+        List<InferenceEvent> attack = TRAFFIC.jbdaExtraction("attacker", 400, 5);
+        List<String> continuous;
+        try (var h = harness()) {
+            for (InferenceEvent e : attack) {
+                h.processElement(e, e.timestampMillis);
+            }
+            continuous = ids(alerts(h));
+        }
+        assertThat(continuous).isNotEmpty();
+
+        int half = attack.size() / 2;
+        List<String> resumed = new ArrayList<>();
+        OperatorSubtaskState snapshot;
+        try (var h = harness()) {
+            for (InferenceEvent e : attack.subList(0, half)) {
+                h.processElement(e, e.timestampMillis);
+            }
+            resumed.addAll(ids(alerts(h)));
+            snapshot = h.snapshot(1, attack.get(half).timestampMillis);
+        }
+        KeyedOneInputStreamOperatorTestHarness<String, InferenceEvent, Alert> restored =
+                ProcessFunctionTestHarnesses.forKeyedProcessFunction(function(), InferenceEvent::clientKey, Types.STRING);
+        restored.initializeState(snapshot);
+        restored.open();
+        try (restored) {
+            for (InferenceEvent e : attack.subList(half, attack.size())) {
+                restored.processElement(e, e.timestampMillis);
+            }
+            resumed.addAll(ids(alerts(restored)));
+        }
+        assertThat(resumed).containsExactlyElementsOf(continuous);
+    }
+
+    private static List<String> ids(List<Alert> alerts) {
+        List<String> out = new ArrayList<>();
+        for (Alert a : alerts) {
+            out.add(a.alertId);
+        }
+        return out;
+    }
+}
