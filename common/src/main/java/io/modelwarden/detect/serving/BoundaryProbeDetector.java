@@ -31,7 +31,7 @@ import java.util.Optional;
  * defaults (window 200, compare-last 8, d = 8) 2,000 + 256 + ~400 + 256, about 3 KB.
  *
  * <p><b>Parameters</b> ({@link BoundaryProbeSettings}): window 200, min-queries 10, low-margin 0.1,
- * low-margin-fraction 0.4, flip-fraction 0.15, near-duplicate-radius 0.5, compare-last 8, idle-timeout 24h.
+ * low-margin-fraction 0.5, flip-fraction 0.15, near-duplicate-radius 0.5, compare-last 8, idle-timeout 24h.
  */
 public final class BoundaryProbeDetector implements ServingDetector<BoundaryProbeState> {
     private static final long serialVersionUID = 1L;

@@ -12,7 +12,7 @@ import java.time.Duration;
  * @param minQueries no verdict before this many queries (default 10)
  * @param lowMargin a query is low-margin when p_top1 - p_top2 is below this (default 0.1)
  * @param lowMarginFraction alarm when the low-margin share of the window exceeds this; a baseline's
- *     {@code boundary_probe.low_margin_fraction} (benign p99) takes precedence (default 0.4)
+ *     {@code boundary_probe.low_margin_fraction} (benign p99) takes precedence (default 0.5; benign synthetic clients peak at 0.4 over 10-query windows)
  * @param flipFraction alarm when the share of queries that are near-duplicates of a recent query with a
  *     different predicted label exceeds this; a baseline's {@code boundary_probe.flip_fraction} takes
  *     precedence (default 0.15)
@@ -80,6 +80,6 @@ public record BoundaryProbeSettings(
     }
 
     public static BoundaryProbeSettings defaults() {
-        return new BoundaryProbeSettings(200, 10, 0.1, 0.4, 0.15, 0.5, 8, Duration.ofHours(24));
+        return new BoundaryProbeSettings(200, 10, 0.1, 0.5, 0.15, 0.5, 8, Duration.ofHours(24));
     }
 }

@@ -35,7 +35,7 @@ import java.util.SplittableRandom;
  * <p><b>Memory per key.</b> N (4 d + 8) bytes + 8 x recent-repeats + ~40: at defaults (N = 500, d = 8)
  * 20,000 + 256 + 40 = about 20.3 KB; at d = 16, 36.3 KB.
  *
- * <p><b>Parameters</b> ({@link StatefulKnnSettings}): k 50, buffer-size 500, tau fallback 0.05,
+ * <p><b>Parameters</b> ({@link StatefulKnnSettings}): k 50, buffer-size 500, tau fallback 0.5,
  * min-consecutive 3, calibration-percentile 0.1, recent-repeats 32, idle-timeout 24h. Earliest alarm:
  * query k + min-consecutive (53 at defaults).
  */

@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param k neighbours whose mean distance is the statistic s (default 50, Chen et al.)
  * @param bufferSize last N encoded queries kept per client (default 500)
  * @param tau fallback threshold in encoding units (z-space with a baseline), used only when the baseline
- *     carries no {@code stateful_knn.tau} (default 0.05)
+ *     carries no {@code stateful_knn.tau} (default 0.5; calibrated values are ~1.55 at d = 8)
  * @param minConsecutive consecutive queries with s < tau before the alarm (default 3; Chen et al. use 1)
  * @param calibrationPercentile percentile (in percent) of s on trusted training streams that becomes
  *     tau in the scan (default 0.1)
@@ -66,6 +66,6 @@ public record StatefulKnnSettings(
     }
 
     public static StatefulKnnSettings defaults() {
-        return new StatefulKnnSettings(50, 500, 0.05, 3, 0.1, 32, Duration.ofHours(24));
+        return new StatefulKnnSettings(50, 500, 0.5, 3, 0.1, 32, Duration.ofHours(24));
     }
 }
