@@ -189,18 +189,23 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
         long[] fp = fingerprint(e.features);
         int mask = s.bucketHead.length - 1;
         int[] shared = new int[s.queryCapacity];
-        int best = -1;
-        int match = 0;
         for (long h : fp) {
             for (int en = s.bucketHead[(int) (h & mask)]; en >= 0; en = s.entryNext[en]) {
                 if (s.entryHash[en] == h) {
-                    int q = en / s.hashesPerQuery;
-                    int c = ++shared[q];
-                    if (c > match) {
-                        match = c;
-                        best = q;
-                    }
+                    shared[en / s.hashesPerQuery]++;
                 }
+            }
+        }
+        // Best predecessor: most shared hashes, ties to the most recent (attack iterations are sequential,
+        // so this is what makes the QPA chain follow the attack's path).
+        int best = -1;
+        int match = 0;
+        int newest = (int) ((s.count - 1) % s.queryCapacity);
+        for (int age = 0; age < Math.min(s.count, s.queryCapacity); age++) {
+            int q = Math.floorMod(newest - age, s.queryCapacity);
+            if (shared[q] > match) {
+                match = shared[q];
+                best = q;
             }
         }
         int chain = match >= linkThreshold && best >= 0 ? s.chainLengths[best] + 1 : 1;
