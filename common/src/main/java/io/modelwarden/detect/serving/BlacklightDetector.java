@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  * Every sliding window of w = min(20, max(2, d / 4)) consecutive features is hashed together with its
  * position; the distinct hashes are sorted descending and the top S kept. Match = the largest number of
  * hashes this query shares with one earlier query in the client's index; alarm when match >= T =
- * max(2, ceil(match-ratio x min(S, windows))) (5 of 7 for d = 8). QPA chain: a query that shares at
+ * max(2, ceil(match-ratio x min(S, windows))) (6 of 7 for d = 8). QPA chain: a query that shares at
  * least chain-link-ratio of its hashes with its best predecessor continues that predecessor's chain;
  * the chain length is evidence (and an alarm when chain-alert-length > 0). Exact repeats of one of the
  * last {@code recent-repeats} queries (retries) are skipped: a re-sent identical record is not an
@@ -44,7 +44,7 @@ import java.util.SplittableRandom;
  *
  * <p><b>Parameters</b> ({@link BlacklightSettings}): salt-seed, quantization 10 (the paper's 50 leaves
  * six levels per tabular feature, so benign tabular rows collide), window 0 (auto), top-hashes 50,
- * match-ratio 0.7, robust-range true, index-queries 128, index-entries 1024, chain-link-ratio 0.25,
+ * match-ratio 0.85, robust-range true, index-queries 128, index-entries 1024, chain-link-ratio 0.25,
  * chain-alert-length 0, recent-repeats 32, idle-timeout 24h. Earliest alarm: the 2nd query.
  */
 public final class BlacklightDetector implements ServingDetector<BlacklightState> {
