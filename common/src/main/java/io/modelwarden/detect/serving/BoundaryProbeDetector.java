@@ -4,7 +4,9 @@ import io.modelwarden.detect.Detection;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.model.Threat;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -85,6 +87,47 @@ public final class BoundaryProbeDetector implements ServingDetector<BoundaryProb
     @Override
     public Duration idleTimeout() {
         return settings.idleTimeout();
+    }
+
+    /**
+     * Benign thresholds for the baseline's {@code boundary_probe} map: runs each clean client's events
+     * through a detector with the given settings and returns, for both shares, the {@code percentile}
+     * (in percent, e.g. 99) over clients of the client's largest windowed share, floored at
+     * 1 / min-queries so that a single event in the smallest window cannot trip it.
+     */
+    public static Map<String, Object> calibrate(
+            List<List<InferenceEvent>> benignClients, BoundaryProbeSettings settings, ServingBaseline baseline, double percentile) {
+        if (benignClients.isEmpty()) {
+            throw new IllegalArgumentException("need at least one benign client");
+        }
+        BoundaryProbeDetector d = new BoundaryProbeDetector(settings, baseline);
+        double[] low = new double[benignClients.size()];
+        double[] flip = new double[benignClients.size()];
+        for (int c = 0; c < low.length; c++) {
+            BoundaryProbeState s = d.newState();
+            for (InferenceEvent e : benignClients.get(c)) {
+                d.observe(s, e);
+                int n = (int) Math.min(s.count, settings.window());
+                if (n >= settings.minQueries()) {
+                    low[c] = Math.max(low[c], s.lowMarginCount / (double) n);
+                    flip[c] = Math.max(flip[c], s.flipCount / (double) n);
+                }
+            }
+        }
+        double floor = 1.0 / settings.minQueries();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("low_margin_fraction", Math.min(0.99, Math.max(floor, quantile(low, percentile))));
+        out.put("flip_fraction", Math.min(0.99, Math.max(floor, quantile(flip, percentile))));
+        return out;
+    }
+
+    private static double quantile(double[] v, double percentile) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        double pos = percentile / 100.0 * (s.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(s.length - 1, lo + 1);
+        return s[lo] + (pos - lo) * (s[hi] - s[lo]);
     }
 
     @Override

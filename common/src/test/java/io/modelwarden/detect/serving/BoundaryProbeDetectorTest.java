@@ -49,6 +49,18 @@ class BoundaryProbeDetectorTest {
     }
 
     @Test
+    void calibratedThresholdsFromBenignTrafficKeepTheAttackVisible() {
+        Map<String, Object> t = BoundaryProbeDetector.calibrate(
+                world.benignPopulation(200, 600, 5), BoundaryProbeSettings.defaults(), world.baseline(), 99);
+        System.out.println("boundary_probe calibrated p99 thresholds: " + t);
+        assertThat((double) t.get("low_margin_fraction")).isBetween(0.1, 0.5);
+        assertThat((double) t.get("flip_fraction")).isEqualTo(0.1); // benign flips never seen: the 1/min-queries floor
+        BoundaryProbeDetector calibrated = new BoundaryProbeDetector(BoundaryProbeSettings.defaults(), world.baseline(Map.of("boundary_probe", t)));
+        assertThat(DetectorRuns.firstAlarm(calibrated, world.hopSkipJump("hsja", 200, 3))).isBetween(10, 20);
+        assertThat(DetectorRuns.alertedClients(calibrated, world.benignPopulation(200, 600, 6))).isLessThanOrEqualTo(4);
+    }
+
+    @Test
     void benignClientsStayQuiet() {
         List<List<InferenceEvent>> clients = world.benignPopulation(200, 600, 5);
         assertThat(DetectorRuns.alertedClients(detector, clients)).isLessThanOrEqualTo(2);
