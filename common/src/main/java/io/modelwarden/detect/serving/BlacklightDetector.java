@@ -39,13 +39,13 @@ import java.util.SplittableRandom;
  * <p><b>Memory per key.</b> Q queries x (S' (8 + 4) entry bytes + 8 time + 4 chain + the event id)
  * + 4 x bucket count + 8 x recent-repeats, with S' = min(S, windows) and Q = min(index-queries,
  * index-entries / S'). At defaults and d = 8: S' = 7, Q = 128, 896 entries: 10.8 KB + 4 KB buckets +
- * 1.5 KB + event ids (~128 x 60 B heap) + 0.25 KB, about 24 KB. For large d (S' = 50) Q drops to 20 and
+ * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 25 KB. For large d (S' = 50) Q drops to 20 and
  * the state stays near 18 KB.
  *
  * <p><b>Parameters</b> ({@link BlacklightSettings}): salt-seed, quantization 10 (the paper's 50 leaves
  * six levels per tabular feature, so benign tabular rows collide), window 0 (auto), top-hashes 50,
  * match-ratio 0.85, robust-range true, index-queries 128, index-entries 1024, chain-link-ratio 0.25,
- * chain-alert-length 0, recent-repeats 32, idle-timeout 24h. Earliest alarm: the 2nd query.
+ * chain-alert-length 0, recent-repeats 128, idle-timeout 24h. Earliest alarm: the 2nd query.
  */
 public final class BlacklightDetector implements ServingDetector<BlacklightState> {
     private static final long serialVersionUID = 1L;

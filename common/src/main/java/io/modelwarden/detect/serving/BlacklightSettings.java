@@ -23,7 +23,8 @@ import java.time.Duration;
  * @param chainLinkRatio QPA chain: a query continues the chain of its best-matching predecessor when they
  *     share at least this share of hashes (default 0.25)
  * @param chainAlertLength alarm when a chain reaches this length; 0: evidence only (default 0)
- * @param recentRepeats exact repeats of one of this many recent queries are ignored (default 32)
+ * @param recentRepeats exact repeats of one of this many recent queries are ignored (default 128, the
+ *     index horizon, so that an exact re-send of any indexed query is never a full match)
  * @param idleTimeout event time without traffic after which the client's state is dropped (default 24h)
  */
 public record BlacklightSettings(
@@ -104,6 +105,6 @@ public record BlacklightSettings(
     }
 
     public static BlacklightSettings defaults() {
-        return new BlacklightSettings(1234567L, 10, 0, 50, 0.85, true, 128, 1024, 0.25, 0, 32, Duration.ofHours(24));
+        return new BlacklightSettings(1234567L, 10, 0, 50, 0.85, true, 128, 1024, 0.25, 0, 128, Duration.ofHours(24));
     }
 }

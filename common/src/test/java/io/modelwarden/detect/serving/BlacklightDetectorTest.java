@@ -80,6 +80,18 @@ class BlacklightDetectorTest {
     }
 
     @Test
+    void lateExactResendsOfIndexedQueriesAreRetriesToo() {
+        // A scorer that re-sends its whole batch of 100 records: every re-send is 100 queries after the original.
+        List<InferenceEvent> batch = world.benign("rescore", 100, 5, 21);
+        List<InferenceEvent> twice = new java.util.ArrayList<>(batch);
+        for (int i = 0; i < batch.size(); i++) {
+            InferenceEvent e = batch.get(i);
+            twice.add(world.event("rescore", 100 + i, e.timestampMillis + 60_000, e.features));
+        }
+        assertThat(DetectorRuns.firstAlarm(detector, twice)).isEqualTo(-1);
+    }
+
+    @Test
     void withoutTheRetryFilterTheRetryingClientWouldAlarm() {
         BlacklightDetector noFilter = new BlacklightDetector(
                 new BlacklightSettings(1234567L, 10, 0, 50, 0.85, true, 128, 1024, 0.25, 0, 0, Duration.ofHours(24)), world.baseline());
