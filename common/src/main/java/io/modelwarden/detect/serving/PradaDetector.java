@@ -1,0 +1,254 @@
+package io.modelwarden.detect.serving;
+
+import io.modelwarden.detect.Detection;
+import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.model.Threat;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * S1: PRADA model-extraction detector (Juuti, Szyller, Marchal, Asokan, "PRADA: Protecting against DNN
+ * Model Stealing Attacks", EuroS&P 2019). Keyed by {@code model_id|client_id}.
+ *
+ * <p><b>Attack.</b> Model stealing by synthetic queries (JBDA/Papernot-style augmentation, random or
+ * uniform probing), whose queries are placed at deliberate distances from earlier ones.
+ *
+ * <p><b>Signal.</b> For a query x predicted as class c: if c is new, G_c = {x}, T_c = 0. Otherwise
+ * d = min over g in G_c of ||x - g||_2 is appended to dist_c; when d > T_c, x joins G_c, d joins D_c and
+ * T_c = max(T_c, mean(D_c) - std(D_c)). Every {@code check-every} queries the dist_c of classes holding at
+ * least {@code min-class-distances} values are pooled, values beyond {@code outlier-sigma} standard
+ * deviations dropped, and if more than {@code min-distances} remain the Shapiro-Wilk W is computed
+ * ({@link ShapiroWilk}); natural queries give roughly normal distances, synthetic ones do not. Alarm
+ * when W < delta; score = 0.5 + 0.5 (delta - W) / delta. Distances are in the baseline's z-space when a
+ * {@link ServingBaseline} is given, in raw feature units otherwise. Exact repeats of one of the client's
+ * last {@code recent-repeats} queries are skipped (retries carry no new information, and a spike of
+ * zero distances would break normality for an innocent retrying client).
+ *
+ * <p><b>Cost per event.</b> O(|G_c| d) for the minimum distance (64 x d at defaults); every 10th event an
+ * O(n log n) W over n <= max-classes x distance-window pooled values.
+ *
+ * <p><b>Memory per key.</b> Floats for vectors and distances: per class slot 4 (cap d + window) + 8
+ * window + ~40 bytes, plus 8 x recent-repeats. At defaults (cap 64, window 256, 32 repeats) and d = 8:
+ * 5,160 bytes per class, so 15.5 KB for three classes and 41.5 KB at the worst case of 8 classes
+ * (well under 64 KiB). It grows with d: keep growing-set-cap x d x max-classes x 4 bytes in mind.
+ *
+ * <p><b>Parameters</b> ({@link PradaSettings}): delta 0.9, check-every 10, min-distances 100,
+ * min-class-distances 10, outlier-sigma 3, max-classes 8, growing-set-cap 64, distance-window 256
+ * (the paper keeps all; we cap for bounded state), recent-repeats 32, idle-timeout 24h.
+ *
+ * <p><b>Evasion.</b> Natural, in-distribution queries (Knockoff Nets) look benign; combine with the
+ * coverage/OOD monitor and per-IP aggregation.
+ */
+public final class PradaDetector implements ServingDetector<PradaState> {
+    private static final long serialVersionUID = 1L;
+    public static final String ID = "prada";
+
+    private final PradaSettings settings;
+    private final ServingBaseline baseline;
+
+    /** @param baseline the model's baseline (z-space distances), or null for raw feature distances */
+    public PradaDetector(PradaSettings settings, ServingBaseline baseline) {
+        this.settings = settings;
+        this.baseline = baseline;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public Threat threat() {
+        return Threat.MODEL_STEALING;
+    }
+
+    @Override
+    public Class<PradaState> stateClass() {
+        return PradaState.class;
+    }
+
+    @Override
+    public PradaState newState() {
+        PradaState s = new PradaState();
+        s.recent = new long[settings.recentRepeats()];
+        return s;
+    }
+
+    @Override
+    public Duration idleTimeout() {
+        return settings.idleTimeout();
+    }
+
+    @Override
+    public Optional<ServingDetection> observe(PradaState s, InferenceEvent e) {
+        int expected = baseline != null ? baseline.dimensions() : s.dims;
+        if (!e.hasPrediction() || !ServingVectors.usable(e, expected)) {
+            return Optional.empty();
+        }
+        if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e.features))) {
+            return Optional.empty();
+        }
+        if (s.recent.length > 0) {
+            s.recentNext = (s.recentNext + 1) % s.recent.length;
+        }
+        double[] x = ServingVectors.encode(baseline, e.features);
+        s.dims = x.length;
+        int slot = slotOf(s, e.predictedLabel);
+        if (slot < 0) {
+            if (s.classes() >= settings.maxClasses()) {
+                return Optional.empty(); // more classes than we track: bounded state wins
+            }
+            slot = addSlot(s, e.predictedLabel);
+            addToGrowingSet(s, slot, x);
+            s.addedN[slot] = 1; // D_c = [0]
+        } else {
+            observeDistance(s, slot, x, e.timestampMillis);
+        }
+        s.queries++;
+        if (s.queries % settings.checkEvery() != 0) {
+            return Optional.empty();
+        }
+        return check(s, e);
+    }
+
+    private void observeDistance(PradaState s, int slot, double[] x, long time) {
+        int cap = settings.growingSetCap();
+        int d = s.dims;
+        int size = Math.min(s.growingAdded[slot], cap);
+        double min = Double.POSITIVE_INFINITY;
+        int base = slot * cap * d;
+        for (int i = 0; i < size; i++) {
+            double dist = ServingVectors.distance(x, s.growing, base + i * d);
+            if (dist < min) {
+                min = dist;
+            }
+        }
+        int window = settings.distanceWindow();
+        int pos = slot * window + s.distanceCount[slot] % window;
+        s.distances[pos] = (float) min;
+        s.distanceTimes[pos] = time;
+        s.distanceCount[slot]++;
+        if (min > s.thresholds[slot]) {
+            addToGrowingSet(s, slot, x);
+            s.addedN[slot]++;
+            s.addedSum[slot] += min;
+            s.addedSumSq[slot] += min * min;
+            double n = s.addedN[slot];
+            double mean = s.addedSum[slot] / n;
+            double var = Math.max(0, s.addedSumSq[slot] / n - mean * mean);
+            s.thresholds[slot] = Math.max(s.thresholds[slot], mean - Math.sqrt(var));
+        }
+    }
+
+    private Optional<ServingDetection> check(PradaState s, InferenceEvent e) {
+        int window = settings.distanceWindow();
+        double[] pool = new double[s.classes() * window];
+        int n = 0;
+        long start = e.timestampMillis;
+        for (int c = 0; c < s.classes(); c++) {
+            int held = Math.min(s.distanceCount[c], window);
+            if (held < settings.minClassDistances()) {
+                continue;
+            }
+            for (int i = 0; i < held; i++) {
+                pool[n++] = s.distances[c * window + i];
+                start = Math.min(start, s.distanceTimes[c * window + i]);
+            }
+        }
+        if (n <= settings.minDistances()) {
+            return Optional.empty();
+        }
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+            mean += pool[i];
+        }
+        mean /= n;
+        double var = 0;
+        for (int i = 0; i < n; i++) {
+            var += (pool[i] - mean) * (pool[i] - mean);
+        }
+        double limit = settings.outlierSigma() * Math.sqrt(var / n);
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            if (Math.abs(pool[i] - mean) <= limit) {
+                pool[kept++] = pool[i];
+            }
+        }
+        if (kept <= settings.minDistances()) {
+            return Optional.empty();
+        }
+        double w;
+        double p;
+        try {
+            ShapiroWilk.Result r = ShapiroWilk.test(pool, kept);
+            w = r.w();
+            p = r.pValue();
+        } catch (IllegalArgumentException constant) {
+            w = 0; // all distances equal: as far from normal as it gets
+            p = 0;
+        }
+        s.lastW = w;
+        if (w >= settings.delta()) {
+            return Optional.empty();
+        }
+        s.alarms++;
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("statistic", "shapiro_wilk_w");
+        ev.put("w", w);
+        ev.put("delta", settings.delta());
+        ev.put("direction", "below");
+        ev.put("p_value", p);
+        ev.put("n", kept);
+        ev.put("n_before_trim", n);
+        ev.put("queries", s.queries);
+        Map<String, Object> sizes = new LinkedHashMap<>();
+        Map<String, Object> thresholds = new LinkedHashMap<>();
+        for (int c = 0; c < s.classes(); c++) {
+            sizes.put(s.classLabels[c], Math.min(s.growingAdded[c], settings.growingSetCap()));
+            thresholds.put(s.classLabels[c], s.thresholds[c]);
+        }
+        ev.put("growing_set_sizes", sizes);
+        ev.put("class_thresholds", thresholds);
+        ev.put("space", baseline != null ? "z" : "raw");
+        ev.put("last_event_id", e.eventId);
+        double score = 0.5 + 0.5 * (settings.delta() - w) / settings.delta();
+        return Optional.of(new ServingDetection(Detection.of(score, ev), start, e.timestampMillis));
+    }
+
+    private void addToGrowingSet(PradaState s, int slot, double[] x) {
+        int cap = settings.growingSetCap();
+        int pos = s.growingAdded[slot] % cap;
+        ServingVectors.store(x, s.growing, (slot * cap + pos) * s.dims);
+        s.growingAdded[slot]++;
+    }
+
+    private static int slotOf(PradaState s, String label) {
+        for (int c = 0; c < s.classLabels.length; c++) {
+            if (s.classLabels[c].equals(label)) {
+                return c;
+            }
+        }
+        return -1;
+    }
+
+    private int addSlot(PradaState s, String label) {
+        int c = s.classes() + 1;
+        int cap = settings.growingSetCap();
+        int window = settings.distanceWindow();
+        s.classLabels = Arrays.copyOf(s.classLabels, c);
+        s.classLabels[c - 1] = label;
+        s.growing = Arrays.copyOf(s.growing, c * cap * s.dims);
+        s.growingAdded = Arrays.copyOf(s.growingAdded, c);
+        s.thresholds = Arrays.copyOf(s.thresholds, c);
+        s.addedN = Arrays.copyOf(s.addedN, c);
+        s.addedSum = Arrays.copyOf(s.addedSum, c);
+        s.addedSumSq = Arrays.copyOf(s.addedSumSq, c);
+        s.distances = Arrays.copyOf(s.distances, c * window);
+        s.distanceTimes = Arrays.copyOf(s.distanceTimes, c * window);
+        s.distanceCount = Arrays.copyOf(s.distanceCount, c);
+        return c - 1;
+    }
+}

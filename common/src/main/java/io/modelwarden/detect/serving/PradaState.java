@@ -1,0 +1,39 @@
+package io.modelwarden.detect.serving;
+
+/**
+ * Per-client state of {@link PradaDetector}: a Flink POJO of flat primitive arrays, one slot per
+ * predicted class (slots are added as classes appear, at most {@code max-classes}).
+ */
+public final class PradaState {
+    /** Predicted label of each slot. */
+    public String[] classLabels = new String[0];
+    /** Feature dimensions, 0 before the first event. */
+    public int dims;
+    /** Growing sets: [slot][growing-set-cap][dims], FIFO ring per slot. */
+    public float[] growing = new float[0];
+    /** Vectors ever added to each slot's growing set (ring position = count % cap). */
+    public int[] growingAdded = new int[0];
+    /** T_c per slot. */
+    public double[] thresholds = new double[0];
+    /** Running count, sum and sum of squares of D_c (the distances of the vectors added to G_c). */
+    public long[] addedN = new long[0];
+    public double[] addedSum = new double[0];
+    public double[] addedSumSq = new double[0];
+    /** Minimum distances: [slot][distance-window], ring per slot, and their event times. */
+    public float[] distances = new float[0];
+    public long[] distanceTimes = new long[0];
+    public int[] distanceCount = new int[0];
+    /** Queries counted (exact repeats and unusable events excluded). */
+    public long queries;
+    public long alarms;
+    public double lastW = Double.NaN;
+    /** Exact-repeat ring of recent feature hashes. */
+    public long[] recent = new long[0];
+    public int recentNext;
+
+    public PradaState() {}
+
+    public int classes() {
+        return classLabels.length;
+    }
+}

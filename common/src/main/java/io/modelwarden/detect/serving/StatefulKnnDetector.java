@@ -1,0 +1,208 @@
+package io.modelwarden.detect.serving;
+
+import io.modelwarden.detect.Detection;
+import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.model.Threat;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * S3: stateful kNN detector of query-based adversarial-example attacks (Chen, Carlini, Wagner,
+ * "Stateful Detection of Black-Box Adversarial Attacks", SPAI 2020). Keyed by {@code model_id|client_id}.
+ *
+ * <p><b>Attack.</b> Black-box evasion (score- or decision-based: NES, Boundary, HopSkipJump) that queries
+ * many small variations of one input.
+ *
+ * <p><b>Signal.</b> The query is encoded (z-scored with the baseline, raw features without one) and
+ * compared with the client's last N encoded queries: s = mean of the k smallest L2 distances. A query
+ * is suspicious when s < tau; the alarm fires after {@code min-consecutive} suspicious queries in a row
+ * and then clears the buffer (Chen et al. clear it too, so repeated alarms count as further detections).
+ * tau is {@code stateful_knn.tau} from the baseline (written by the scan with {@link #calibrateTau}, the
+ * 0.1st percentile of s on trusted training rows) or the configured fallback. Requiring a short run of
+ * hits is our deviation from the paper: at 0.1% per-query false positives a benign batch scorer sending
+ * 10,000 natural queries would alarm almost surely, while an attack keeps s far below tau on every query.
+ * Exact repeats of one of the last {@code recent-repeats} queries (retries) are skipped: they carry no
+ * information for an attacker on a deterministic model and would otherwise drive s to 0.
+ *
+ * <p><b>Cost per event.</b> O(N d) distances plus O(N log N) to take the k smallest (N = 500).
+ *
+ * <p><b>Memory per key.</b> N (4 d + 8) bytes + 8 x recent-repeats + ~40: at defaults (N = 500, d = 8)
+ * 20,000 + 256 + 40 = about 20.3 KB; at d = 16, 36.3 KB.
+ *
+ * <p><b>Parameters</b> ({@link StatefulKnnSettings}): k 50, buffer-size 500, tau fallback 0.5,
+ * min-consecutive 3, calibration-percentile 0.1, recent-repeats 32, idle-timeout 24h. Earliest alarm:
+ * query k + min-consecutive (53 at defaults).
+ */
+public final class StatefulKnnDetector implements ServingDetector<StatefulKnnState> {
+    private static final long serialVersionUID = 1L;
+    public static final String ID = "stateful_knn";
+    /** Key of tau in the baseline's {@code stateful_knn} detector map. */
+    public static final String TAU_KEY = "tau";
+
+    private final StatefulKnnSettings settings;
+    private final ServingBaseline baseline;
+    private final double tau;
+    private final boolean tauFromBaseline;
+
+    /** @param baseline the model's baseline (z-space, and tau when it has one), or null for raw features */
+    public StatefulKnnDetector(StatefulKnnSettings settings, ServingBaseline baseline) {
+        this.settings = settings;
+        this.baseline = baseline;
+        Object t = baseline == null ? null : baseline.detector(ID).get(TAU_KEY);
+        this.tauFromBaseline = t instanceof Number n && n.doubleValue() > 0;
+        this.tau = tauFromBaseline ? ((Number) t).doubleValue() : settings.tau();
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public Threat threat() {
+        return Threat.ADVERSARIAL;
+    }
+
+    @Override
+    public Class<StatefulKnnState> stateClass() {
+        return StatefulKnnState.class;
+    }
+
+    @Override
+    public StatefulKnnState newState() {
+        StatefulKnnState s = new StatefulKnnState();
+        s.recent = new long[settings.recentRepeats()];
+        return s;
+    }
+
+    @Override
+    public Duration idleTimeout() {
+        return settings.idleTimeout();
+    }
+
+    /** The threshold in use (baseline's or configured). */
+    public double tau() {
+        return tau;
+    }
+
+    @Override
+    public Optional<ServingDetection> observe(StatefulKnnState s, InferenceEvent e) {
+        int expected = baseline != null ? baseline.dimensions() : s.dims;
+        if (!ServingVectors.usable(e, expected)) {
+            return Optional.empty();
+        }
+        if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e.features))) {
+            return Optional.empty();
+        }
+        if (s.recent.length > 0) {
+            s.recentNext = (s.recentNext + 1) % s.recent.length;
+        }
+        double[] x = ServingVectors.encode(baseline, e.features);
+        int n = settings.bufferSize();
+        if (s.dims == 0) {
+            s.dims = x.length;
+            s.buffer = new float[n * x.length];
+            s.times = new long[n];
+        }
+        int held = s.size();
+        int k = settings.k();
+        double stat = Double.NaN;
+        long windowStart = e.timestampMillis;
+        if (held >= k) {
+            double[] d = new double[held];
+            for (int i = 0; i < held; i++) {
+                d[i] = ServingVectors.distance(x, s.buffer, i * s.dims);
+                windowStart = Math.min(windowStart, s.times[i]);
+            }
+            stat = meanOfSmallest(d, k);
+            s.lastScore = stat;
+            s.consecutive = stat < tau ? s.consecutive + 1 : 0;
+        }
+        int pos = s.count % n;
+        ServingVectors.store(x, s.buffer, pos * s.dims);
+        s.times[pos] = e.timestampMillis;
+        s.count++;
+        if (s.consecutive < settings.minConsecutive()) {
+            return Optional.empty();
+        }
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("statistic", "mean_knn_distance");
+        ev.put("s", stat);
+        ev.put("tau", tau);
+        ev.put("direction", "below");
+        ev.put("k", k);
+        ev.put("buffered_queries", held);
+        ev.put("consecutive", s.consecutive);
+        ev.put("tau_source", tauFromBaseline ? "baseline" : "config");
+        ev.put("last_event_id", e.eventId);
+        s.alarms++;
+        ev.put("alarms", s.alarms);
+        // Chen et al.: clear the buffer on alarm, so a continuing attack produces further detections.
+        s.count = 0;
+        s.consecutive = 0;
+        double score = 0.5 + 0.5 * (tau - stat) / tau;
+        return Optional.of(new ServingDetection(Detection.of(score, ev), windowStart, e.timestampMillis));
+    }
+
+    static double meanOfSmallest(double[] d, int k) {
+        Arrays.sort(d);
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+            sum += d[i];
+        }
+        return sum / k;
+    }
+
+    /** {@link #calibrateTau(List, int, double, long, int)} with the default buffer size (500). */
+    public static double calibrateTau(List<double[]> zTrainingSample, int k, double percentile, long seed) {
+        return calibrateTau(zTrainingSample, k, percentile, seed, StatefulKnnSettings.defaults().bufferSize());
+    }
+
+    /**
+     * tau for the baseline: the {@code percentile} (in percent, e.g. 0.1) of the statistic s over trusted
+     * training rows (z-encoded), computed the way a client would send them: the sample is shuffled with
+     * the seed and streamed through a buffer of {@code bufferSize}; s of each row is taken against the
+     * rows before it. Only rows that see a full buffer count when the sample is large enough (a full
+     * buffer gives the smallest s, so tau is not inflated by warm-up rows). Cost O(M N d).
+     */
+    public static double calibrateTau(List<double[]> zTrainingSample, int k, double percentile, long seed, int bufferSize) {
+        int m = zTrainingSample.size();
+        if (m <= k) {
+            throw new IllegalArgumentException("need more than k = " + k + " training rows, got " + m);
+        }
+        if (!(percentile > 0 && percentile < 100)) {
+            throw new IllegalArgumentException("percentile must be in (0, 100), was " + percentile);
+        }
+        List<double[]> rows = new ArrayList<>(zTrainingSample);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = m - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            double[] t = rows.get(i);
+            rows.set(i, rows.get(j));
+            rows.set(j, t);
+        }
+        int first = m > bufferSize + 200 ? bufferSize : k;
+        double[] stats = new double[m - first];
+        double[] d = new double[Math.min(m, bufferSize)];
+        for (int i = first; i < m; i++) {
+            int from = Math.max(0, i - bufferSize);
+            int held = i - from;
+            double[] x = rows.get(i);
+            for (int t = 0; t < held; t++) {
+                d[t] = ServingVectors.distance(x, rows.get(from + t));
+            }
+            stats[i - first] = meanOfSmallest(Arrays.copyOf(d, held), k);
+        }
+        Arrays.sort(stats);
+        double pos = percentile / 100.0 * (stats.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(stats.length - 1, lo + 1);
+        return stats[lo] + (pos - lo) * (stats[hi] - stats[lo]);
+    }
+}
