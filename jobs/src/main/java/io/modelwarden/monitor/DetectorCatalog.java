@@ -41,7 +41,7 @@ public final class DetectorCatalog implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Detectors that cannot run without a baseline (they compare traffic with the training data). */
-    static final List<String> NEED_BASELINE = List.of("coverage_ood", "membership_probe", "model_inversion");
+    static final List<String> NEED_BASELINE = List.of("blacklight", "coverage_ood", "membership_probe", "model_inversion");
 
     private final LinkedHashMap<String, List<ServingDetector<?>>> byModel;
     private final List<ServingDetector<?>> withoutBaseline;
@@ -68,6 +68,7 @@ public final class DetectorCatalog implements Serializable {
     /** Validates every detector key (called at start). */
     static void validate(Config c) {
         detectors(c, null);
+        BlacklightSettings.fromConfig(c);
         CoverageSettings.fromConfig(c);
         MembershipProbeSettings.fromConfig(c);
         InversionSettings.fromConfig(c);
@@ -75,19 +76,45 @@ public final class DetectorCatalog implements Serializable {
 
     private static List<ServingDetector<?>> detectors(Config c, ServingBaseline b) {
         List<ServingDetector<?>> out = new ArrayList<>();
-        out.add(new PradaDetector(PradaSettings.fromConfig(c), b));
-        out.add(new StatefulKnnDetector(StatefulKnnSettings.fromConfig(c), b));
-        out.add(new BlacklightDetector(BlacklightSettings.fromConfig(c), b));
-        out.add(new BoundaryProbeDetector(BoundaryProbeSettings.fromConfig(c), b));
-        out.add(new SimilarityClusterDetector(SimilarityClusterSettings.fromConfig(c), b));
-        out.add(new ExplanationAbuseDetector(ExplanationAbuseSettings.fromConfig(c)));
-        out.add(new RateDetector(RateSettings.fromConfig(c), b));
-        if (b != null) {
+        if (on(c, "prada")) {
+            out.add(new PradaDetector(PradaSettings.fromConfig(c), b));
+        }
+        if (on(c, "stateful-knn")) {
+            out.add(new StatefulKnnDetector(StatefulKnnSettings.fromConfig(c), b));
+        }
+        if (on(c, "boundary")) {
+            out.add(new BoundaryProbeDetector(BoundaryProbeSettings.fromConfig(c), b));
+        }
+        if (on(c, "rate.similarity")) {
+            out.add(new SimilarityClusterDetector(SimilarityClusterSettings.fromConfig(c), b));
+        }
+        if (on(c, "explanation")) {
+            out.add(new ExplanationAbuseDetector(ExplanationAbuseSettings.fromConfig(c)));
+        }
+        if (on(c, "rate")) {
+            out.add(new RateDetector(RateSettings.fromConfig(c), b));
+        }
+        if (b == null) {
+            return out;
+        }
+        // These compare traffic with the training data: they need the model's baseline.
+        if (on(c, "blacklight")) {
+            out.add(new BlacklightDetector(BlacklightSettings.fromConfig(c), b));
+        }
+        if (on(c, "coverage")) {
             out.add(new CoverageDetector(CoverageSettings.fromConfig(c), b));
+        }
+        if (on(c, "membership") && b.fingerprints() != null) {
             out.add(new MembershipProbeDetector(MembershipProbeSettings.fromConfig(c), b));
+        }
+        if (on(c, "inversion")) {
             out.add(new InversionDetector(InversionSettings.fromConfig(c), b));
         }
         return out;
+    }
+
+    private static boolean on(Config c, String detector) {
+        return c.getBoolean("monitor.detectors." + detector + ".enabled");
     }
 
     /** The client-keyed detectors for events of this model. */

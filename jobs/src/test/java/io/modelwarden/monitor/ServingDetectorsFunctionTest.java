@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -93,7 +94,7 @@ class ServingDetectorsFunctionTest {
             snapshot = h.snapshot(1, attack.get(half).timestampMillis);
         }
         KeyedOneInputStreamOperatorTestHarness<String, InferenceEvent, Alert> restored =
-                ProcessFunctionTestHarnesses.forKeyedProcessFunction(function(), InferenceEvent::clientKey, Types.STRING);
+                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function()), InferenceEvent::clientKey, Types.STRING);
         restored.initializeState(snapshot);
         restored.open();
         try (restored) {
