@@ -25,6 +25,8 @@ import io.modelwarden.detect.poisoning.SchemaDetector;
 import io.modelwarden.detect.poisoning.SchemaSettings;
 import io.modelwarden.detect.poisoning.SpectralSignatureDetector;
 import io.modelwarden.detect.poisoning.Standardizer;
+import io.modelwarden.detect.serving.StatefulKnnDetector;
+import io.modelwarden.detect.serving.StatefulKnnSettings;
 import io.modelwarden.json.Json;
 import io.modelwarden.model.Finding;
 import io.modelwarden.model.FindingKind;
@@ -291,6 +293,40 @@ final class DetectorSuite {
         return n;
     }
 
+    /** Rows of the sample the monitor's kNN threshold is calibrated on (cost O(rows x buffer x d)). */
+    static final int KNN_CALIBRATION_ROWS = 5_000;
+
+    /**
+     * What the streaming monitor calibrates on trusted training data: the stateful kNN detector's tau
+     * (the configured percentile of its statistic over training rows streamed as a client would).
+     */
+    private void servingCalibration(Baseline b) {
+        Config c = options.config();
+        if (!c.getBoolean("monitor.detectors.stateful-knn.enabled") || profile.rows() == 0) {
+            return;
+        }
+        StatefulKnnSettings knn = StatefulKnnSettings.fromConfig(c);
+        Standardizer std = model.standardizer();
+        List<double[]> z = new ArrayList<>();
+        for (TrainingRow r : profile.sample().rows()) {
+            if (z.size() >= KNN_CALIBRATION_ROWS) {
+                break;
+            }
+            z.add(std.apply(r.features));
+        }
+        if (z.size() <= knn.k()) {
+            return;
+        }
+        double tau = StatefulKnnDetector.calibrateTau(z, knn.k(), knn.calibrationPercentile(), options.seed(), knn.bufferSize());
+        Map<String, Object> entry = new java.util.LinkedHashMap<>();
+        entry.put(StatefulKnnDetector.TAU_KEY, tau);
+        entry.put("k", knn.k());
+        entry.put("buffer_size", knn.bufferSize());
+        entry.put("percentile", knn.calibrationPercentile());
+        entry.put("calibration_rows", z.size());
+        b.withDetector(StatefulKnnDetector.ID, entry);
+    }
+
     /** baseline/: the profile's statistics and sketches, fitted detector parameters, fingerprints. */
     void writeBaseline(Path dir, String scanId, String datasetSha, List<ScanOutput> extras) throws IOException {
         Baseline b = Baseline.fromProfile(profile, schema, scanId, datasetSha);
@@ -311,6 +347,7 @@ final class DetectorSuite {
         if (merged != null) {
             b.withFingerprints(merged);
         }
+        servingCalibration(b);
         b.write(dir);
     }
 }
