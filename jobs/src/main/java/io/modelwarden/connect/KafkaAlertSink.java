@@ -3,6 +3,7 @@ package io.modelwarden.connect;
 import io.modelwarden.json.Json;
 import io.modelwarden.model.Alert;
 import java.nio.charset.StandardCharsets;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -14,12 +15,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Alerts onto a Kafka topic, one JSON record per alert ({@link Json#alert}), at-least-once.
  *
- * <p>Key: the {@code client_id}, so all alerts about one client land on one partition in the order
- * the sink wrote them (an analyst or a blocking service sees a client's escalation in order). Keyed
- * Flink operators upstream hash on {@code model_id|client_id}; a client's alerts from different
- * detectors may still reach the sink from different subtasks, so the order is per sink subtask, not a
- * global event-time order. Consumers dedupe on {@code alert_id} (at-least-once repeats records after
- * a restart).
+ * <p>Key: the {@code client_id}, so all alerts about one client land on one partition (an analyst or
+ * a blocking service sees a client's escalation in order). The stream is first partitioned by
+ * {@code client_id} inside Flink too, so one sink subtask (one producer) writes all of a client's
+ * alerts and they keep the order in which they reached it; alerts from different detectors are
+ * interleaved by arrival, not sorted by event time ({@code event_time} is in the value). Consumers
+ * dedupe on {@code alert_id} (at-least-once repeats records after a restart).
  *
  * <p>Record timestamp: left to the producer (send time), not the event time: a replay of old traffic
  * would otherwise write old timestamps that retention deletes at once (STACK.md G5). The event time
@@ -42,7 +43,17 @@ public final class KafkaAlertSink {
     }
 
     public static DataStreamSink<Alert> attach(DataStream<Alert> alerts, KafkaSinkOptions options) {
-        return alerts.sinkTo(create(options)).name(UID).uid(UID);
+        return alerts.keyBy(new ClientKey()).sinkTo(create(options)).name(UID).uid(UID);
+    }
+
+    /** The client id ("" when absent: keyBy needs a non-null key); stateless, only partitions. */
+    static final class ClientKey implements KeySelector<Alert, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(Alert a) {
+            return a.clientId == null ? "" : a.clientId;
+        }
     }
 
     /** key = client_id (null key when absent: round-robin), value = the contract's JSON line. */
