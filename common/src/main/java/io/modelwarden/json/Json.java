@@ -9,10 +9,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelwarden.model.Alert;
 import io.modelwarden.model.Finding;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.Map;
 
 /** JSON codecs of the output contract. One shared, thread-safe mapper. */
@@ -91,6 +93,44 @@ public final class Json {
             throw new UncheckedIOException(e);
         }
         return w.toString();
+    }
+
+    /**
+     * One alert as a single JSON line of the monitor's contract: {@code {"alert_id", "detector",
+     * "threat", "stride", "model_id", "client_id", "source_ip", "score", "risk_score", "priority",
+     * "event_time", "window_start", "window_end", "detected_at", "evidence"}}; the four times are
+     * ISO-8601 UTC strings ({@code 2026-11-29T08:00:00.123Z}), {@code evidence} the raw JSON object.
+     */
+    public static String alert(Alert a) {
+        StringWriter w = new StringWriter(384);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(w)) {
+            g.writeStartObject();
+            g.writeStringField("alert_id", a.alertId);
+            g.writeStringField("detector", a.detector);
+            g.writeStringField("threat", a.threat == null ? null : a.threat.name());
+            g.writeStringField("stride", a.stride == null ? null : a.stride.name());
+            g.writeStringField("model_id", a.modelId);
+            g.writeStringField("client_id", a.clientId);
+            g.writeStringField("source_ip", a.sourceIp);
+            g.writeNumberField("score", round(a.score, 6));
+            g.writeNumberField("risk_score", a.riskScore);
+            g.writeStringField("priority", a.priority == null ? null : a.priority.name());
+            g.writeStringField("event_time", isoTime(a.eventTimeMillis));
+            g.writeStringField("window_start", isoTime(a.windowStartMillis));
+            g.writeStringField("window_end", isoTime(a.windowEndMillis));
+            g.writeStringField("detected_at", isoTime(a.detectedAtMillis));
+            g.writeFieldName("evidence");
+            g.writeRawValue(a.evidenceJson == null || a.evidenceJson.isBlank() ? "{}" : a.evidenceJson);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    /** Epoch millis as an ISO-8601 UTC instant ({@code 2026-11-29T08:00:00.123Z}). */
+    public static String isoTime(long epochMillis) {
+        return Instant.ofEpochMilli(epochMillis).toString();
     }
 
     /** Parses a findings.jsonl line back (tests, report). */

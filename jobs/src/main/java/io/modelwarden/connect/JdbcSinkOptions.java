@@ -6,7 +6,8 @@ import java.io.Serializable;
 import java.util.Map;
 
 /**
- * The PostgreSQL sink settings ({@code scan.sinks.jdbc.*}). The credentials are read from the
+ * The PostgreSQL sink settings ({@code scan.sinks.jdbc.*}, and the same keys under
+ * {@code monitor.sinks.jdbc.*} for alerts). The credentials are read from the
  * environment variables that {@code user-env} and {@code password-env} name; they never sit in the
  * YAML.
  */
@@ -24,25 +25,33 @@ public record JdbcSinkOptions(
 
     /** Null when {@code scan.sinks.jdbc.url} is empty (the sink is off). */
     public static JdbcSinkOptions fromConfig(Config config, Map<String, String> env) {
-        String url = config.getString(PREFIX + "url").trim();
+        return fromConfig(config, env, PREFIX);
+    }
+
+    /**
+     * The keys below {@code prefix} (with its trailing dot, e.g. {@code monitor.sinks.jdbc.}); null when
+     * its {@code url} is empty.
+     */
+    public static JdbcSinkOptions fromConfig(Config config, Map<String, String> env, String prefix) {
+        String url = config.getString(prefix + "url").trim();
         if (url.isEmpty()) {
             return null;
         }
         if (!url.startsWith("jdbc:postgresql:")) {
-            throw ConfigException.invalid(PREFIX + "url", "a jdbc:postgresql: URL", "'" + url + "'");
+            throw ConfigException.invalid(prefix + "url", "a jdbc:postgresql: URL", "'" + url + "'");
         }
-        String user = fromEnv(config, env, PREFIX + "user-env");
-        String password = fromEnv(config, env, PREFIX + "password-env");
-        int batchSize = config.positiveInt(PREFIX + "batch-size");
-        long interval = config.getLong(PREFIX + "batch-interval-ms");
+        String user = fromEnv(config, env, prefix + "user-env");
+        String password = fromEnv(config, env, prefix + "password-env");
+        int batchSize = config.positiveInt(prefix + "batch-size");
+        long interval = config.getLong(prefix + "batch-interval-ms");
         if (interval < 0) {
-            throw ConfigException.invalid(PREFIX + "batch-interval-ms", ">= 0 (0: flush only on size)", interval);
+            throw ConfigException.invalid(prefix + "batch-interval-ms", ">= 0 (0: flush only on size)", interval);
         }
-        int retries = config.getInt(PREFIX + "max-retries");
+        int retries = config.getInt(prefix + "max-retries");
         if (retries < 0) {
-            throw ConfigException.invalid(PREFIX + "max-retries", ">= 0", retries);
+            throw ConfigException.invalid(prefix + "max-retries", ">= 0", retries);
         }
-        String migrations = config.getString(PREFIX + "migrations").trim();
+        String migrations = config.getString(prefix + "migrations").trim();
         if (migrations.isEmpty()) {
             migrations = Migrations.DEFAULT_LOCATION;
         }

@@ -11,6 +11,7 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamSink;
 
 /**
  * Writes a stream as one JSON Lines file ({@code findings.jsonl}, {@code rejected.jsonl}) through
@@ -36,8 +37,8 @@ public final class JsonLinesSink<T> implements Sink<T> {
     }
 
     /** Attaches the sink with parallelism 1 and the given uid/name. */
-    public static <T> void attach(DataStream<T> stream, String path, Renderer<T> renderer, String uid) {
-        stream.sinkTo(new JsonLinesSink<>(path, renderer)).setParallelism(1).uid(uid).name(uid);
+    public static <T> DataStreamSink<T> attach(DataStream<T> stream, String path, Renderer<T> renderer, String uid) {
+        return stream.sinkTo(new JsonLinesSink<>(path, renderer)).setParallelism(1).uid(uid).name(uid);
     }
 
     @Override

@@ -4,27 +4,37 @@ import io.modelwarden.config.Config;
 import io.modelwarden.config.ConfigException;
 import java.io.Serializable;
 
-/** The Kafka sink settings ({@code scan.sinks.kafka.*}). */
+/** The Kafka sink settings ({@code scan.sinks.kafka.*}; the same keys under {@code monitor.sinks.kafka.*}). */
 public record KafkaSinkOptions(String bootstrap, String topic, int lingerMs, int batchBytes) implements Serializable {
 
     public static final String PREFIX = "scan.sinks.kafka.";
 
     /** Null when {@code scan.sinks.kafka.bootstrap} is empty (the sink is off). */
     public static KafkaSinkOptions fromConfig(Config config) {
-        String bootstrap = config.getString(PREFIX + "bootstrap").trim();
+        return fromConfig(config, PREFIX);
+    }
+
+    /** The keys below {@code prefix} (with its trailing dot); null when its {@code bootstrap} is empty. */
+    public static KafkaSinkOptions fromConfig(Config config, String prefix) {
+        String bootstrap = config.getString(prefix + "bootstrap").trim();
         if (bootstrap.isEmpty()) {
             return null;
         }
-        String topic = config.getString(PREFIX + "topic").trim();
-        if (topic.isEmpty() || !topic.matches("[a-zA-Z0-9._-]{1,249}")) {
-            throw ConfigException.invalid(PREFIX + "topic", "a Kafka topic name ([a-zA-Z0-9._-], 1-249 chars)",
-                    "'" + topic + "'");
-        }
-        int linger = config.getInt(PREFIX + "linger-ms");
+        String topic = topicName(config, prefix + "topic");
+        int linger = config.getInt(prefix + "linger-ms");
         if (linger < 0) {
-            throw ConfigException.invalid(PREFIX + "linger-ms", ">= 0", linger);
+            throw ConfigException.invalid(prefix + "linger-ms", ">= 0", linger);
         }
-        int batchBytes = config.positiveInt(PREFIX + "batch-bytes");
+        int batchBytes = config.positiveInt(prefix + "batch-bytes");
         return new KafkaSinkOptions(bootstrap, topic, linger, batchBytes);
+    }
+
+    /** A valid Kafka topic name from {@code key}. */
+    static String topicName(Config config, String key) {
+        String topic = config.getString(key).trim();
+        if (topic.isEmpty() || !topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+            throw ConfigException.invalid(key, "a Kafka topic name ([a-zA-Z0-9._-], 1-249 chars)", "'" + topic + "'");
+        }
+        return topic;
     }
 }

@@ -1,5 +1,6 @@
 package io.modelwarden.monitor;
 
+import io.modelwarden.connect.RejectedEvent;
 import io.modelwarden.json.InferenceEvents;
 import io.modelwarden.model.InferenceEvent;
 import java.util.Map;
@@ -18,7 +19,6 @@ import org.apache.flink.util.OutputTag;
 public final class EventParser extends ProcessFunction<String, InferenceEvent> {
     private static final long serialVersionUID = 1L;
     public static final OutputTag<RejectedEvent> REJECTED = new OutputTag<>("rejected-events", TypeInformation.of(RejectedEvent.class));
-    static final int RAW_LIMIT = 500;
 
     /** Feature count per model with a baseline; other models accept any count. */
     private final Map<String, Integer> dimensions;
@@ -44,7 +44,8 @@ public final class EventParser extends ProcessFunction<String, InferenceEvent> {
     public void processElement(String line, Context ctx, Collector<InferenceEvent> out) {
         InferenceEvents.Result r = InferenceEvents.parse(line, InferenceEvents.ANY_FEATURE_COUNT);
         if (!r.isEvent()) {
-            reject(ctx, r.reason(), r.detail(), line);
+            eventsRejected.inc();
+            ctx.output(REJECTED, RejectedEvent.of(r, line));
             return;
         }
         InferenceEvent e = r.event();
@@ -60,7 +61,7 @@ public final class EventParser extends ProcessFunction<String, InferenceEvent> {
 
     private void reject(Context ctx, String reason, String detail, String line) {
         eventsRejected.inc();
-        String raw = line.length() <= RAW_LIMIT ? line : line.substring(0, RAW_LIMIT) + "...";
+        String raw = line.length() <= RejectedEvent.MAX_RAW_CHARS ? line : line.substring(0, RejectedEvent.MAX_RAW_CHARS);
         ctx.output(REJECTED, new RejectedEvent(reason, detail, raw));
     }
 }
