@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "Model Warden 0.1.0",
         description = "Detects attacks on machine-learning systems: poisoned training data (scan) and abuse of serving APIs (monitor).",
-        subcommands = {Warden.Scan.class})
+        subcommands = {Warden.Scan.class, Warden.Monitor.class})
 public final class Warden implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -165,10 +165,106 @@ public final class Warden implements Callable<Integer> {
             return EXIT_OK;
         }
 
-        private static void put(Map<String, String> keys, String key, String value) {
+        static void put(Map<String, String> keys, String key, String value) {
             if (value != null) {
                 keys.put(key, value);
             }
+        }
+    }
+
+    @Command(
+            name = "monitor",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Monitors model-serving traffic (inference events, one JSON object per line or Kafka record) per model and client"
+                        + " for model stealing, adversarial queries, membership inference, model inversion, explanation abuse and"
+                        + " denial of service. Runs as a Flink streaming job (locally on an embedded MiniCluster, or with flink run).",
+                "--events replays a file or folder and stops at its end; --kafka-bootstrap with --topic reads Kafka until stopped."
+            },
+            sortOptions = false)
+    static final class Monitor implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--events", paramLabel = "PATH", description = "A .jsonl file or a folder of them to replay (bounded).")
+        String events;
+
+        @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT", description = "Read events from Kafka instead (runs until stopped).")
+        String kafkaBootstrap;
+
+        @Option(names = "--topic", paramLabel = "NAME", description = "Kafka topic of the events (default: monitor.sources.kafka.topic = warden-events).")
+        String topic;
+
+        @Option(names = "--group-id", paramLabel = "ID", description = "Kafka consumer group (default: warden-monitor).")
+        String groupId;
+
+        @Option(names = "--output", paramLabel = "DIR", description = "Write alerts.jsonl and rejected.jsonl here.")
+        String output;
+
+        @Option(names = "--baseline", paramLabel = "DIR|MODEL=DIR", description = "A scan's baseline/ folder for every model (DIR), or for one model (MODEL=DIR, repeatable).")
+        java.util.List<String> baselines = new java.util.ArrayList<>();
+
+        @Option(names = "--jdbc-url", paramLabel = "URL", description = "Also upsert alerts into PostgreSQL (credentials from WARDEN_JDBC_USER / WARDEN_JDBC_PASSWORD).")
+        String jdbcUrl;
+
+        @Option(names = "--alerts-topic", paramLabel = "NAME", description = "Also write alerts to this Kafka topic (on --kafka-bootstrap), keyed by client.")
+        String alertsTopic;
+
+        @Option(names = "--parallelism", paramLabel = "N", description = "Parallel tasks (default: monitor.parallelism; 0 = all cores locally).")
+        Integer parallelism;
+
+        @CommandLine.Mixin
+        ConfigFlagsMixin flags = new ConfigFlagsMixin();
+
+        @Override
+        public Integer call() throws Exception {
+            if ((events == null) == (kafkaBootstrap == null)) {
+                throw new ConfigException("monitor: give exactly one of --events PATH or --kafka-bootstrap HOST:PORT");
+            }
+            if (alertsTopic != null && kafkaBootstrap == null) {
+                throw new ConfigException("--alerts-topic needs --kafka-bootstrap");
+            }
+            if (events != null && !java.nio.file.Files.exists(Path.of(events)) && !events.contains("://")) {
+                throw new ConfigException("--events: no such file or folder: " + events);
+            }
+            Map<String, String> keys = new LinkedHashMap<>();
+            if (events != null) {
+                keys.put("monitor.sources.kind", "file");
+                keys.put("monitor.sources.file.path", events);
+            } else {
+                keys.put("monitor.sources.kind", "kafka");
+                keys.put("monitor.sources.kafka.bootstrap", kafkaBootstrap);
+                Scan.put(keys, "monitor.sources.kafka.topic", topic);
+                Scan.put(keys, "monitor.sources.kafka.group-id", groupId);
+            }
+            Scan.put(keys, "monitor.sinks.file.dir", output);
+            Scan.put(keys, "monitor.sinks.jdbc.url", jdbcUrl);
+            if (alertsTopic != null) {
+                keys.put("monitor.sinks.kafka.bootstrap", kafkaBootstrap);
+                keys.put("monitor.sinks.kafka.topic", alertsTopic);
+            }
+            Scan.put(keys, "monitor.parallelism", parallelism == null ? null : parallelism.toString());
+            Config config = flags.resolve(keys);
+            Map<String, String> byModel = new LinkedHashMap<>();
+            String every = null;
+            for (String b : baselines) {
+                int eq = b.indexOf('=');
+                if (eq > 0) {
+                    byModel.put(b.substring(0, eq), b.substring(eq + 1));
+                } else if (every == null) {
+                    every = b;
+                } else {
+                    throw new ConfigException("--baseline: only one baseline without MODEL= (for every model), got " + every + " and " + b);
+                }
+            }
+            if (output != null) {
+                java.nio.file.Files.createDirectories(Path.of(output));
+            }
+            new io.modelwarden.monitor.MonitorJob(config, byModel, every, Clock.systemUTC(), System.getenv()).run();
+            if (output != null) {
+                spec.commandLine().getOut().println("Alerts: " + Path.of(output).toAbsolutePath().resolve("alerts.jsonl"));
+            }
+            return EXIT_OK;
         }
     }
 
@@ -176,6 +272,6 @@ public final class Warden implements Callable<Integer> {
     static final class ConfigFlagsMixin extends ConfigFlags {}
 
     static List<String> commands() {
-        return List.of("scan");
+        return List.of("scan", "monitor");
     }
 }

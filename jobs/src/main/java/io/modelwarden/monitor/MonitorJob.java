@@ -1,0 +1,155 @@
+package io.modelwarden.monitor;
+
+import io.modelwarden.baseline.Baseline;
+import io.modelwarden.config.Config;
+import io.modelwarden.config.ConfigException;
+import io.modelwarden.connect.AlertSinks;
+import io.modelwarden.connect.EventSourceOptions;
+import io.modelwarden.connect.EventSources;
+import io.modelwarden.connect.Migrations;
+import io.modelwarden.connect.MonitorSinkOptions;
+import io.modelwarden.connect.RejectedEventSinks;
+import io.modelwarden.detect.serving.AlertFactory;
+import io.modelwarden.detect.serving.AlertSettings;
+import io.modelwarden.detect.serving.AlertSuppression;
+import io.modelwarden.detect.serving.MonitorDurations;
+import io.modelwarden.detect.serving.ServingBaseline;
+import io.modelwarden.detect.serving.SplitAccountSettings;
+import io.modelwarden.detect.serving.SplitAccountTracker;
+import io.modelwarden.model.Alert;
+import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.risk.RiskPolicy;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streaming serving monitor: events (a JSONL replay or Kafka) -> parse (malformed events to the
+ * rejected outputs) -> event time (bounded out-of-orderness, source idleness) -> {@link
+ * MonitorPipeline} -> alerts (alerts.jsonl, PostgreSQL, Kafka). Checkpointing is on by default, the
+ * heap state backend by default and RocksDB by configuration; operator uids are stable.
+ */
+public final class MonitorJob {
+    private static final Logger LOG = LoggerFactory.getLogger(MonitorJob.class);
+    public static final String PARSE_UID = "parse-events";
+    public static final String EVENT_TIME_UID = "event-time";
+
+    private final Config config;
+    private final Map<String, String> baselineByModel;
+    private final String baselineForEveryModel;
+    private final Clock clock;
+    private final Map<String, String> env;
+
+    /**
+     * @param baselineByModel model id to a scan's baseline/ folder
+     * @param baselineForEveryModel a baseline/ folder for models not named, or null
+     */
+    public MonitorJob(Config config, Map<String, String> baselineByModel, String baselineForEveryModel, Clock clock, Map<String, String> env) {
+        this.config = config;
+        this.baselineByModel = Map.copyOf(baselineByModel);
+        this.baselineForEveryModel = baselineForEveryModel;
+        this.clock = clock;
+        this.env = Map.copyOf(env);
+        DetectorCatalog.validate(config);
+    }
+
+    /** Entry point for {@code flink run -c io.modelwarden.monitor.MonitorJob}: the flags of {@code warden monitor}. */
+    public static void main(String[] args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "monitor";
+        System.arraycopy(args, 0, all, 1, args.length);
+        System.exit(io.modelwarden.cli.Warden.run(all));
+    }
+
+    /** Builds the job graph on {@code env} (tests) without executing it. */
+    public void build(StreamExecutionEnvironment flink) {
+        Map<String, ServingBaseline> baselines = new LinkedHashMap<>();
+        Map<String, Integer> dims = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : baselineByModel.entrySet()) {
+            ServingBaseline b = ServingBaseline.of(e.getKey(), Baseline.read(Path.of(e.getValue())));
+            baselines.put(e.getKey(), b);
+            dims.put(e.getKey(), b.dimensions());
+        }
+        ServingBaseline every = baselineForEveryModel == null ? null : ServingBaseline.of("*", Baseline.read(Path.of(baselineForEveryModel)));
+        DetectorCatalog catalog = DetectorCatalog.build(config, baselines, every);
+        LOG.info("Monitor detectors: {}", catalog.describe());
+
+        MonitorSinkOptions sinks = MonitorSinkOptions.fromConfig(config, env);
+        if (sinks.jdbc() != null) {
+            LOG.info("PostgreSQL schema up to date ({} migration(s) applied)", Migrations.apply(sinks.jdbc()));
+        }
+        DataStream<String> raw = EventSources.attach(flink, EventSourceOptions.fromConfig(config));
+        SingleOutputStreamOperator<InferenceEvent> parsed = raw
+                .process(new EventParser(dims, every == null ? -1 : every.dimensions()))
+                .uid(PARSE_UID)
+                .name(PARSE_UID);
+        RejectedEventSinks.attach(parsed.getSideOutput(EventParser.REJECTED), sinks);
+
+        Duration outOfOrder = MonitorDurations.get(config, "monitor.watermark.out-of-orderness");
+        Duration idleness = MonitorDurations.get(config, "monitor.watermark.idleness");
+        DataStream<InferenceEvent> events = parsed
+                .assignTimestampsAndWatermarks(WatermarkStrategy.<InferenceEvent>forBoundedOutOfOrderness(outOfOrder)
+                        .withTimestampAssigner((SerializableTimestampAssigner<InferenceEvent>) (e, t) -> e.timestampMillis)
+                        .withIdleness(idleness))
+                .uid(EVENT_TIME_UID)
+                .name(EVENT_TIME_UID);
+
+        RiskPolicy risk = RiskPolicy.fromConfig(config);
+        MonitorPipeline pipeline = new MonitorPipeline(catalog, new SplitAccountTracker(SplitAccountSettings.fromConfig(config)),
+                new AlertFactory(risk, clock), new AlertSuppression(AlertSettings.fromConfig(config)), risk);
+        DataStream<Alert> alerts = pipeline.apply(events);
+        AlertSinks.attach(alerts, sinks);
+    }
+
+    /** The Flink configuration the monitor runs with (checkpointing, state backend, restarts). */
+    public Configuration flinkConfiguration() {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        Duration interval = MonitorDurations.get(config, "monitor.checkpoint.interval");
+        if (!interval.isZero()) {
+            conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, interval);
+        }
+        String dir = config.getString("monitor.checkpoint.directory").trim();
+        if (!dir.isEmpty()) {
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
+        }
+        String backend = config.getString("monitor.state-backend").trim();
+        if (!backend.equals("hashmap") && !backend.equals("rocksdb")) {
+            throw ConfigException.invalid("monitor.state-backend", "hashmap or rocksdb", "'" + backend + "'");
+        }
+        conf.set(StateBackendOptions.STATE_BACKEND, backend);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, config.getInt("monitor.restart.attempts"));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, MonitorDurations.get(config, "monitor.restart.delay"));
+        return conf;
+    }
+
+    /** Builds and runs the job (until the bounded input ends, or until stopped). */
+    public JobExecutionResult run() throws Exception {
+        StreamExecutionEnvironment flink = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration());
+        int parallelism = config.getInt("monitor.parallelism");
+        if (parallelism < 0) {
+            throw ConfigException.invalid("monitor.parallelism", ">= 0", parallelism);
+        }
+        if (parallelism > 0) {
+            flink.setParallelism(parallelism);
+        }
+        build(flink);
+        return flink.execute("warden-monitor");
+    }
+}
