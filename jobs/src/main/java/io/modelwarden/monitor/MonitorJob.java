@@ -120,9 +120,9 @@ public final class MonitorJob {
     public Configuration flinkConfiguration() {
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
-        Duration interval = MonitorDurations.get(config, "monitor.checkpoint.interval");
-        if (!interval.isZero()) {
-            conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, interval);
+        String every = config.getString("monitor.checkpoint.interval").trim();
+        if (!every.equals("0") && !every.equals("0s")) {
+            conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, MonitorDurations.get(config, "monitor.checkpoint.interval"));
         }
         String dir = config.getString("monitor.checkpoint.directory").trim();
         if (!dir.isEmpty()) {

@@ -60,7 +60,7 @@ class MonitorJobTest {
                 "") , StandardOpenOption.APPEND);
         Path out = dir.resolve("monitor");
         Result r = run("monitor", "--events", events.toString(), "--baseline", scan.resolve("baseline").toString(),
-                "--output", out.toString(), "--parallelism", "2", "--set", "monitor.checkpoint.interval=0s");
+                "--output", out.toString(), "--parallelism", "2");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("alerts.jsonl");
 
