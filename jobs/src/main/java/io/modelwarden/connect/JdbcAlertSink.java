@@ -8,11 +8,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
-import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
-import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
-import org.apache.flink.connector.jdbc.datasource.connections.JdbcConnectionProvider;
-import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
@@ -35,23 +30,9 @@ public final class JdbcAlertSink {
 
     private JdbcAlertSink() {}
 
+    /** The connector's sink, wrapped like the findings sink (see {@link JdbcSinkOptions#sink}). */
     public static Sink<Alert> create(JdbcSinkOptions options) {
-        JdbcConnectionProvider connections = new SimpleJdbcConnectionProvider(
-                new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(options.url())
-                        .withDriverName("org.postgresql.Driver")
-                        .withUsername(options.user())
-                        .withPassword(options.password())
-                        .build());
-        JdbcSink<Alert> sink = JdbcSink.<Alert>builder()
-                .withQueryStatement(new InsertAlert())
-                .withExecutionOptions(JdbcExecutionOptions.builder()
-                        .withBatchSize(options.batchSize())
-                        .withBatchIntervalMs(options.batchIntervalMs())
-                        .withMaxRetries(options.maxRetries())
-                        .build())
-                .buildAtLeastOnce(connections);
-        return new CloseSafeSink<>(sink, connections);
+        return options.sink(new InsertAlert());
     }
 
     public static DataStreamSink<Alert> attach(DataStream<Alert> alerts, JdbcSinkOptions options) {

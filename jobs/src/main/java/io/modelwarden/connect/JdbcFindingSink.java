@@ -5,11 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
-import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
-import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
-import org.apache.flink.connector.jdbc.datasource.connections.JdbcConnectionProvider;
-import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
 import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
@@ -37,25 +32,7 @@ public final class JdbcFindingSink {
      * cannot turn a failed batch into a fatal TaskManager error (see {@link CloseSafeSink}).
      */
     public static Sink<Finding> create(JdbcSinkOptions options) {
-        JdbcConnectionProvider connections = new SimpleJdbcConnectionProvider(
-                new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(options.url())
-                        .withDriverName("org.postgresql.Driver")
-                        .withUsername(options.user())
-                        .withPassword(options.password())
-                        .build());
-        return new CloseSafeSink<>(jdbcSink(options, connections), connections);
-    }
-
-    static JdbcSink<Finding> jdbcSink(JdbcSinkOptions options, JdbcConnectionProvider connections) {
-        return JdbcSink.<Finding>builder()
-                .withQueryStatement(new InsertFinding())
-                .withExecutionOptions(JdbcExecutionOptions.builder()
-                        .withBatchSize(options.batchSize())
-                        .withBatchIntervalMs(options.batchIntervalMs())
-                        .withMaxRetries(options.maxRetries())
-                        .build())
-                .buildAtLeastOnce(connections);
+        return options.sink(new InsertFinding());
     }
 
     public static DataStreamSink<Finding> attach(DataStream<Finding> findings, JdbcSinkOptions options) {

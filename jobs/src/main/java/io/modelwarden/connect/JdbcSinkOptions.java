@@ -4,6 +4,13 @@ import io.modelwarden.config.Config;
 import io.modelwarden.config.ConfigException;
 import java.io.Serializable;
 import java.util.Map;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
+import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
+import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+import org.apache.flink.connector.jdbc.datasource.connections.JdbcConnectionProvider;
+import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
+import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
  * The PostgreSQL sink settings ({@code scan.sinks.jdbc.*}, and the same keys under
@@ -76,5 +83,33 @@ public record JdbcSinkOptions(
         return "JdbcSinkOptions[url=" + url + ", user=" + user + ", password=***, batchSize=" + batchSize
                 + ", batchIntervalMs=" + batchIntervalMs + ", maxRetries=" + maxRetries
                 + ", migrations=" + migrations + "]";
+    }
+
+    /** A connection provider for the Flink JDBC connector (PostgreSQL driver). */
+    public JdbcConnectionProvider connections() {
+        return new SimpleJdbcConnectionProvider(
+                new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                        .withUrl(url())
+                        .withDriverName("org.postgresql.Driver")
+                        .withUsername(user())
+                        .withPassword(password())
+                        .build());
+    }
+
+    /**
+     * The connector's at-least-once sink for one statement, wrapped so that its writer's {@code
+     * close()} cannot turn a failed batch into a fatal TaskManager error (see {@link CloseSafeSink}).
+     */
+    public <T> Sink<T> sink(JdbcQueryStatement<T> statement) {
+        JdbcConnectionProvider connections = connections();
+        JdbcSink<T> jdbc = JdbcSink.<T>builder()
+                .withQueryStatement(statement)
+                .withExecutionOptions(JdbcExecutionOptions.builder()
+                        .withBatchSize(batchSize())
+                        .withBatchIntervalMs(batchIntervalMs())
+                        .withMaxRetries(maxRetries())
+                        .build())
+                .buildAtLeastOnce(connections);
+        return new CloseSafeSink<>(jdbc, connections);
     }
 }
