@@ -113,7 +113,7 @@ public final class ScanJob {
         StreamExecutionEnvironment env = environment();
         SingleOutputStreamOperator<TrainingRow> parsed = parsed(env, input);
         JsonLinesSink.attach(parsed.getSideOutput(RowParser.REJECTED), out.resolve(REJECTED_FILE).toString(), new RejectedRenderer(fileNames(input)), "write-rejected");
-        ProfileResult profiled = profile(input, parsed, parsed);
+        ProfileResult profiled = profile(input, parsed);
         ScanProfile profile = profiled.profile();
         long profileMs = (System.nanoTime() - t1) / 1_000_000;
         LOG.info("Profiled {} rows ({} rejected) in {} ms", profile.rows(), profiled.rejectedTotal(), profileMs);
@@ -229,8 +229,8 @@ public final class ScanJob {
         }
     }
 
-    private ProfileResult profile(DatasetInput input, SingleOutputStreamOperator<TrainingRow> parsed, DataStream<TrainingRow> rows) throws Exception {
-        DataStream<ScanOutput> profiles = rows.transform("profile", TypeInformation.of(ScanOutput.class),
+    private ProfileResult profile(DatasetInput input, SingleOutputStreamOperator<TrainingRow> parsed) throws Exception {
+        DataStream<ScanOutput> profiles = parsed.transform("profile", TypeInformation.of(ScanOutput.class),
                         new ProfileOperator(input.schema().featureNames(), options.referenceSampleSize(), options.seed()))
                 .uid("profile").name("profile");
         DataStream<ScanOutput> rejectedCounts = parsed.getSideOutput(RowParser.REJECTED)
