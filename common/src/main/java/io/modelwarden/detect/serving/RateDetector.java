@@ -93,7 +93,12 @@ public final class RateDetector implements ServingDetector<RateState> {
 
     /** The 60 s threshold the key's state implies now. */
     public double threshold60(RateState s) {
-        double t = settings.staticLimitPerMinute();
+        return threshold60(s, false);
+    }
+
+    /** The 60 s threshold; for a trusted heavy client the flood cap replaces the static limit. */
+    public double threshold60(RateState s, boolean trusted) {
+        double t = trusted ? settings.maxLearnedPerMinute() : settings.staticLimitPerMinute();
         if (s.historyMinutes >= settings.warmupMinutes()) {
             double sigma = Math.max(Math.sqrt(Math.max(0, s.ewmaVariance)), Math.sqrt(Math.max(0, s.ewmaMean)));
             double learned = Math.min(s.ewmaMean + settings.sigmas() * sigma, settings.maxLearnedPerMinute());
@@ -103,7 +108,11 @@ public final class RateDetector implements ServingDetector<RateState> {
     }
 
     public double threshold1(RateState s) {
-        return Math.max(settings.staticLimitPerSecond(), settings.burstFactor() * threshold60(s) / SECONDS);
+        return threshold1(s, false);
+    }
+
+    public double threshold1(RateState s, boolean trusted) {
+        return Math.max(settings.staticLimitPerSecond(), settings.burstFactor() * threshold60(s, trusted) / SECONDS);
     }
 
     @Override
@@ -131,8 +140,9 @@ public final class RateDetector implements ServingDetector<RateState> {
             s.count60++;
         }
         long count1 = s.secondCounts[(int) Math.floorMod(s.newestSecond, (long) SECONDS)];
-        double thr60 = threshold60(s);
-        double thr1 = threshold1(s);
+        boolean trusted = settings.isTrusted(e);
+        double thr60 = threshold60(s, trusted);
+        double thr1 = threshold1(s, trusted);
         boolean rateHigh = s.count60 > thr60;
         boolean burstHigh = count1 > thr1;
         if (rateHigh || burstHigh) {
@@ -150,6 +160,7 @@ public final class RateDetector implements ServingDetector<RateState> {
                 ev.put("ewma_std_per_minute", Math.sqrt(Math.max(0, s.ewmaVariance)));
                 ev.put("history_minutes", s.historyMinutes);
                 ev.put("warmed_up", s.historyMinutes >= settings.warmupMinutes());
+                ev.put("trusted", trusted);
                 ev.put("last_event_id", e.eventId);
                 double ratio = rateHigh ? s.count60 / thr60 : count1 / thr1;
                 double score = 0.5 + 0.5 * Math.min(1.0, ratio - 1.0);

@@ -21,7 +21,7 @@ import java.time.Duration;
  */
 public record RateSettings(
         int staticLimitPerMinute, int staticLimitPerSecond, double burstFactor, double ewmaAlpha, double sigmas, int warmupMinutes,
-        int maxLearnedPerMinute, double maxZNorm, Duration idleTimeout)
+        int maxLearnedPerMinute, double maxZNorm, Duration idleTimeout, java.util.Set<String> trusted)
         implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String PREFIX = "monitor.detectors.rate.";
@@ -55,6 +55,15 @@ public record RateSettings(
         if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw ConfigException.invalid(PREFIX + "idle-timeout-minutes", "> 0", idleTimeout);
         }
+        trusted = trusted == null ? java.util.Set.of() : java.util.Set.copyOf(trusted);
+    }
+
+    /**
+     * A known heavy client (its client id or its source IP is in {@code trusted}): the static limit
+     * does not apply to it, only the flood cap ({@code max-learned-per-minute}) and its own history.
+     */
+    public boolean isTrusted(io.modelwarden.model.InferenceEvent e) {
+        return !trusted.isEmpty() && (trusted.contains(e.clientId) || trusted.contains(e.sourceIp));
     }
 
     public static RateSettings defaults() {
@@ -71,6 +80,7 @@ public record RateSettings(
                 c.getInt(PREFIX + "warmup-minutes"),
                 c.getInt(PREFIX + "max-learned-per-minute"),
                 c.getDouble(PREFIX + "max-z-norm"),
-                Duration.ofMinutes(c.positiveInt(PREFIX + "idle-timeout-minutes")));
+                Duration.ofMinutes(c.positiveInt(PREFIX + "idle-timeout-minutes")),
+                new java.util.HashSet<>(c.getList(PREFIX + "trusted")));
     }
 }

@@ -31,6 +31,24 @@ class RateDetectorTest {
     }
 
     @Test
+    void aTrustedHeavyClientIsQuietFromTheStartButItsFloodStillAlerts() {
+        AbuseScenarios w = AbuseScenarios.create(SEED);
+        RateDetector d = new RateDetector(RateSettings.fromConfig(Config.defaults().with("monitor.detectors.rate.trusted", "batch-scorer")), w.baseline());
+        List<InferenceEvent> heavy = w.heavyScorer(Duration.ofMinutes(30));
+        DetectorRun<RateState> run = DetectorRun.byClient(d, heavy);
+        assertThat(run.hits).isEmpty();
+
+        List<InferenceEvent> flood = AbuseScenarios.shift(w.flood(1_000, Duration.ofSeconds(20)), Duration.ofMinutes(30).toMillis());
+        for (InferenceEvent e : flood) {
+            e.clientId = "batch-scorer";
+        }
+        run.feed(d, flood, InferenceEvent::clientKey);
+        assertThat(run.hits).isNotEmpty(); // repeats within the flood are the monitor's cool-down's to suppress
+        assertThat(run.hits.get(0).evidence("trusted")).isEqualTo(true);
+        assertThat(run.hits.get(0).query()).isGreaterThan(heavy.size());
+    }
+
+    @Test
     void theGuidesExampleTwiceTheLimitPerMinuteAlertsAndHalfOfItDoesNot() {
         AbuseScenarios w = AbuseScenarios.create(SEED);
         RateDetector d = new RateDetector(RateSettings.defaults(), w.baseline());
