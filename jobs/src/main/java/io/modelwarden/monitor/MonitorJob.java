@@ -139,9 +139,29 @@ public final class MonitorJob {
         return conf;
     }
 
+    /**
+     * Without a configured checkpoint directory (neither {@code monitor.checkpoint.directory} nor the
+     * cluster's {@code execution.checkpointing.dir}) Flink keeps checkpoints in the JobManager's
+     * memory, which fails past a few MiB of state. A local run then checkpoints under the output
+     * folder (or the temp folder); a cluster should configure a shared path.
+     */
+    private void defaultCheckpointDirectory(StreamExecutionEnvironment flink) {
+        if (flink.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isPresent()) {
+            return;
+        }
+        String out = config.getString("monitor.sinks.file.dir").trim();
+        Path base = out.isEmpty() ? Path.of(System.getProperty("java.io.tmpdir"), "warden") : Path.of(out);
+        String dir = base.toAbsolutePath().resolve("checkpoints").toUri().toString();
+        LOG.warn("No checkpoint directory configured (monitor.checkpoint.directory): checkpointing to {}", dir);
+        Configuration extra = new Configuration();
+        extra.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
+        flink.configure(extra);
+    }
+
     /** Builds and runs the job (until the bounded input ends, or until stopped). */
     public JobExecutionResult run() throws Exception {
         StreamExecutionEnvironment flink = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration());
+        defaultCheckpointDirectory(flink);
         int parallelism = config.getInt("monitor.parallelism");
         if (parallelism < 0) {
             throw ConfigException.invalid("monitor.parallelism", ">= 0", parallelism);
