@@ -1,0 +1,258 @@
+package io.modelwarden.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwarden.config.Config;
+import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.synth.AbuseScenarios;
+import io.modelwarden.synth.TrafficFiles;
+import io.modelwarden.synth.TrafficScenarios;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Detection quality of the streaming monitor on the project's seeded traffic scenarios, through the
+ * real {@code MonitorJob} (JSONL file source, parser, event time, every client detector, IP guard,
+ * alerts.jsonl sink, checkpointing on) on an embedded MiniCluster with the default configuration.
+ *
+ * <p>The baseline is what a user gets: {@code PoisonedDataset.clean(seed, 5000, 8)} written as a CSV
+ * and scanned by the real ScanJob, so it carries the training fingerprints (Bloom filter) and the
+ * stateful-kNN tau calibrated on the training rows. {@link TrafficScenarios} and {@link AbuseScenarios}
+ * of the same seed serve a model of exactly that training set (two model ids, one baseline for every
+ * model). One merged stream of {@code HOURS} hours: benign clients of both generators, heavy benign
+ * clients (two 50 qps batch scorers of natural data, two clients that retry the same few records), and
+ * each attack as its own client (its own source IP) starting 20 minutes in.
+ *
+ * <p>Prints per attack the attacker query (1-based, counted by event time: the number of the
+ * attacker's queries with event time <= the first alert's event_time) at which it was first alerted,
+ * and per hour the share of benign clients that got any alert (client alerts, or an IP alert on
+ * their source IP).
+ *
+ * <pre>bin/bench monitor-quality [SEED HOURS BENIGN_CLIENTS]</pre>
+ */
+public final class MonitorQualityBenchmark {
+    private MonitorQualityBenchmark() {}
+
+    record Attack(String name, String client, String model, String target, int limit) {}
+
+    public static void main(String[] args) throws Exception {
+        long seed = args.length > 0 ? Long.parseLong(args[0]) : 11;
+        int hours = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int benignClients = args.length > 2 ? Integer.parseInt(args[2]) : 300;
+        Path dir = Files.createTempDirectory("warden-monitor-quality");
+        long t0 = System.nanoTime();
+        System.out.printf(Locale.ROOT, "Monitor quality: seed %d, %d h of traffic, default configuration; %s at start%n", seed, hours,
+                MonitorBenchSupport.uptime());
+
+        Path baseline = MonitorBenchSupport.scannedBaseline(dir, "quality", seed, AbuseScenarios.ROWS, AbuseScenarios.FEATURES);
+        System.out.println("baseline: ScanJob of a 5,000-row x 8-feature clean training CSV -> " + baseline);
+
+        TrafficScenarios t = new TrafficScenarios(seed, AbuseScenarios.FEATURES, AbuseScenarios.ROWS);
+        AbuseScenarios a = AbuseScenarios.create(seed);
+        long start = TrafficScenarios.START_MILLIS;
+        long attackAt = start + Duration.ofMinutes(20).toMillis();
+        Duration span = Duration.ofHours(hours);
+
+        List<List<InferenceEvent>> benign = new ArrayList<>();
+        // AbuseScenarios: log-uniform 0.02..1 qps over the whole span, 5% explanation requests, 3 clients per IP.
+        benign.add(AbuseScenarios.shift(a.benignClients(benignClients, span), start - AbuseScenarios.T0));
+        // TrafficScenarios: 100 short-lived clients (50..300 queries at 0.05..2 qps) within the first hour.
+        List<List<InferenceEvent>> shortLived = t.benignPopulation(100, 300, seed + 1);
+        benign.addAll(shortLived);
+        List<InferenceEvent> heavyA = AbuseScenarios.shift(a.heavyScorer(span), start - AbuseScenarios.T0);
+        List<InferenceEvent> heavyT = t.batchScorer("batch-scorer-2", (int) (50L * span.toSeconds()), seed + 2);
+        List<InferenceEvent> retryA = AbuseScenarios.shift(a.retryingClient(span), start - AbuseScenarios.T0);
+        List<InferenceEvent> retryT = t.retrying("retrying-client-2", (int) (2L * span.toSeconds()), seed + 3);
+        benign.add(heavyA);
+        benign.add(heavyT);
+        benign.add(retryA);
+        benign.add(retryT);
+
+        List<Attack> attacks = new ArrayList<>();
+        List<List<InferenceEvent>> attackStreams = new ArrayList<>();
+        Map<String, String> attackIp = new HashMap<>();
+        String tm = TrafficScenarios.MODEL_ID;
+        String am = AbuseScenarios.MODEL;
+        addAttack(attacks, attackStreams, attackIp, new Attack("extraction, JBDA-style synthetic", "attacker-jbda", tm, "<= 200", 200),
+                t.jbdaExtraction("attacker-jbda", 1_000, seed + 4), attackAt);
+        addAttack(attacks, attackStreams, attackIp, new Attack("extraction, uniform in mean +- 3 sd", "attacker-uniform-box", tm, "<= 200", 200),
+                t.uniformExtraction("attacker-uniform-box", 1_000, seed + 7), attackAt);
+        addAttack(attacks, attackStreams, attackIp, new Attack("extraction, uniform in [min, max]", "extract-client", am, "<= 200", 200),
+                a.uniformExtraction(1_000), attackAt);
+        addAttack(attacks, attackStreams, attackIp, new Attack("boundary attack, HopSkipJump-style", "attacker-hsj", tm, "<= 20", 20),
+                t.hopSkipJump("attacker-hsj", 300, seed + 5), attackAt);
+        addAttack(attacks, attackStreams, attackIp, new Attack("score-based near-duplicates (NES)", "attacker-near-dup", tm, "", 0),
+                t.nearDuplicates("attacker-near-dup", 300, 0.05, seed + 6), attackAt);
+        addAttack(attacks, attackStreams, attackIp, new Attack("membership, label-only perturbations", "mia-client", am, "", 0),
+                a.membershipProbe(30, 10), attackAt);
+        addAttack(attacks, attackStreams, attackIp, new Attack("membership, exact rows (50% members)", "mie-client", am, "", 0),
+                a.membershipExact(600), attackAt);
+        addAttack(attacks, attackStreams, attackIp, new Attack("inversion, one-feature sweeps", "inversion-client", am, "", 0),
+                a.inversionSweep(10, 50), attackAt);
+        addAttack(attacks, attackStreams, attackIp, new Attack("inversion, confidence hill-climb", "hill-client", am, "", 0),
+                a.hillClimb(600), attackAt);
+        addAttack(attacks, attackStreams, attackIp, new Attack("explanation abuse (80% explanations)", "explain-client", am, "", 0),
+                a.explanationAbuse(600), attackAt);
+        addAttack(attacks, attackStreams, attackIp, new Attack("flood, 200 qps", "flood-client", am, "", 0),
+                a.flood(200, Duration.ofMinutes(5)), attackAt);
+
+        List<List<InferenceEvent>> all = new ArrayList<>(benign);
+        all.addAll(attackStreams);
+        List<InferenceEvent> events = TrafficScenarios.merge(all);
+        Path file = TrafficFiles.write(events, dir.resolve("events.jsonl"));
+
+        Map<String, List<InferenceEvent>> byClient = new LinkedHashMap<>();
+        for (InferenceEvent e : events) {
+            byClient.computeIfAbsent(e.modelId + "|" + e.clientId, k -> new ArrayList<>()).add(e);
+        }
+        Set<String> attackers = new HashSet<>();
+        for (Attack at : attacks) {
+            attackers.add(at.model + "|" + at.client);
+        }
+        System.out.printf(Locale.ROOT, "traffic: %,d events, %,d clients (%d attackers), %s%n", events.size(), byClient.size(), attacks.size(), file);
+
+        Path out = dir.resolve("monitor");
+        long runStart = System.nanoTime();
+        MonitorBenchSupport.runMonitor(file, Map.of(), baseline.toString(), out, Config.defaults());
+        double runSecs = (System.nanoTime() - runStart) / 1e9;
+        List<JsonNode> alerts = MonitorBenchSupport.readAlerts(out);
+        System.out.printf(Locale.ROOT, "MonitorJob on a MiniCluster (parallelism = %d cores): %.1f s, %,d alerts; %s%n%n",
+                Runtime.getRuntime().availableProcessors(), runSecs, alerts.size(), MonitorBenchSupport.uptime());
+
+        Map<String, List<JsonNode>> alertsByClient = new HashMap<>();
+        Map<String, List<JsonNode>> ipAlerts = new HashMap<>();
+        for (JsonNode al : alerts) {
+            String model = al.get("model_id").asText();
+            alertsByClient.computeIfAbsent(model + "|" + al.path("client_id").asText(), k -> new ArrayList<>()).add(al);
+            if (al.get("detector").asText().equals("rate_limit_ip")) {
+                ipAlerts.computeIfAbsent(model + "|" + al.path("source_ip").asText(), k -> new ArrayList<>()).add(al);
+            }
+        }
+
+        System.out.printf(Locale.ROOT, "%-40s %8s %12s %-22s %8s  %s%n", "attack", "queries", "alerted at", "first detector", "target", "all detectors that fired (alerts)");
+        for (Attack at : attacks) {
+            String key = at.model + "|" + at.client;
+            List<InferenceEvent> ev = byClient.get(key);
+            List<JsonNode> own = new ArrayList<>(alertsByClient.getOrDefault(key, List.of()));
+            for (JsonNode al : ipAlerts.getOrDefault(at.model + "|" + attackIp.get(at.client), List.of())) {
+                if (!own.contains(al)) {
+                    own.add(al);
+                }
+            }
+            JsonNode first = null;
+            long firstT = Long.MAX_VALUE;
+            TreeMap<String, Integer> fired = new TreeMap<>();
+            for (JsonNode al : own) {
+                long et = Instant.parse(al.get("event_time").asText()).toEpochMilli();
+                fired.merge(al.get("detector").asText(), 1, Integer::sum);
+                if (et < firstT) {
+                    firstT = et;
+                    first = al;
+                }
+            }
+            String at1 = "never";
+            String verdict = "";
+            if (first != null) {
+                long ft = firstT;
+                long k = ev.stream().filter(e -> e.timestampMillis <= ft).count();
+                at1 = "query " + k;
+                if (at.limit > 0) {
+                    verdict = k <= at.limit ? " met" : " MISSED";
+                }
+            } else if (at.limit > 0) {
+                verdict = " MISSED";
+            }
+            System.out.printf(Locale.ROOT, "%-40s %8d %12s %-22s %8s  %s%n", at.name, ev.size(), at1,
+                    first == null ? "-" : first.get("detector").asText(), at.target + verdict, fired);
+        }
+
+        // Benign clients: which were alerted, per hour of traffic.
+        Map<String, String> ipOf = new HashMap<>();
+        List<String> benignKeys = new ArrayList<>();
+        for (Map.Entry<String, List<InferenceEvent>> e : byClient.entrySet()) {
+            if (!attackers.contains(e.getKey())) {
+                benignKeys.add(e.getKey());
+                InferenceEvent first = e.getValue().get(0);
+                ipOf.put(e.getKey(), first.modelId + "|" + first.sourceIp);
+            }
+        }
+        System.out.printf(Locale.ROOT, "%n%-8s %14s %16s %10s  %s%n", "hour", "active benign", "alerted benign", "share", "target <= 1%");
+        int totalAlerted = 0;
+        Set<String> everAlerted = new TreeSet<>();
+        for (int h = 0; h < hours; h++) {
+            long lo = start + h * 3_600_000L;
+            long hi = lo + 3_600_000L;
+            int active = 0;
+            List<String> hit = new ArrayList<>();
+            for (String k : benignKeys) {
+                if (byClient.get(k).stream().noneMatch(e -> e.timestampMillis >= lo && e.timestampMillis < hi)) {
+                    continue;
+                }
+                active++;
+                List<JsonNode> own = new ArrayList<>(alertsByClient.getOrDefault(k, List.of()));
+                own.addAll(ipAlerts.getOrDefault(ipOf.get(k), List.of()));
+                TreeSet<String> dets = new TreeSet<>();
+                for (JsonNode al : own) {
+                    long et = Instant.parse(al.get("event_time").asText()).toEpochMilli();
+                    if (et >= lo && et < hi) {
+                        dets.add(al.get("detector").asText());
+                    }
+                }
+                if (!dets.isEmpty()) {
+                    hit.add(k.substring(k.indexOf('|') + 1) + dets);
+                    everAlerted.add(k);
+                }
+            }
+            totalAlerted += hit.size();
+            System.out.printf(Locale.ROOT, "%-8s %14d %16d %9.2f%%  %s %s%n", "hour " + (h + 1), active, hit.size(), 100.0 * hit.size() / Math.max(1, active),
+                    100.0 * hit.size() / Math.max(1, active) <= 1.0 ? "met" : "MISSED", hit);
+        }
+        System.out.printf(Locale.ROOT, "benign clients alerted at least once over %d h: %d of %d%n", hours, everAlerted.size(), benignKeys.size());
+
+        System.out.printf(Locale.ROOT, "%nheavy benign clients (all their alerts over %d h):%n", hours);
+        heavy("batch scorer, 50 qps natural (AbuseScenarios)", am + "|batch-scorer", byClient, alertsByClient, ipAlerts, ipOf);
+        heavy("batch scorer, 50 qps natural (TrafficScenarios)", tm + "|batch-scorer-2", byClient, alertsByClient, ipAlerts, ipOf);
+        heavy("retrying client, 3 records in bursts", am + "|retrying-client", byClient, alertsByClient, ipAlerts, ipOf);
+        heavy("retrying client, 5 records, 70% re-sends", tm + "|retrying-client-2", byClient, alertsByClient, ipAlerts, ipOf);
+        System.out.printf(Locale.ROOT, "%ntotal %.0f s; %s at the end%n", (System.nanoTime() - t0) / 1e9, MonitorBenchSupport.uptime());
+    }
+
+    private static void addAttack(List<Attack> attacks, List<List<InferenceEvent>> streams, Map<String, String> ips, Attack a,
+            List<InferenceEvent> events, long at) {
+        // Every attacker gets its own source IP (so IP-level alerts are attributable) and starts at `at`.
+        String ip = "203.0.113." + (attacks.size() + 10);
+        long shift = at - events.get(0).timestampMillis;
+        for (InferenceEvent e : events) {
+            e.sourceIp = ip;
+            e.timestampMillis += shift;
+        }
+        attacks.add(a);
+        streams.add(events);
+        ips.put(a.client, ip);
+    }
+
+    private static void heavy(String name, String key, Map<String, List<InferenceEvent>> byClient, Map<String, List<JsonNode>> alertsByClient,
+            Map<String, List<JsonNode>> ipAlerts, Map<String, String> ipOf) {
+        List<InferenceEvent> ev = byClient.get(key);
+        List<JsonNode> own = new ArrayList<>(alertsByClient.getOrDefault(key, List.of()));
+        own.addAll(ipAlerts.getOrDefault(ipOf.get(key), List.of()));
+        List<String> desc = new ArrayList<>();
+        for (JsonNode al : own) {
+            long et = Instant.parse(al.get("event_time").asText()).toEpochMilli();
+            long k = ev.stream().filter(e -> e.timestampMillis <= et).count();
+            desc.add(al.get("detector").asText() + " at query " + k + " (minute " + (et - ev.get(0).timestampMillis) / 60_000 + ")");
+        }
+        System.out.printf(Locale.ROOT, "  %-48s %,8d queries  %d alert(s) %s%n", name, ev.size(), own.size(), desc);
+    }
+}
