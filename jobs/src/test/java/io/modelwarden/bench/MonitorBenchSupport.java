@@ -43,7 +43,11 @@ final class MonitorBenchSupport {
     static JobExecutionResult runMonitor(Path events, Map<String, String> baselineByModel, String baselineForEvery, Path out, Config c)
             throws Exception {
         Files.createDirectories(out);
-        Config config = c.with("monitor.sources.kind", "file")
+        // The default (monitor.checkpoint.directory empty) is Flink's JobManager memory storage, whose
+        // 5 MiB per-state limit a few hundred clients already exceed: the job then fails after
+        // repeated checkpoint failures. The benchmarks checkpoint to a local folder, as production would.
+        Config config = c.with("monitor.checkpoint.directory", out.toAbsolutePath().resolve("checkpoints").toUri().toString())
+                .with("monitor.sources.kind", "file")
                 .with("monitor.sources.file.path", events.toString())
                 .with("monitor.sinks.file.dir", out.toString());
         return new MonitorJob(config, baselineByModel, baselineForEvery, Clock.systemUTC(), System.getenv()).run();
