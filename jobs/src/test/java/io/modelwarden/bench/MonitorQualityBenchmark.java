@@ -178,6 +178,7 @@ public final class MonitorQualityBenchmark {
         }
 
         // Benign clients: which were alerted, per hour of traffic.
+        Set<String> everAlerted = new TreeSet<>();
         Map<String, String> ipOf = new HashMap<>();
         List<String> benignKeys = new ArrayList<>();
         for (Map.Entry<String, List<InferenceEvent>> e : byClient.entrySet()) {
@@ -187,36 +188,54 @@ public final class MonitorQualityBenchmark {
                 ipOf.put(e.getKey(), first.modelId + "|" + first.sourceIp);
             }
         }
-        System.out.printf(Locale.ROOT, "%n%-8s %14s %16s %10s  %s%n", "hour", "active benign", "alerted benign", "share", "target <= 1%");
-        int totalAlerted = 0;
-        Set<String> everAlerted = new TreeSet<>();
+        Set<String> heavyKeys = Set.of(am + "|batch-scorer", tm + "|batch-scorer-2", am + "|retrying-client", tm + "|retrying-client-2");
+        System.out.printf(Locale.ROOT, "%nBenign clients alerted per hour of traffic (target <= 1%%). 'client alerts' counts alerts naming the client;"
+                + "%n'+ IP alerts' also counts a rate_limit_ip alert on the client's source IP against every client behind that IP.%n");
+        System.out.printf(Locale.ROOT, "%-8s %-26s %7s %15s %8s %15s %8s  %s%n", "hour", "population", "active", "client alerts", "share", "+ IP alerts",
+                "share", "alerted (detectors)");
         for (int h = 0; h < hours; h++) {
             long lo = start + h * 3_600_000L;
             long hi = lo + 3_600_000L;
-            int active = 0;
-            List<String> hit = new ArrayList<>();
-            for (String k : benignKeys) {
-                if (byClient.get(k).stream().noneMatch(e -> e.timestampMillis >= lo && e.timestampMillis < hi)) {
-                    continue;
-                }
-                active++;
-                List<JsonNode> own = new ArrayList<>(alertsByClient.getOrDefault(k, List.of()));
-                own.addAll(ipAlerts.getOrDefault(ipOf.get(k), List.of()));
-                TreeSet<String> dets = new TreeSet<>();
-                for (JsonNode al : own) {
-                    long et = Instant.parse(al.get("event_time").asText()).toEpochMilli();
-                    if (et >= lo && et < hi) {
-                        dets.add(al.get("detector").asText());
+            for (int pop = 0; pop < 2; pop++) {
+                int active = 0;
+                int own = 0;
+                List<String> hit = new ArrayList<>();
+                for (String k : benignKeys) {
+                    if (pop == 1 && heavyKeys.contains(k)) {
+                        continue;
+                    }
+                    if (byClient.get(k).stream().noneMatch(e -> e.timestampMillis >= lo && e.timestampMillis < hi)) {
+                        continue;
+                    }
+                    active++;
+                    TreeSet<String> dets = new TreeSet<>();
+                    boolean byName = false;
+                    for (JsonNode al : alertsByClient.getOrDefault(k, List.of())) {
+                        long et = Instant.parse(al.get("event_time").asText()).toEpochMilli();
+                        if (et >= lo && et < hi) {
+                            dets.add(al.get("detector").asText());
+                            byName = true;
+                        }
+                    }
+                    for (JsonNode al : ipAlerts.getOrDefault(ipOf.get(k), List.of())) {
+                        long et = Instant.parse(al.get("event_time").asText()).toEpochMilli();
+                        if (et >= lo && et < hi) {
+                            dets.add(al.get("detector").asText() + (al.path("client_id").asText().equals(k.substring(k.indexOf('|') + 1)) ? "" : " of another client on its IP"));
+                        }
+                    }
+                    if (byName) {
+                        own++;
+                    }
+                    if (!dets.isEmpty()) {
+                        hit.add(k.substring(k.indexOf('|') + 1) + dets);
+                        everAlerted.add(k);
                     }
                 }
-                if (!dets.isEmpty()) {
-                    hit.add(k.substring(k.indexOf('|') + 1) + dets);
-                    everAlerted.add(k);
-                }
+                double s1 = 100.0 * own / Math.max(1, active);
+                double s2 = 100.0 * hit.size() / Math.max(1, active);
+                System.out.printf(Locale.ROOT, "%-8s %-26s %7d %15d %7.2f%% %15d %7.2f%%  %s%n", "hour " + (h + 1),
+                        pop == 0 ? "all benign (incl. heavy)" : "ordinary (without 4 heavy)", active, own, s1, hit.size(), s2, pop == 0 ? hit : "");
             }
-            totalAlerted += hit.size();
-            System.out.printf(Locale.ROOT, "%-8s %14d %16d %9.2f%%  %s %s%n", "hour " + (h + 1), active, hit.size(), 100.0 * hit.size() / Math.max(1, active),
-                    100.0 * hit.size() / Math.max(1, active) <= 1.0 ? "met" : "MISSED", hit);
         }
         System.out.printf(Locale.ROOT, "benign clients alerted at least once over %d h: %d of %d%n", hours, everAlerted.size(), benignKeys.size());
 
@@ -245,8 +264,14 @@ public final class MonitorQualityBenchmark {
     private static void heavy(String name, String key, Map<String, List<InferenceEvent>> byClient, Map<String, List<JsonNode>> alertsByClient,
             Map<String, List<JsonNode>> ipAlerts, Map<String, String> ipOf) {
         List<InferenceEvent> ev = byClient.get(key);
-        List<JsonNode> own = new ArrayList<>(alertsByClient.getOrDefault(key, List.of()));
-        own.addAll(ipAlerts.getOrDefault(ipOf.get(key), List.of()));
+        Map<String, JsonNode> byId = new LinkedHashMap<>();
+        for (JsonNode al : alertsByClient.getOrDefault(key, List.of())) {
+            byId.put(al.get("alert_id").asText(), al);
+        }
+        for (JsonNode al : ipAlerts.getOrDefault(ipOf.get(key), List.of())) {
+            byId.put(al.get("alert_id").asText(), al);
+        }
+        List<JsonNode> own = new ArrayList<>(byId.values());
         List<String> desc = new ArrayList<>();
         for (JsonNode al : own) {
             long et = Instant.parse(al.get("event_time").asText()).toEpochMilli();

@@ -101,7 +101,7 @@ public final class MonitorSpeedBenchmark {
         TrafficScenarios t8 = new TrafficScenarios(21, 8, 5_000);
         TrafficScenarios t30 = new TrafficScenarios(22, 30, 5_000);
 
-        Path events = dir.resolve("events-" + n + "-" + clients + "-p" + cores);
+        Path events = dir.resolve("events-v2-" + n + "-" + clients + "-p" + cores);
         if (!Files.isDirectory(events)) {
             long g = System.nanoTime();
             generate(events, n, clients, cores, t8, t30);
@@ -109,21 +109,15 @@ public final class MonitorSpeedBenchmark {
         }
 
         // 1. Throughput of the whole MonitorJob.
-        Path out = dir.resolve("out-throughput");
-        deleteTree(out);
-        String before = MonitorBenchSupport.uptime();
-        long w = System.nanoTime();
-        JobExecutionResult r = MonitorBenchSupport.runMonitor(events, baselines, null, out,
-                Config.defaults().with("monitor.parallelism", String.valueOf(cores)));
-        double wall = (System.nanoTime() - w) / 1e9;
-        double net = r.getNetRuntime() / 1000.0;
-        long alerts = MonitorBenchSupport.readAlerts(out).size();
-        double rate = n / net;
-        System.out.printf(Locale.ROOT, "%nTHROUGHPUT whole MonitorJob (file source of %d files, every detector, heap state, checkpoints every 30 s, alerts.jsonl)%n",
-                cores);
-        System.out.printf(Locale.ROOT, "  %,d events in %.1f s (job net runtime; %.1f s with client-side graph build) = %,.0f events/s overall, %,.0f events/s per core"
-                + " (target 50,000/s per core: %s); %,d alerts%n", n, net, wall, rate, rate / cores, rate / cores >= 50_000 ? "met" : "MISSED", alerts);
-        System.out.printf(Locale.ROOT, "  load before: %s; after: %s%n", before, MonitorBenchSupport.uptime());
+        System.out.printf(Locale.ROOT, "%nTHROUGHPUT whole MonitorJob (file source of %d files, parse, event time, detectors, ip-guard, heap state,"
+                + " checkpoints every 30 s to a local folder, alerts.jsonl)%n", cores);
+        double rate = throughput("every detector on (defaults)", events, baselines, dir.resolve("out-throughput"), n, cores, Config.defaults());
+        Config none = Config.defaults();
+        for (String d : List.of("prada", "stateful-knn", "boundary", "rate.similarity", "explanation", "rate", "blacklight", "coverage", "membership",
+                "inversion")) {
+            none = none.with("monitor.detectors." + d + ".enabled", "false");
+        }
+        throughput("every detector off (pipeline floor)", events, baselines, dir.resolve("out-floor"), n, cores, none);
 
         // 2. Event-to-alert latency at half the measured rate.
         double half = rate / 2;
@@ -136,9 +130,31 @@ public final class MonitorSpeedBenchmark {
         System.out.printf(Locale.ROOT, "%ndone; %s%n", MonitorBenchSupport.uptime());
     }
 
+    /** Runs the MonitorJob once; prints events/s by the job's net runtime and by the JVM's CPU time. */
+    static double throughput(String name, Path events, Map<String, String> baselines, Path out, int n, int cores, Config c) throws Exception {
+        deleteTree(out);
+        String before = MonitorBenchSupport.uptime();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
+        long w = System.nanoTime();
+        JobExecutionResult r = MonitorBenchSupport.runMonitor(events, baselines, null, out, c.with("monitor.parallelism", String.valueOf(cores)));
+        double wall = (System.nanoTime() - w) / 1e9;
+        double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+        double net = r.getNetRuntime() / 1000.0;
+        long alerts = MonitorBenchSupport.readAlerts(out).size();
+        double rate = n / net;
+        System.out.printf(Locale.ROOT, "  %s:%n    %,d events in %.1f s (job net runtime; %.1f s wall with graph build) = %,.0f events/s overall, %,.0f events/s per core"
+                + " (target 50,000/s per core: %s); %,d alerts%n", name, n, net, wall, rate, rate / cores, rate / cores >= 50_000 ? "met" : "MISSED", alerts);
+        System.out.printf(Locale.ROOT, "    JVM CPU time %.1f s = %,.0f events per CPU-second (all threads: tasks, GC, JIT, checkpoints; less sensitive to the"
+                + " other engineer's load than wall time)%n", cpu, n / cpu);
+        System.out.printf(Locale.ROOT, "    load before: %s; after: %s%n", before, MonitorBenchSupport.uptime());
+        return rate;
+    }
+
     // ---- generation ----
 
-    /** One JSONL file per core; client c goes to file c % files, each file in event-time order. */
+    /** One JSONL file per core; client c goes to file (c / 2) % files, each file in event-time order. */
     static void generate(Path folder, int n, int clients, int files, TrafficScenarios t8, TrafficScenarios t30) throws Exception {
         Path tmp = folder.resolveSibling(folder.getFileName() + ".tmp");
         deleteTree(tmp);
@@ -171,7 +187,7 @@ public final class MonitorSpeedBenchmark {
                     e.timestampMillis += shift;
                 }
             }
-            parts.get(c % files).addAll(ev);
+            parts.get((c / 2) % files).addAll(ev); // both models in every file: equal-sized files
         }
         for (int f = 0; f < files; f++) {
             List<InferenceEvent> p = parts.get(f);
@@ -374,6 +390,21 @@ public final class MonitorSpeedBenchmark {
             }
             System.out.println();
         }
+        // Single-thread cost of each detector's observe() (direct loop, 200 clients x 500 events, after a warm-up pass).
+        List<List<InferenceEvent>> streams = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            streams.add(t.benign("cost-" + i, 500, 1.0, 1_000 + i));
+        }
+        System.out.printf(Locale.ROOT, "  %-20s", "ns/event (1 thread)");
+        long allNs = 0;
+        StringBuilder costs = new StringBuilder();
+        for (ServingDetector<?> d : detectors) {
+            costNs(d, streams);
+            long ns = costNs(d, streams);
+            allNs += ns;
+            costs.append(d.id()).append(' ').append(ns).append(", ");
+        }
+        System.out.printf(Locale.ROOT, " %s => all detectors %,d ns/event = %,.0f events/s per core for the detectors alone%n", costs, allNs, 1e9 / allNs);
         // Per client also: one SuppressionState per detector that alerted (upper bound: all), the
         // cleanup timer's Long, and the key stored once per state entry (heap: shared reference;
         // RocksDB and checkpoints: serialized per entry).
@@ -405,6 +436,19 @@ public final class MonitorSpeedBenchmark {
         }
         System.out.printf(Locale.ROOT, "  per source IP (ip-guard): rate %,d B + split-accounts %,d B after 1k events of one client%n",
                 sizeAfter(ipRate, ev, sc), serializedSize(TypeInformation.of(tracker.stateClass()), split));
+    }
+
+    static <S> long costNs(ServingDetector<S> d, List<List<InferenceEvent>> streams) {
+        long events = 0;
+        long t0 = System.nanoTime();
+        for (List<InferenceEvent> ev : streams) {
+            S s = d.newState();
+            for (InferenceEvent e : ev) {
+                d.observe(s, e);
+                events++;
+            }
+        }
+        return (System.nanoTime() - t0) / events;
     }
 
     static <S> int sizeAfter(ServingDetector<S> d, List<InferenceEvent> events, SerializerConfigImpl sc) throws Exception {
