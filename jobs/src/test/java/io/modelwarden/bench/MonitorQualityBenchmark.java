@@ -44,7 +44,7 @@ import java.util.TreeSet;
 public final class MonitorQualityBenchmark {
     private MonitorQualityBenchmark() {}
 
-    record Attack(String name, String client, String model, String target, int limit) {}
+    record Attack(String name, String client, String model, String threat, String target, int limit) {}
 
     public static void main(String[] args) throws Exception {
         long seed = args.length > 0 ? Long.parseLong(args[0]) : 11;
@@ -84,27 +84,27 @@ public final class MonitorQualityBenchmark {
         Map<String, String> attackIp = new HashMap<>();
         String tm = TrafficScenarios.MODEL_ID;
         String am = AbuseScenarios.MODEL;
-        addAttack(attacks, attackStreams, attackIp, new Attack("extraction, JBDA-style synthetic", "attacker-jbda", tm, "<= 200", 200),
+        addAttack(attacks, attackStreams, attackIp, new Attack("extraction, JBDA-style synthetic", "attacker-jbda", tm, "MODEL_STEALING", "<= 200", 200),
                 t.jbdaExtraction("attacker-jbda", 1_000, seed + 4), attackAt);
-        addAttack(attacks, attackStreams, attackIp, new Attack("extraction, uniform in mean +- 3 sd", "attacker-uniform-box", tm, "<= 200", 200),
+        addAttack(attacks, attackStreams, attackIp, new Attack("extraction, uniform in mean +- 3 sd", "attacker-uniform-box", tm, "MODEL_STEALING", "<= 200", 200),
                 t.uniformExtraction("attacker-uniform-box", 1_000, seed + 7), attackAt);
-        addAttack(attacks, attackStreams, attackIp, new Attack("extraction, uniform in [min, max]", "extract-client", am, "<= 200", 200),
+        addAttack(attacks, attackStreams, attackIp, new Attack("extraction, uniform in [min, max]", "extract-client", am, "MODEL_STEALING", "<= 200", 200),
                 a.uniformExtraction(1_000), attackAt);
-        addAttack(attacks, attackStreams, attackIp, new Attack("boundary attack, HopSkipJump-style", "attacker-hsj", tm, "<= 20", 20),
+        addAttack(attacks, attackStreams, attackIp, new Attack("boundary attack, HopSkipJump-style", "attacker-hsj", tm, "ADVERSARIAL", "<= 20", 20),
                 t.hopSkipJump("attacker-hsj", 300, seed + 5), attackAt);
-        addAttack(attacks, attackStreams, attackIp, new Attack("score-based near-duplicates (NES)", "attacker-near-dup", tm, "", 0),
+        addAttack(attacks, attackStreams, attackIp, new Attack("score-based near-duplicates (NES)", "attacker-near-dup", tm, "ADVERSARIAL", "", 0),
                 t.nearDuplicates("attacker-near-dup", 300, 0.05, seed + 6), attackAt);
-        addAttack(attacks, attackStreams, attackIp, new Attack("membership, label-only perturbations", "mia-client", am, "", 0),
+        addAttack(attacks, attackStreams, attackIp, new Attack("membership, label-only perturbations", "mia-client", am, "MEMBERSHIP_INFERENCE", "", 0),
                 a.membershipProbe(30, 10), attackAt);
-        addAttack(attacks, attackStreams, attackIp, new Attack("membership, exact rows (50% members)", "mie-client", am, "", 0),
+        addAttack(attacks, attackStreams, attackIp, new Attack("membership, exact rows (50% members)", "mie-client", am, "MEMBERSHIP_INFERENCE", "", 0),
                 a.membershipExact(600), attackAt);
-        addAttack(attacks, attackStreams, attackIp, new Attack("inversion, one-feature sweeps", "inversion-client", am, "", 0),
+        addAttack(attacks, attackStreams, attackIp, new Attack("inversion, one-feature sweeps", "inversion-client", am, "MODEL_INVERSION", "", 0),
                 a.inversionSweep(10, 50), attackAt);
-        addAttack(attacks, attackStreams, attackIp, new Attack("inversion, confidence hill-climb", "hill-client", am, "", 0),
+        addAttack(attacks, attackStreams, attackIp, new Attack("inversion, confidence hill-climb", "hill-client", am, "MODEL_INVERSION", "", 0),
                 a.hillClimb(600), attackAt);
-        addAttack(attacks, attackStreams, attackIp, new Attack("explanation abuse (80% explanations)", "explain-client", am, "", 0),
+        addAttack(attacks, attackStreams, attackIp, new Attack("explanation abuse (80% explanations)", "explain-client", am, "EXPLAINABILITY_ABUSE", "", 0),
                 a.explanationAbuse(600), attackAt);
-        addAttack(attacks, attackStreams, attackIp, new Attack("flood, 200 qps", "flood-client", am, "", 0),
+        addAttack(attacks, attackStreams, attackIp, new Attack("flood, 200 qps", "flood-client", am, "DENIAL_OF_SERVICE", "", 0),
                 a.flood(200, Duration.ofMinutes(5)), attackAt);
 
         List<List<InferenceEvent>> all = new ArrayList<>(benign);
@@ -140,7 +140,11 @@ public final class MonitorQualityBenchmark {
             }
         }
 
-        System.out.printf(Locale.ROOT, "%-40s %8s %12s %-22s %8s  %s%n", "attack", "queries", "alerted at", "first detector", "target", "all detectors that fired (alerts)");
+        System.out.printf(Locale.ROOT, "Per attack: the attacker query (1-based) whose event_time is the first alert's; 'any alert' is the first alert of any"
+                + "%ndetector (a 5-10 qps attacker also trips the per-minute rate rule), 'own threat' the first alert of the attack's threat class;"
+                + "%nthe target is judged on the own-threat alert.%n");
+        System.out.printf(Locale.ROOT, "%-38s %7s %-28s %-34s %-12s  %s%n", "attack", "queries", "any alert", "own threat alert", "target",
+                "all detectors that fired (alerts)");
         for (Attack at : attacks) {
             String key = at.model + "|" + at.client;
             List<InferenceEvent> ev = byClient.get(key);
@@ -150,31 +154,18 @@ public final class MonitorQualityBenchmark {
                     own.add(al);
                 }
             }
-            JsonNode first = null;
-            long firstT = Long.MAX_VALUE;
             TreeMap<String, Integer> fired = new TreeMap<>();
             for (JsonNode al : own) {
-                long et = Instant.parse(al.get("event_time").asText()).toEpochMilli();
                 fired.merge(al.get("detector").asText(), 1, Integer::sum);
-                if (et < firstT) {
-                    firstT = et;
-                    first = al;
-                }
             }
-            String at1 = "never";
+            long[] any = firstQuery(own, ev, null);
+            long[] threat = firstQuery(own, ev, at.threat);
             String verdict = "";
-            if (first != null) {
-                long ft = firstT;
-                long k = ev.stream().filter(e -> e.timestampMillis <= ft).count();
-                at1 = "query " + k;
-                if (at.limit > 0) {
-                    verdict = k <= at.limit ? " met" : " MISSED";
-                }
-            } else if (at.limit > 0) {
-                verdict = " MISSED";
+            if (at.limit > 0) {
+                verdict = threat[0] > 0 && threat[0] <= at.limit ? "met" : "MISSED";
             }
-            System.out.printf(Locale.ROOT, "%-40s %8d %12s %-22s %8s  %s%n", at.name, ev.size(), at1,
-                    first == null ? "-" : first.get("detector").asText(), at.target + verdict, fired);
+            System.out.printf(Locale.ROOT, "%-38s %7d %-28s %-34s %-12s  %s%n", at.name, ev.size(), describe(own, any),
+                    describe(own, threat) + " " + at.threat.toLowerCase(Locale.ROOT), (at.target + " " + verdict).trim(), fired);
         }
 
         // Benign clients: which were alerted, per hour of traffic.
@@ -245,6 +236,32 @@ public final class MonitorQualityBenchmark {
         heavy("retrying client, 3 records in bursts", am + "|retrying-client", byClient, alertsByClient, ipAlerts, ipOf);
         heavy("retrying client, 5 records, 70% re-sends", tm + "|retrying-client-2", byClient, alertsByClient, ipAlerts, ipOf);
         System.out.printf(Locale.ROOT, "%ntotal %.0f s; %s at the end%n", (System.nanoTime() - t0) / 1e9, MonitorBenchSupport.uptime());
+    }
+
+    /** {query number (0: never), index into alerts} of the first alert (of the threat, if given). */
+    private static long[] firstQuery(List<JsonNode> alerts, List<InferenceEvent> ev, String threat) {
+        long best = Long.MAX_VALUE;
+        int idx = -1;
+        for (int i = 0; i < alerts.size(); i++) {
+            JsonNode al = alerts.get(i);
+            if (threat != null && !al.get("threat").asText().equals(threat)) {
+                continue;
+            }
+            long et = Instant.parse(al.get("event_time").asText()).toEpochMilli();
+            if (et < best) {
+                best = et;
+                idx = i;
+            }
+        }
+        if (idx < 0) {
+            return new long[] {0, -1};
+        }
+        long t = best;
+        return new long[] {ev.stream().filter(e -> e.timestampMillis <= t).count(), idx};
+    }
+
+    private static String describe(List<JsonNode> alerts, long[] first) {
+        return first[1] < 0 ? "never" : "query " + first[0] + " " + alerts.get((int) first[1]).get("detector").asText();
     }
 
     private static void addAttack(List<Attack> attacks, List<List<InferenceEvent>> streams, Map<String, String> ips, Attack a,
