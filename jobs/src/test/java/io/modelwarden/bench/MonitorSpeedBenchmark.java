@@ -69,7 +69,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *       pacing map (parallelism 1, like one Kafka partition) replays the generated lines at a fixed
  *       rate and stamps each line's timestamp with the wall clock at the moment it enters the job, so
  *       an alert's event_time is the wall time its last event entered the job. A pass-through map
- *       chained in front of the alerts.jsonl sink records wall time minus event_time per alert.
+ *       chained to the alerts.jsonl sink (both parallelism 1, after the last network exchange)
+ *       records wall time minus event_time per alert: the time the sink's writer receives it. The
+ *       file writer is buffered and flushed at checkpoints, so a reader of the file may see it later.
  *   <li><b>State per active client</b>: each detector run directly on one client's events (benign at
  *       1 qps, and three attack kinds), then its state object serialized with Flink's own {@code
  *       TypeSerializer} for the state class (what checkpoints and RocksDB hold; the heap backend keeps
@@ -244,7 +246,9 @@ public final class MonitorSpeedBenchmark {
         RiskPolicy risk = RiskPolicy.fromConfig(config);
         MonitorPipeline pipeline = new MonitorPipeline(catalog, new SplitAccountTracker(SplitAccountSettings.fromConfig(config)),
                 new AlertFactory(risk, Clock.systemUTC()), new AlertSuppression(AlertSettings.fromConfig(config)), risk);
-        DataStream<Alert> alerts = pipeline.apply(ev).map(new LatencyProbe()).name("latency-probe");
+        // Parallelism 1 like the alerts.jsonl sink, so the probe is chained to the sink (after the
+        // last network exchange) and measures when the sink's writer receives the alert.
+        DataStream<Alert> alerts = pipeline.apply(ev).map(new LatencyProbe()).setParallelism(1).name("latency-probe");
         AlertSinks.attach(alerts, sinks);
 
         LATENCIES.clear();
