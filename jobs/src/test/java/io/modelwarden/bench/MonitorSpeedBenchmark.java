@@ -120,6 +120,8 @@ public final class MonitorSpeedBenchmark {
             none = none.with("monitor.detectors." + d + ".enabled", "false");
         }
         throughput("every detector off (pipeline floor)", events, baselines, dir.resolve("out-floor"), n, cores, none);
+        throughput("every detector on, checkpointing off (diagnostic: the cost of snapshotting the heap state)", events, baselines,
+                dir.resolve("out-no-checkpoints"), n, cores, Config.defaults().with("monitor.checkpoint.interval", "0s"));
 
         // 2. Event-to-alert latency at half the measured rate.
         double half = rate / 2;
