@@ -1,0 +1,503 @@
+package io.modelwarden.bench;
+
+import io.modelwarden.baseline.Baseline;
+import io.modelwarden.config.Config;
+import io.modelwarden.connect.AlertSinks;
+import io.modelwarden.connect.MonitorSinkOptions;
+import io.modelwarden.connect.RejectedEventSinks;
+import io.modelwarden.detect.serving.AlertFactory;
+import io.modelwarden.detect.serving.AlertSettings;
+import io.modelwarden.detect.serving.AlertSuppression;
+import io.modelwarden.detect.serving.MonitorDurations;
+import io.modelwarden.detect.serving.ServingBaseline;
+import io.modelwarden.detect.serving.ServingDetector;
+import io.modelwarden.detect.serving.SplitAccountSettings;
+import io.modelwarden.detect.serving.SplitAccountTracker;
+import io.modelwarden.detect.serving.SuppressionState;
+import io.modelwarden.json.InferenceEvents;
+import io.modelwarden.model.Alert;
+import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.monitor.DetectorCatalog;
+import io.modelwarden.monitor.EventParser;
+import io.modelwarden.monitor.MonitorJob;
+import io.modelwarden.monitor.MonitorPipeline;
+import io.modelwarden.risk.RiskPolicy;
+import io.modelwarden.synth.TrafficScenarios;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Speed of the streaming monitor, three figures:
+ *
+ * <ol>
+ *   <li><b>Throughput</b>: N pre-generated events (default 1,000,000; 10,000 clients, half on a model
+ *       with 8 features and half on one with 30, each model with a baseline from a real ScanJob of a
+ *       5,000-row training CSV; 6% of clients are attackers so the alert paths run) as a folder of
+ *       one JSONL file per core (a client's events all in one file, in event-time order), through the
+ *       whole {@link MonitorJob}: file source, parse, event time, every detector, IP guard,
+ *       alerts.jsonl and rejected.jsonl sinks, heap state backend, checkpointing on (default 30 s
+ *       interval, to a local folder), MiniCluster with parallelism = cores. events/s = N / the job's
+ *       net runtime (includes job start-up and the final checkpoint-free drain).
+ *   <li><b>Event-to-alert latency</b> at half the measured rate: the same job graph (same parser,
+ *       MonitorPipeline and alert sinks) fed by a rate-limited source: a sequence source with a
+ *       pacing map (parallelism 1, like one Kafka partition) replays the generated lines at a fixed
+ *       rate and stamps each line's timestamp with the wall clock at the moment it enters the job, so
+ *       an alert's event_time is the wall time its last event entered the job. A pass-through map
+ *       chained to the alerts.jsonl sink (both parallelism 1, after the last network exchange)
+ *       records wall time minus event_time per alert: the time the sink's writer receives it. The
+ *       file writer is buffered and flushed at checkpoints, so a reader of the file may see it later.
+ *   <li><b>State per active client</b>: each detector run directly on one client's events (benign at
+ *       1 qps, and three attack kinds), then its state object serialized with Flink's own {@code
+ *       TypeSerializer} for the state class (what checkpoints and RocksDB hold; the heap backend keeps
+ *       live objects, typically larger). Plus the per-IP state of the IP guard.
+ * </ol>
+ *
+ * <pre>bin/bench monitor-speed [EVENTS [CLIENTS [LATENCY_SECONDS]]]</pre>
+ */
+public final class MonitorSpeedBenchmark {
+    private MonitorSpeedBenchmark() {}
+
+    static final String M8 = "model-d8";
+    static final String M30 = "model-d30";
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int clients = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+        int latencySeconds = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+        int cores = Runtime.getRuntime().availableProcessors();
+        Path dir = Path.of(System.getenv().getOrDefault("BENCH_DIR", System.getProperty("java.io.tmpdir") + "/warden-monitor-bench"));
+        Files.createDirectories(dir);
+        System.out.printf(Locale.ROOT, "Monitor speed: %,d events, %,d clients, models with 8 and 30 features, %d cores; %s%n", n, clients, cores,
+                MonitorBenchSupport.uptime());
+        System.out.println("(numbers are noisy: the machine is shared with another engineer's test runs; see the load averages)");
+
+        Path b8 = MonitorBenchSupport.scannedBaseline(dir, "d8", 21, 5_000, 8);
+        Path b30 = MonitorBenchSupport.scannedBaseline(dir, "d30", 22, 5_000, 30);
+        Map<String, String> baselines = Map.of(M8, b8.toString(), M30, b30.toString());
+        TrafficScenarios t8 = new TrafficScenarios(21, 8, 5_000);
+        TrafficScenarios t30 = new TrafficScenarios(22, 30, 5_000);
+
+        Path events = dir.resolve("events-v2-" + n + "-" + clients + "-p" + cores);
+        if (!Files.isDirectory(events)) {
+            long g = System.nanoTime();
+            generate(events, n, clients, cores, t8, t30);
+            System.out.printf(Locale.ROOT, "generated %s in %.0f s%n", events, (System.nanoTime() - g) / 1e9);
+        }
+
+        // 1. Throughput of the whole MonitorJob.
+        System.out.printf(Locale.ROOT, "%nTHROUGHPUT whole MonitorJob (file source of %d files, parse, event time, detectors, ip-guard, heap state,"
+                + " checkpoints every 30 s to a local folder, alerts.jsonl)%n", cores);
+        double rate = throughput("every detector on (defaults)", events, baselines, dir.resolve("out-throughput"), n, cores, Config.defaults());
+        Config none = Config.defaults();
+        for (String d : List.of("prada", "stateful-knn", "boundary", "rate.similarity", "explanation", "rate", "blacklight", "coverage", "membership",
+                "inversion")) {
+            none = none.with("monitor.detectors." + d + ".enabled", "false");
+        }
+        throughput("every detector off (pipeline floor)", events, baselines, dir.resolve("out-floor"), n, cores, none);
+        throughput("every detector on, checkpointing off (diagnostic: the cost of snapshotting the heap state)", events, baselines,
+                dir.resolve("out-no-checkpoints"), n, cores, Config.defaults().with("monitor.checkpoint.interval", "0s"));
+
+        // 2. Event-to-alert latency at half the measured rate.
+        double half = rate / 2;
+        latency(events, baselines, dir.resolve("out-latency"), half, latencySeconds, n);
+
+        // 3. State per active client.
+        System.out.printf(Locale.ROOT, "%nSTATE PER ACTIVE CLIENT at the defaults (Flink TypeSerializer of each state class, bytes)%n");
+        stateSizes(M8, b8, t8);
+        stateSizes(M30, b30, t30);
+        System.out.printf(Locale.ROOT, "%ndone; %s%n", MonitorBenchSupport.uptime());
+    }
+
+    /** Runs the MonitorJob once; prints events/s by the job's net runtime and by the JVM's CPU time. */
+    static double throughput(String name, Path events, Map<String, String> baselines, Path out, int n, int cores, Config c) throws Exception {
+        deleteTree(out);
+        String before = MonitorBenchSupport.uptime();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
+        long w = System.nanoTime();
+        JobExecutionResult r = MonitorBenchSupport.runMonitor(events, baselines, null, out, c.with("monitor.parallelism", String.valueOf(cores)));
+        double wall = (System.nanoTime() - w) / 1e9;
+        double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+        double net = r.getNetRuntime() / 1000.0;
+        long alerts = MonitorBenchSupport.readAlerts(out).size();
+        double rate = n / net;
+        System.out.printf(Locale.ROOT, "  %s:%n    %,d events in %.1f s (job net runtime; %.1f s wall with graph build) = %,.0f events/s overall, %,.0f events/s per core"
+                + " (target 50,000/s per core: %s); %,d alerts%n", name, n, net, wall, rate, rate / cores, rate / cores >= 50_000 ? "met" : "MISSED", alerts);
+        System.out.printf(Locale.ROOT, "    JVM CPU time %.1f s = %,.0f events per CPU-second (all threads: tasks, GC, JIT, checkpoints; less sensitive to the"
+                + " other engineer's load than wall time)%n", cpu, n / cpu);
+        System.out.printf(Locale.ROOT, "    load before: %s; after: %s%n", before, MonitorBenchSupport.uptime());
+        return rate;
+    }
+
+    // ---- generation ----
+
+    /** One JSONL file per core; client c goes to file (c / 2) % files, each file in event-time order. */
+    static void generate(Path folder, int n, int clients, int files, TrafficScenarios t8, TrafficScenarios t30) throws Exception {
+        Path tmp = folder.resolveSibling(folder.getFileName() + ".tmp");
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        int perClient = Math.max(1, n / clients);
+        int extra = n - perClient * clients;
+        List<List<InferenceEvent>> parts = new ArrayList<>();
+        for (int f = 0; f < files; f++) {
+            parts.add(new ArrayList<>());
+        }
+        SplittableRandom r = new SplittableRandom(99);
+        for (int c = 0; c < clients; c++) {
+            boolean wide = c % 2 == 1;
+            TrafficScenarios t = wide ? t30 : t8;
+            String model = wide ? M30 : M8;
+            int q = perClient + (c < extra ? 1 : 0);
+            String id = "c" + c;
+            List<InferenceEvent> ev = switch (c % 50) {
+                case 7 -> t.uniformExtraction(id, q, c);
+                case 23 -> t.nearDuplicates(id, q, 0.05, c);
+                case 41 -> t.hopSkipJump(id, q, c);
+                default -> t.benign(id, q, 0.1, c);
+            };
+            long shift = r.nextInt(3_600_000);
+            String ip = "10." + (c / 62_500) + "." + (c / 250 % 250) + "." + (c % 250 + 1);
+            for (InferenceEvent e : ev) {
+                e.modelId = model;
+                e.sourceIp = ip;
+                if (c % 50 == 7 || c % 50 == 23 || c % 50 == 41) {
+                    e.timestampMillis += shift;
+                }
+            }
+            parts.get((c / 2) % files).addAll(ev); // both models in every file: equal-sized files
+        }
+        for (int f = 0; f < files; f++) {
+            List<InferenceEvent> p = parts.get(f);
+            p.sort((x, y) -> Long.compare(x.timestampMillis, y.timestampMillis));
+            try (BufferedWriter wr = Files.newBufferedWriter(tmp.resolve("part-" + f + ".jsonl"), StandardCharsets.UTF_8)) {
+                for (InferenceEvent e : p) {
+                    wr.write(InferenceEvents.write(e));
+                    wr.write('\n');
+                }
+            }
+            parts.set(f, null);
+        }
+        Files.move(tmp, folder);
+    }
+
+    // ---- latency ----
+
+    static final ConcurrentLinkedQueue<long[]> LATENCIES = new ConcurrentLinkedQueue<>();
+    static volatile long firstStamp;
+    static volatile long lastStamp;
+    static volatile long stamped;
+
+    static void latency(Path events, Map<String, String> baselines, Path out, double rate, int seconds, int n) throws Exception {
+        deleteTree(out);
+        Files.createDirectories(out);
+        long count = Math.min(n, (long) (rate * seconds));
+        Config config = Config.defaults()
+                .with("monitor.parallelism", String.valueOf(Runtime.getRuntime().availableProcessors()))
+                .with("monitor.checkpoint.directory", out.toAbsolutePath().resolve("checkpoints").toUri().toString())
+                .with("monitor.sinks.file.dir", out.toString());
+        MonitorJob job = new MonitorJob(config, baselines, null, Clock.systemUTC(), System.getenv());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(job.flinkConfiguration());
+        env.setParallelism(config.getInt("monitor.parallelism"));
+
+        // The graph of MonitorJob.build with a rate-limited source instead of the file source.
+        Map<String, ServingBaseline> bs = new LinkedHashMap<>();
+        Map<String, Integer> dims = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : baselines.entrySet()) {
+            ServingBaseline b = ServingBaseline.of(e.getKey(), Baseline.read(Path.of(e.getValue())));
+            bs.put(e.getKey(), b);
+            dims.put(e.getKey(), b.dimensions());
+        }
+        DetectorCatalog catalog = DetectorCatalog.build(config, bs, null);
+        MonitorSinkOptions sinks = MonitorSinkOptions.fromConfig(config, System.getenv());
+        DataStream<String> raw = env.fromSequence(0, count - 1).setParallelism(1).name("sequence")
+                .map(new PacedLines(events.toString(), rate, count)).setParallelism(1).name("paced-replay");
+        SingleOutputStreamOperator<InferenceEvent> parsed = raw.process(new EventParser(dims, -1)).uid(MonitorJob.PARSE_UID).name(MonitorJob.PARSE_UID);
+        RejectedEventSinks.attach(parsed.getSideOutput(EventParser.REJECTED), sinks);
+        DataStream<InferenceEvent> ev = parsed.assignTimestampsAndWatermarks(WatermarkStrategy
+                        .<InferenceEvent>forBoundedOutOfOrderness(MonitorDurations.get(config, "monitor.watermark.out-of-orderness"))
+                        .withTimestampAssigner((SerializableTimestampAssigner<InferenceEvent>) (e, ts) -> e.timestampMillis)
+                        .withIdleness(MonitorDurations.get(config, "monitor.watermark.idleness")))
+                .uid(MonitorJob.EVENT_TIME_UID).name(MonitorJob.EVENT_TIME_UID);
+        RiskPolicy risk = RiskPolicy.fromConfig(config);
+        MonitorPipeline pipeline = new MonitorPipeline(catalog, new SplitAccountTracker(SplitAccountSettings.fromConfig(config)),
+                new AlertFactory(risk, Clock.systemUTC()), new AlertSuppression(AlertSettings.fromConfig(config)), risk);
+        // Parallelism 1 like the alerts.jsonl sink, so the probe is chained to the sink (after the
+        // last network exchange) and measures when the sink's writer receives the alert.
+        DataStream<Alert> alerts = pipeline.apply(ev).map(new LatencyProbe()).setParallelism(1).name("latency-probe");
+        AlertSinks.attach(alerts, sinks);
+
+        LATENCIES.clear();
+        String before = MonitorBenchSupport.uptime();
+        env.execute("warden-monitor-latency");
+        long[] all = LATENCIES.stream().mapToLong(x -> x[0]).sorted().toArray();
+        long[] steady = LATENCIES.stream().filter(x -> x[1] >= firstStamp + 10_000).mapToLong(x -> x[0]).sorted().toArray();
+        double achieved = stamped / Math.max(1e-3, (lastStamp - firstStamp) / 1000.0);
+        System.out.printf(Locale.ROOT, "%nLATENCY event-to-alert at half that rate: target %,.0f events/s, achieved %,.0f events/s over %.1f s (%,d events),"
+                + " paced source (parallelism 1) + the monitor's parser, MonitorPipeline and alerts.jsonl sink, checkpoints every 30 s%n",
+                rate, achieved, (lastStamp - firstStamp) / 1000.0, stamped);
+        System.out.printf(Locale.ROOT, "  all alerts:             %s%n", percentiles(all));
+        System.out.printf(Locale.ROOT, "  after the first 10 s:   %s%n", percentiles(steady));
+        System.out.printf(Locale.ROOT, "  load before: %s; after: %s%n", before, MonitorBenchSupport.uptime());
+    }
+
+    static String percentiles(long[] v) {
+        if (v.length == 0) {
+            return "no alerts";
+        }
+        return String.format(Locale.ROOT, "%,d alerts, latency ms p50 %d, p90 %d, p99 %d, max %d", v.length, q(v, 0.5), q(v, 0.9), q(v, 0.99), v[v.length - 1]);
+    }
+
+    static long q(long[] sorted, double p) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    /**
+     * Replays the generated lines in order (interleaving the per-core files) at a fixed rate, and sets
+     * each line's timestamp to the wall clock (epoch ms) at the moment it is emitted into the job.
+     */
+    static final class PacedLines extends RichMapFunction<Long, String> {
+        private static final long serialVersionUID = 1L;
+        private final String folder;
+        private final double rate;
+        private final long count;
+        private transient String[] prefix;
+        private transient String[] suffix;
+        private transient long startNanos;
+        private transient long emitted;
+
+        PacedLines(String folder, double rate, long count) {
+            this.folder = folder;
+            this.rate = rate;
+            this.count = count;
+        }
+
+        @Override
+        public void open(OpenContext context) throws Exception {
+            List<BufferedReader> readers = new ArrayList<>();
+            try (var files = Files.list(Path.of(folder))) {
+                for (Path p : files.sorted().toList()) {
+                    readers.add(Files.newBufferedReader(p, StandardCharsets.UTF_8));
+                }
+            }
+            prefix = new String[(int) count];
+            suffix = new String[(int) count];
+            int i = 0;
+            boolean any = true;
+            while (i < count && any) {
+                any = false;
+                for (BufferedReader br : readers) {
+                    String line = i < count ? br.readLine() : null;
+                    if (line == null) {
+                        continue;
+                    }
+                    any = true;
+                    int a = line.indexOf("\"timestamp\":\"");
+                    int b = line.indexOf('"', a + 13);
+                    prefix[i] = line.substring(0, a + 12);
+                    suffix[i] = line.substring(b + 1);
+                    i++;
+                }
+            }
+            for (BufferedReader br : readers) {
+                br.close();
+            }
+        }
+
+        @Override
+        public String map(Long index) {
+            if (emitted == 0) {
+                startNanos = System.nanoTime();
+            }
+            long due = startNanos + (long) (emitted * 1e9 / rate);
+            long now;
+            while ((now = System.nanoTime()) < due) {
+                LockSupport.parkNanos(Math.min(due - now, 200_000));
+            }
+            emitted++;
+            long wall = System.currentTimeMillis();
+            if (firstStamp == 0) {
+                firstStamp = wall;
+            }
+            lastStamp = wall;
+            stamped = emitted;
+            int i = (int) (long) index;
+            return prefix[i] + wall + suffix[i];
+        }
+    }
+
+    /** Wall time now minus the alert's event_time (the wall time its last event entered the job). */
+    static final class LatencyProbe implements MapFunction<Alert, Alert> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Alert map(Alert a) {
+            long now = System.currentTimeMillis();
+            LATENCIES.add(new long[] {now - a.eventTimeMillis, a.eventTimeMillis});
+            return a;
+        }
+    }
+
+    // ---- state size ----
+
+    static void stateSizes(String model, Path baselineDir, TrafficScenarios t) throws Exception {
+        Config c = Config.defaults();
+        ServingBaseline b = ServingBaseline.of(model, Baseline.read(baselineDir));
+        DetectorCatalog catalog = DetectorCatalog.build(c, Map.of(model, b), null);
+        List<ServingDetector<?>> detectors = catalog.forModel(model);
+        Map<String, List<InferenceEvent>> profiles = new LinkedHashMap<>();
+        profiles.put("benign 1k", t.benign("s", 1_000, 1.0, 5));
+        profiles.put("benign 10k", t.benign("s", 10_000, 1.0, 6));
+        profiles.put("uniform 1k", t.uniformExtraction("s", 1_000, 7));
+        profiles.put("near-dup 1k", t.nearDuplicates("s", 1_000, 0.05, 8));
+        profiles.put("hsj 1k", t.hopSkipJump("s", 1_000, 9));
+        SerializerConfigImpl sc = new SerializerConfigImpl();
+        sc.setGenericTypes(false);
+        int keyBytes = serializedSize(TypeInformation.of(String.class), model + "|client-000000");
+        System.out.printf(Locale.ROOT, "  %s (%d features):%n  %-20s", model, b.dimensions(), "detector");
+        for (String p : profiles.keySet()) {
+            System.out.printf(Locale.ROOT, " %12s", p);
+        }
+        System.out.println();
+        long[] totals = new long[profiles.size()];
+        for (ServingDetector<?> d : detectors) {
+            System.out.printf(Locale.ROOT, "  %-20s", d.id());
+            int k = 0;
+            for (List<InferenceEvent> ev : profiles.values()) {
+                int size = sizeAfter(d, ev, sc);
+                totals[k++] += size;
+                System.out.printf(Locale.ROOT, " %,12d", size);
+            }
+            System.out.println();
+        }
+        // Single-thread cost of each detector's observe() (direct loop, 200 clients x 500 events, after a warm-up pass).
+        List<List<InferenceEvent>> streams = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            streams.add(t.benign("cost-" + i, 500, 1.0, 1_000 + i));
+        }
+        System.out.printf(Locale.ROOT, "  %-20s", "ns/event (1 thread)");
+        long allNs = 0;
+        StringBuilder costs = new StringBuilder();
+        for (ServingDetector<?> d : detectors) {
+            costNs(d, streams);
+            long ns = costNs(d, streams);
+            allNs += ns;
+            costs.append(d.id()).append(' ').append(ns).append(", ");
+        }
+        System.out.printf(Locale.ROOT, " %s => all detectors %,d ns/event = %,.0f events/s per core for the detectors alone%n", costs, allNs, 1e9 / allNs);
+        // Per client also: one SuppressionState per detector that alerted (upper bound: all), the
+        // cleanup timer's Long, and the key stored once per state entry (heap: shared reference;
+        // RocksDB and checkpoints: serialized per entry).
+        int sup = serializedSize(TypeInformation.of(SuppressionState.class), new AlertSuppression(AlertSettings.fromConfig(c)).newState());
+        int entries = 2 * detectors.size() + 1;
+        long overhead = (long) sup * detectors.size() + 8 + (long) entries * keyBytes;
+        System.out.printf(Locale.ROOT, "  %-20s", "+suppr./timer/keys");
+        for (int k = 0; k < totals.length; k++) {
+            System.out.printf(Locale.ROOT, " %,12d", overhead);
+            totals[k] += overhead;
+        }
+        System.out.printf(Locale.ROOT, "%n  %-20s", "TOTAL per client");
+        for (long tot : totals) {
+            System.out.printf(Locale.ROOT, " %,12d", tot);
+        }
+        System.out.printf(Locale.ROOT, "%n  %-20s", "  KiB (target <= 64)");
+        for (long tot : totals) {
+            System.out.printf(Locale.ROOT, " %12s", String.format(Locale.ROOT, "%.1f %s", tot / 1024.0, tot <= 65_536 ? "ok" : "OVER"));
+        }
+        System.out.println();
+        // The IP guard's state per source IP (a client alone on its IP): the IP rate state and the
+        // split-account tracker.
+        SplitAccountTracker tracker = new SplitAccountTracker(SplitAccountSettings.fromConfig(c));
+        var split = tracker.newState();
+        ServingDetector<?> ipRate = catalog.ipRate();
+        List<InferenceEvent> ev = profiles.get("benign 1k");
+        for (InferenceEvent e : ev) {
+            tracker.observe(split, e);
+        }
+        System.out.printf(Locale.ROOT, "  per source IP (ip-guard): rate %,d B + split-accounts %,d B after 1k events of one client%n",
+                sizeAfter(ipRate, ev, sc), serializedSize(TypeInformation.of(tracker.stateClass()), split));
+    }
+
+    static <S> long costNs(ServingDetector<S> d, List<List<InferenceEvent>> streams) {
+        long events = 0;
+        long t0 = System.nanoTime();
+        for (List<InferenceEvent> ev : streams) {
+            S s = d.newState();
+            for (InferenceEvent e : ev) {
+                d.observe(s, e);
+                events++;
+            }
+        }
+        return (System.nanoTime() - t0) / events;
+    }
+
+    static <S> int sizeAfter(ServingDetector<S> d, List<InferenceEvent> events, SerializerConfigImpl sc) throws Exception {
+        S s = d.newState();
+        for (InferenceEvent e : events) {
+            InferenceEvent copy = copy(e);
+            d.observe(s, copy);
+        }
+        TypeSerializer<S> ser = TypeInformation.of(d.stateClass()).createSerializer(sc);
+        DataOutputSerializer out = new DataOutputSerializer(4096);
+        ser.serialize(s, out);
+        return out.length();
+    }
+
+    static <T> int serializedSize(TypeInformation<T> type, T value) throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        type.createSerializer(new SerializerConfigImpl()).serialize(value, out);
+        return out.length();
+    }
+
+    static InferenceEvent copy(InferenceEvent e) {
+        InferenceEvent c = new InferenceEvent();
+        c.eventId = e.eventId;
+        c.timestampMillis = e.timestampMillis;
+        c.modelId = e.modelId;
+        c.clientId = e.clientId;
+        c.sourceIp = e.sourceIp;
+        c.features = e.features == null ? null : Arrays.copyOf(e.features, e.features.length);
+        c.predictedLabel = e.predictedLabel;
+        c.confidence = e.confidence;
+        c.probabilities = e.probabilities;
+        c.explanationRequested = e.explanationRequested;
+        return c;
+    }
+
+    static void deleteTree(Path p) throws Exception {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path x : walk.sorted((a, b2) -> b2.getNameCount() - a.getNameCount()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+}
