@@ -47,7 +47,7 @@ public record CoverageSettings(
             throw ConfigException.invalid(PREFIX + "max-distinct-cells", "> 0", maxDistinctCells);
         }
         if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-            throw ConfigException.invalid(PREFIX + "idle-timeout-minutes", "> 0", idleTimeout);
+            throw ConfigException.invalid(PREFIX + "idle-timeout", "> 0", idleTimeout);
         }
     }
 
@@ -64,7 +64,7 @@ public record CoverageSettings(
                 c.getDouble(PREFIX + "max-ood-share"),
                 c.getInt(PREFIX + "min-queries"),
                 c.getLong(PREFIX + "max-distinct-cells"),
-                Duration.ofMinutes(c.positiveInt(PREFIX + "idle-timeout-minutes")));
+                MonitorDurations.get(c, PREFIX + "idle-timeout"));
     }
 
     public CoverageSettings withMaxDistinctCells(long limit) {

@@ -33,7 +33,7 @@ public record ExplanationAbuseSettings(int windowMinutes, double maxRatio, int m
             throw ConfigException.invalid(PREFIX + "max-per-window", "> 0", maxPerWindow);
         }
         if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-            throw ConfigException.invalid(PREFIX + "idle-timeout-minutes", "> 0", idleTimeout);
+            throw ConfigException.invalid(PREFIX + "idle-timeout", "> 0", idleTimeout);
         }
     }
 
@@ -47,6 +47,6 @@ public record ExplanationAbuseSettings(int windowMinutes, double maxRatio, int m
                 c.getDouble(PREFIX + "max-ratio"),
                 c.getInt(PREFIX + "min-queries"),
                 c.getInt(PREFIX + "max-per-window"),
-                Duration.ofMinutes(c.positiveInt(PREFIX + "idle-timeout-minutes")));
+                MonitorDurations.get(c, PREFIX + "idle-timeout"));
     }
 }

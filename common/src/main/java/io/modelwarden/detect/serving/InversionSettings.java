@@ -52,7 +52,7 @@ public record InversionSettings(
             throw ConfigException.invalid(PREFIX + "ood-quantile", "in (0.5, 1)", oodQuantile);
         }
         if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-            throw ConfigException.invalid(PREFIX + "idle-timeout-minutes", "> 0", idleTimeout);
+            throw ConfigException.invalid(PREFIX + "idle-timeout", "> 0", idleTimeout);
         }
     }
 
@@ -70,6 +70,6 @@ public record InversionSettings(
                 c.getInt(PREFIX + "min-trend-queries"),
                 c.getDouble(PREFIX + "ood-rise-min-share"),
                 c.getDouble(PREFIX + "ood-quantile"),
-                Duration.ofMinutes(c.positiveInt(PREFIX + "idle-timeout-minutes")));
+                MonitorDurations.get(c, PREFIX + "idle-timeout"));
     }
 }

@@ -52,7 +52,7 @@ public record MembershipProbeSettings(
             throw ConfigException.invalid(PREFIX + "max-matched-ids", "in [0, 1000]", maxMatchedIds);
         }
         if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-            throw ConfigException.invalid(PREFIX + "idle-timeout-minutes", "> 0", idleTimeout);
+            throw ConfigException.invalid(PREFIX + "idle-timeout", "> 0", idleTimeout);
         }
     }
 
@@ -70,6 +70,6 @@ public record MembershipProbeSettings(
                 c.getInt(PREFIX + "max-centres"),
                 c.getInt(PREFIX + "recent-hits"),
                 c.getInt(PREFIX + "max-matched-ids"),
-                Duration.ofMinutes(c.positiveInt(PREFIX + "idle-timeout-minutes")));
+                MonitorDurations.get(c, PREFIX + "idle-timeout"));
     }
 }

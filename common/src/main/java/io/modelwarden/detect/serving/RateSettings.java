@@ -53,7 +53,7 @@ public record RateSettings(
             throw ConfigException.invalid(PREFIX + "max-z-norm", "> 0", maxZNorm);
         }
         if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-            throw ConfigException.invalid(PREFIX + "idle-timeout-minutes", "> 0", idleTimeout);
+            throw ConfigException.invalid(PREFIX + "idle-timeout", "> 0", idleTimeout);
         }
         trusted = trusted == null ? java.util.Set.of() : java.util.Set.copyOf(trusted);
     }
@@ -80,7 +80,7 @@ public record RateSettings(
                 c.getInt(PREFIX + "warmup-minutes"),
                 c.getInt(PREFIX + "max-learned-per-minute"),
                 c.getDouble(PREFIX + "max-z-norm"),
-                Duration.ofMinutes(c.positiveInt(PREFIX + "idle-timeout-minutes")),
+                MonitorDurations.get(c, PREFIX + "idle-timeout"),
                 new java.util.HashSet<>(c.getList(PREFIX + "trusted")));
     }
 }

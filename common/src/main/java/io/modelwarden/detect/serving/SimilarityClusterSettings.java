@@ -33,7 +33,7 @@ public record SimilarityClusterSettings(double minCosine, double minDistance, in
             throw ConfigException.invalid(PREFIX + "max-similar", "in [1, window=" + window + ")", maxSimilar);
         }
         if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-            throw ConfigException.invalid(PREFIX + "idle-timeout-minutes", "> 0", idleTimeout);
+            throw ConfigException.invalid(PREFIX + "idle-timeout", "> 0", idleTimeout);
         }
     }
 
@@ -47,6 +47,6 @@ public record SimilarityClusterSettings(double minCosine, double minDistance, in
                 c.getDouble(PREFIX + "min-distance"),
                 c.getInt(PREFIX + "window"),
                 c.getInt(PREFIX + "max-similar"),
-                Duration.ofMinutes(c.positiveInt(PREFIX + "idle-timeout-minutes")));
+                MonitorDurations.get(c, PREFIX + "idle-timeout"));
     }
 }

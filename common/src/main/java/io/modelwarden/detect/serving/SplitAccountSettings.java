@@ -33,7 +33,7 @@ public record SplitAccountSettings(Duration window, int maxTracked, int normalCl
             throw ConfigException.invalid(PREFIX + "max-factor", ">= 1", maxFactor);
         }
         if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-            throw ConfigException.invalid(PREFIX + "idle-timeout-minutes", "> 0", idleTimeout);
+            throw ConfigException.invalid(PREFIX + "idle-timeout", "> 0", idleTimeout);
         }
     }
 
@@ -47,6 +47,6 @@ public record SplitAccountSettings(Duration window, int maxTracked, int normalCl
                 c.getInt(PREFIX + "max-tracked"),
                 c.getInt(PREFIX + "normal-clients"),
                 c.getDouble(PREFIX + "max-factor"),
-                Duration.ofMinutes(c.positiveInt(PREFIX + "idle-timeout-minutes")));
+                MonitorDurations.get(c, PREFIX + "idle-timeout"));
     }
 }
