@@ -317,7 +317,7 @@ final class DetectorSuite {
         if (z.size() <= knn.k()) {
             return;
         }
-        double tau = StatefulKnnDetector.calibrateTau(z, knn.k(), knn.calibrationPercentile(), options.seed(), knn.bufferSize());
+        double tau = StatefulKnnDetector.calibrateTau(z, knn.k(), knn.calibrationPercentile(), options.seed(), knn.bufferSize(), knn.quantum());
         Map<String, Object> entry = new java.util.LinkedHashMap<>();
         entry.put(StatefulKnnDetector.TAU_KEY, tau);
         entry.put("k", knn.k());
