@@ -324,6 +324,7 @@ final class DetectorSuite {
         entry.put("buffer_size", knn.bufferSize());
         entry.put("percentile", knn.calibrationPercentile());
         entry.put("calibration_rows", z.size());
+        entry.put("quantum", knn.quantum()); // tau was calibrated on int8 codes of this many z units per level
         b.withDetector(StatefulKnnDetector.ID, entry);
     }
 
