@@ -2,6 +2,8 @@ package io.modelwarden.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.modelwarden.baseline.FingerprintSettings;
+import io.modelwarden.baseline.TrainingFingerprints;
 import io.modelwarden.config.Config;
 import io.modelwarden.detect.serving.AlertSettings;
 import io.modelwarden.detect.serving.AlertSuppression;
@@ -42,7 +44,16 @@ class MonitorStateSizeTest {
     static long total(TrafficScenarios t) throws Exception {
         String model = TrafficScenarios.MODEL_ID;
         double tau = StatefulKnnDetector.calibrateTau(t.zTraining(), 50, 0.1, 7);
-        ServingBaseline b = t.baseline(Map.of("stateful_knn", Map.of("tau", tau)));
+        ServingBaseline plain = t.baseline(Map.of("stateful_knn", Map.of("tau", tau)));
+        // With training fingerprints, as a scanned baseline has them, so that membership_probe runs too.
+        TrainingFingerprints fp = TrainingFingerprints.create(t.zTraining().size(), FingerprintSettings.defaults());
+        t.zTraining().forEach(fp::add);
+        double[][] quantiles = new double[t.features()][];
+        for (int j = 0; j < quantiles.length; j++) {
+            quantiles[j] = plain.quantiles(j);
+        }
+        ServingBaseline b = new ServingBaseline(model, plain.featureOrder(), plain.standardizer(), quantiles, fp, plain.labelCounts(),
+                Map.of("stateful_knn", Map.of("tau", tau)));
         Config c = Config.defaults();
         DetectorCatalog catalog = DetectorCatalog.build(c, Map.of(model, b), null);
         List<ServingDetector<?>> detectors = catalog.forModel(model);

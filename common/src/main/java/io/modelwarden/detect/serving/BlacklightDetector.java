@@ -34,13 +34,13 @@ import java.util.SplittableRandom;
  * to spread windows over 64 bits (accidental collisions ~ n^2 / 2^64); the secrecy is in the salt, not
  * in the hash, and SHA-256 would cost a digest and allocations per window on the per-event path.
  *
- * <p><b>Cost per event.</b> O(d w) hashing, O(S log S) sorting, O(S) bucket lookups (chains of ~1).
+ * <p><b>Cost per event.</b> O(d w) hashing, O(S log S) sorting, O(S) bucket lookups (chains of ~2).
  *
  * <p><b>Memory per key.</b> Q queries x (S' (4 + 4) entry bytes (the index keeps 32 bits of each hash) + 8 time + 4 chain + the event id)
  * + 4 x bucket count + 8 x recent-repeats, with S' = min(S, windows) and Q = min(index-queries,
- * index-entries / S'). At defaults and d = 8: S' = 7, Q = 128, 896 entries: 7.2 KB + 4 KB buckets +
- * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 21 KB (14.6 KB serialized). At
- * d = 30 (S' = 24, Q = 42) about 14 KB serialized.
+ * index-entries / S'). At defaults and d = 8: S' = 7, Q = 128, 896 entries: 7.2 KB + 2 KB buckets +
+ * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 19 KB (12.6 KB serialized). At
+ * d = 30 (S' = 24, Q = 42) about 12 KB serialized.
  *
  * <p><b>Parameters</b> ({@link BlacklightSettings}): salt-seed, quantization 10 (the paper's 50 leaves
  * six levels per tabular feature, so benign tabular rows collide), window 0 (auto), top-hashes 50,
@@ -123,7 +123,8 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
         s.entryHash = new int[entries];
         s.entryNext = new int[entries];
         Arrays.fill(s.entryNext, -1);
-        s.bucketHead = new int[Integer.highestOneBit(Math.max(1, entries - 1)) << 1];
+        // About two entries per bucket (a power of two at least entries / 2): chains of ~2 per lookup.
+        s.bucketHead = new int[Math.max(1, Integer.highestOneBit(Math.max(1, entries - 1)))];
         Arrays.fill(s.bucketHead, -1);
         return s;
     }
