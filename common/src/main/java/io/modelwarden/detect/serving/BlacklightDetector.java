@@ -34,13 +34,13 @@ import java.util.SplittableRandom;
  * to spread windows over 64 bits (accidental collisions ~ n^2 / 2^64); the secrecy is in the salt, not
  * in the hash, and SHA-256 would cost a digest and allocations per window on the per-event path.
  *
- * <p><b>Cost per event.</b> O(d w) hashing, O(S log S) sorting, O(S) bucket lookups (chains of ~1).
+ * <p><b>Cost per event.</b> O(d w) hashing, O(S log S) sorting, O(S) bucket lookups (chains of ~2).
  *
- * <p><b>Memory per key.</b> Q queries x (S' (8 + 4) entry bytes + 8 time + 4 chain + the event id)
+ * <p><b>Memory per key.</b> Q queries x (S' (4 + 4) entry bytes (the index keeps 32 bits of each hash) + 8 time + 4 chain + the event id)
  * + 4 x bucket count + 8 x recent-repeats, with S' = min(S, windows) and Q = min(index-queries,
- * index-entries / S'). At defaults and d = 8: S' = 7, Q = 128, 896 entries: 10.8 KB + 4 KB buckets +
- * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 25 KB. For large d (S' = 50) Q drops to 20 and
- * the state stays near 18 KB.
+ * index-entries / S'). At defaults and d = 8: S' = 7, Q = 128, 896 entries: 7.2 KB + 2 KB buckets +
+ * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 19 KB (12.6 KB serialized). At
+ * d = 30 (S' = 24, Q = 42) about 12 KB serialized.
  *
  * <p><b>Parameters</b> ({@link BlacklightSettings}): salt-seed, quantization 10 (the paper's 50 leaves
  * six levels per tabular feature, so benign tabular rows collide), window 0 (auto), top-hashes 50,
@@ -120,10 +120,11 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
         s.queryTimes = new long[queryCapacity];
         s.chainLengths = new int[queryCapacity];
         int entries = queryCapacity * hashesPerQuery;
-        s.entryHash = new long[entries];
+        s.entryHash = new int[entries];
         s.entryNext = new int[entries];
         Arrays.fill(s.entryNext, -1);
-        s.bucketHead = new int[Integer.highestOneBit(Math.max(1, entries - 1)) << 1];
+        // About two entries per bucket (a power of two at least entries / 2): chains of ~2 per lookup.
+        s.bucketHead = new int[Math.max(1, Integer.highestOneBit(Math.max(1, entries - 1)))];
         Arrays.fill(s.bucketHead, -1);
         return s;
     }
@@ -187,10 +188,14 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
             s.recentNext = (s.recentNext + 1) % s.recent.length;
         }
         long[] fp = fingerprint(e.features);
+        int[] keys = new int[fp.length];
+        for (int i = 0; i < fp.length; i++) {
+            keys[i] = key(fp[i]);
+        }
         int mask = s.bucketHead.length - 1;
         int[] shared = new int[s.queryCapacity];
-        for (long h : fp) {
-            for (int en = s.bucketHead[(int) (h & mask)]; en >= 0; en = s.entryNext[en]) {
+        for (int h : keys) {
+            for (int en = s.bucketHead[h & mask]; en >= 0; en = s.entryNext[en]) {
                 if (s.entryHash[en] == h) {
                     shared[en / s.hashesPerQuery]++;
                 }
@@ -211,7 +216,7 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
         int chain = match >= linkThreshold && best >= 0 ? s.chainLengths[best] + 1 : 1;
         String matchedId = best >= 0 ? s.queryIds[best] : null;
         long matchedTime = best >= 0 ? s.queryTimes[best] : e.timestampMillis;
-        insert(s, fp, e, chain);
+        insert(s, keys, e, chain);
         s.longestChain = Math.max(s.longestChain, chain);
         boolean byMatch = match >= threshold;
         boolean byChain = settings.chainAlertLength() > 0 && chain >= settings.chainAlertLength();
@@ -238,17 +243,27 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
         return Optional.of(new ServingDetection(Detection.of(score, ev), Math.min(matchedTime, e.timestampMillis), e.timestampMillis));
     }
 
-    private static void insert(BlacklightState s, long[] fp, InferenceEvent e, int chain) {
+    /**
+     * The index keeps the low 32 bits of each window hash (0 marks an empty entry, so a 0 becomes 1): the
+     * bucket takes the low bits, and a false shared hash needs the remaining ones to agree by chance
+     * (~2^-22 per lookup at 1,024 buckets), far below what moves a match count towards T.
+     */
+    static int key(long h) {
+        int k = (int) h;
+        return k == 0 ? 1 : k;
+    }
+
+    private static void insert(BlacklightState s, int[] fp, InferenceEvent e, int chain) {
         int q = (int) (s.count % s.queryCapacity);
         int first = q * s.hashesPerQuery;
         int mask = s.bucketHead.length - 1;
         // FIFO eviction: unlink the slot's old entries from their bucket chains.
         for (int en = first; en < first + s.hashesPerQuery; en++) {
-            long old = s.entryHash[en];
+            int old = s.entryHash[en];
             if (old == 0) {
                 continue;
             }
-            int b = (int) (old & mask);
+            int b = old & mask;
             if (s.bucketHead[b] == en) {
                 s.bucketHead[b] = s.entryNext[en];
             } else {
@@ -264,7 +279,7 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
         }
         for (int i = 0; i < fp.length; i++) {
             int en = first + i;
-            int b = (int) (fp[i] & mask);
+            int b = fp[i] & mask;
             s.entryHash[en] = fp[i];
             s.entryNext[en] = s.bucketHead[b];
             s.bucketHead[b] = en;

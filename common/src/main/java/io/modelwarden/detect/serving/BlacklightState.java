@@ -16,8 +16,8 @@ public final class BlacklightState {
     public String[] queryIds = new String[0];
     public long[] queryTimes = new long[0];
     public int[] chainLengths = new int[0];
-    /** Per entry: the hash (0 = empty) and the next entry of the same bucket (-1 = end). */
-    public long[] entryHash = new long[0];
+    /** Per entry: the low 32 bits of the hash (0 = empty) and the next entry of the same bucket (-1 = end). */
+    public int[] entryHash = new int[0];
     public int[] entryNext = new int[0];
     /** First entry of each bucket (-1 = empty); length a power of two. */
     public int[] bucketHead = new int[0];

@@ -30,10 +30,12 @@ import java.util.Optional;
  * <p><b>Cost per event.</b> O(|G_c| d) for the minimum distance (64 x d at defaults); every 10th event an
  * O(n log n) W over n <= max-classes x distance-window pooled values.
  *
- * <p><b>Memory per key.</b> Floats for vectors and distances: per class slot 4 (cap d + window) + 8
- * window + ~40 bytes, plus 8 x recent-repeats. At defaults (cap 64, window 256, 32 repeats) and d = 8:
- * 5,160 bytes per class, so 15.5 KB for three classes and 41.5 KB at the worst case of 8 classes
- * (well under 64 KiB). It grows with d: keep growing-set-cap x d x max-classes x 4 bytes in mind.
+ * <p><b>Memory per key.</b> Growing-set vectors as int8 codes of 1/16 z with a baseline (floats of raw
+ * features without one; the distance of a query to a stored vector is taken against its decoded value,
+ * off by at most 1/32 per coordinate), distances as floats with int time offsets: per class slot
+ * cap d + 8 window + ~40 bytes, plus 8 x recent-repeats. At defaults (cap 64, window 256, 32 repeats):
+ * 2,600 bytes per class at d = 8 and 4,000 at d = 30, so 12 KB for three classes at d = 30 and 32 KB
+ * at the worst case of 8 classes.
  *
  * <p><b>Parameters</b> ({@link PradaSettings}): delta 0.9, check-every 10, min-distances 100,
  * min-class-distances 10, outlier-sigma 3, max-classes 8, growing-set-cap 64, distance-window 256
@@ -95,6 +97,9 @@ public final class PradaDetector implements ServingDetector<PradaState> {
             s.recentNext = (s.recentNext + 1) % s.recent.length;
         }
         double[] x = ServingVectors.encode(baseline, e.features);
+        if (s.dims == 0) {
+            s.timeBase = e.timestampMillis;
+        }
         s.dims = x.length;
         int slot = slotOf(s, e.predictedLabel);
         if (slot < 0) {
@@ -121,7 +126,9 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         double min = Double.POSITIVE_INFINITY;
         int base = slot * cap * d;
         for (int i = 0; i < size; i++) {
-            double dist = ServingVectors.distance(x, s.growing, base + i * d);
+            double dist = baseline != null
+                    ? ServingVectors.distance(x, s.growing, base + i * d, ServingVectors.Z_QUANTUM)
+                    : ServingVectors.distance(x, s.growingRaw, base + i * d);
             if (dist < min) {
                 min = dist;
             }
@@ -129,7 +136,7 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         int window = settings.distanceWindow();
         int pos = slot * window + s.distanceCount[slot] % window;
         s.distances[pos] = (float) min;
-        s.distanceTimes[pos] = time;
+        s.timeBase = ServingVectors.storeTime(s.timeBase, s.distanceTimes, pos, time);
         s.distanceCount[slot]++;
         if (min > s.thresholds[slot]) {
             addToGrowingSet(s, slot, x);
@@ -155,7 +162,7 @@ public final class PradaDetector implements ServingDetector<PradaState> {
             }
             for (int i = 0; i < held; i++) {
                 pool[n++] = s.distances[c * window + i];
-                start = Math.min(start, s.distanceTimes[c * window + i]);
+                start = Math.min(start, s.timeBase + s.distanceTimes[c * window + i]);
             }
         }
         if (n <= settings.minDistances()) {
@@ -221,7 +228,11 @@ public final class PradaDetector implements ServingDetector<PradaState> {
     private void addToGrowingSet(PradaState s, int slot, double[] x) {
         int cap = settings.growingSetCap();
         int pos = s.growingAdded[slot] % cap;
-        ServingVectors.store(x, s.growing, (slot * cap + pos) * s.dims);
+        if (baseline != null) {
+            ServingVectors.quantize(x, ServingVectors.Z_QUANTUM, s.growing, (slot * cap + pos) * s.dims);
+        } else {
+            ServingVectors.store(x, s.growingRaw, (slot * cap + pos) * s.dims);
+        }
         s.growingAdded[slot]++;
     }
 
@@ -240,7 +251,11 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         int window = settings.distanceWindow();
         s.classLabels = Arrays.copyOf(s.classLabels, c);
         s.classLabels[c - 1] = label;
-        s.growing = Arrays.copyOf(s.growing, c * cap * s.dims);
+        if (baseline != null) {
+            s.growing = Arrays.copyOf(s.growing, c * cap * s.dims);
+        } else {
+            s.growingRaw = Arrays.copyOf(s.growingRaw, c * cap * s.dims);
+        }
         s.growingAdded = Arrays.copyOf(s.growingAdded, c);
         s.thresholds = Arrays.copyOf(s.thresholds, c);
         s.addedN = Arrays.copyOf(s.addedN, c);

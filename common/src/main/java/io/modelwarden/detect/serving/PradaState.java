@@ -9,8 +9,13 @@ public final class PradaState {
     public String[] classLabels = new String[0];
     /** Feature dimensions, 0 before the first event. */
     public int dims;
-    /** Growing sets: [slot][growing-set-cap][dims], FIFO ring per slot. */
-    public float[] growing = new float[0];
+    /**
+     * Growing sets: [slot][growing-set-cap][dims], FIFO ring per slot, as int8 codes round(z / quantum)
+     * (z-space, with a baseline; see {@link ServingVectors#Z_QUANTUM}).
+     */
+    public byte[] growing = new byte[0];
+    /** The same layout as floats of raw features, used only without a baseline. */
+    public float[] growingRaw = new float[0];
     /** Vectors ever added to each slot's growing set (ring position = count % cap). */
     public int[] growingAdded = new int[0];
     /** T_c per slot. */
@@ -21,7 +26,9 @@ public final class PradaState {
     public double[] addedSumSq = new double[0];
     /** Minimum distances: [slot][distance-window], ring per slot, and their event times. */
     public float[] distances = new float[0];
-    public long[] distanceTimes = new long[0];
+    /** Event time of each distance, in milliseconds after {@code timeBase}. */
+    public int[] distanceTimes = new int[0];
+    public long timeBase;
     public int[] distanceCount = new int[0];
     /** Queries counted (exact repeats and unusable events excluded). */
     public long queries;

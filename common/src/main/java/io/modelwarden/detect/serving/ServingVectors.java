@@ -78,4 +78,136 @@ final class ServingVectors {
             flat[offset + j] = (float) x[j];
         }
     }
+
+    /**
+     * Default quantum (z units per level) of the int8 codes the stateful kNN and PRADA keep instead of
+     * floats: codes are round(z / quantum) clipped to [-127, 127], so z in [-7.94, 7.94] at 1/16. The
+     * rounding error (at most quantum / 2 per coordinate, rms quantum / sqrt(12) = 0.018) is small next
+     * to the distances the detectors compare (tau ~1.5 at d = 8); z beyond the range is clipped.
+     */
+    static final double Z_QUANTUM = 1.0 / 16;
+
+    /** Writes the int8 codes of {@code z} at {@code offset}. */
+    static void quantize(double[] z, double quantum, byte[] out, int offset) {
+        double inv = 1.0 / quantum;
+        for (int j = 0; j < z.length; j++) {
+            long c = Math.round(z[j] * inv);
+            out[offset + j] = (byte) Math.max(-127, Math.min(127, c));
+        }
+    }
+
+    /** Squared L2 distance in code units between {@code q} and the codes at {@code offset}. */
+    static int distanceSq(byte[] q, byte[] flat, int offset) {
+        int s = 0;
+        for (int j = 0; j < q.length; j++) {
+            int d = q[j] - flat[offset + j];
+            s += d * d;
+        }
+        return s;
+    }
+
+    /** L2 distance between {@code x} and the decoded codes at {@code offset} (codes x quantum). */
+    static double distance(double[] x, byte[] flat, int offset, double quantum) {
+        double s = 0;
+        for (int j = 0; j < x.length; j++) {
+            double d = x[j] - flat[offset + j] * quantum;
+            s += d * d;
+        }
+        return Math.sqrt(s);
+    }
+
+    /**
+     * Stores event time {@code t} at {@code pos} of {@code offsets} (milliseconds after {@code base}, as
+     * int) and returns the base in use afterwards: when t lies more than 2^31 ms (24.8 days) after the
+     * base, the base moves forward and the older offsets with it (entries older than that range are
+     * clamped to its start); times before the base by more than the range are clamped likewise.
+     */
+    static long storeTime(long base, int[] offsets, int pos, long t) {
+        long off = t - base;
+        if (off > Integer.MAX_VALUE) {
+            long shift = off - Integer.MAX_VALUE;
+            for (int i = 0; i < offsets.length; i++) {
+                offsets[i] = (int) Math.max(Integer.MIN_VALUE, offsets[i] - shift);
+            }
+            base += shift;
+            off = Integer.MAX_VALUE;
+        }
+        offsets[pos] = (int) Math.max(Integer.MIN_VALUE, off);
+        return base;
+    }
+
+    /**
+     * Rearranges {@code a[0..n)} so that its {@code k} smallest values come first (in no particular
+     * order): quickselect, O(n) expected, instead of a full sort.
+     */
+    static void selectSmallest(int[] a, int n, int k) {
+        int lo = 0;
+        int hi = n - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            // median of three as the pivot
+            int x = a[lo], y = a[mid], z = a[hi];
+            int pivot = x < y ? (y < z ? y : Math.max(x, z)) : (x < z ? x : Math.max(y, z));
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    int t = a[i];
+                    a[i] = a[j];
+                    a[j] = t;
+                    i++;
+                    j--;
+                }
+            }
+            // now a[lo..j] <= pivot <= a[i..hi], and a[j+1..i-1] == pivot
+            if (k - 1 <= j) {
+                hi = j;
+            } else if (k - 1 >= i) {
+                lo = i;
+            } else {
+                return;
+            }
+        }
+    }
+
+    /** {@link #selectSmallest(int[], int, int)} for doubles (no NaN). */
+    static void selectSmallest(double[] a, int n, int k) {
+        int lo = 0;
+        int hi = n - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            double x = a[lo], y = a[mid], z = a[hi];
+            double pivot = x < y ? (y < z ? y : Math.max(x, z)) : (x < z ? x : Math.max(y, z));
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    double t = a[i];
+                    a[i] = a[j];
+                    a[j] = t;
+                    i++;
+                    j--;
+                }
+            }
+            if (k - 1 <= j) {
+                hi = j;
+            } else if (k - 1 >= i) {
+                lo = i;
+            } else {
+                return;
+            }
+        }
+    }
 }

@@ -30,13 +30,18 @@ import java.util.SplittableRandom;
  * Exact repeats of one of the last {@code recent-repeats} queries (retries) are skipped: they carry no
  * information for an attacker on a deterministic model and would otherwise drive s to 0.
  *
- * <p><b>Cost per event.</b> O(N d) distances plus O(N log N) to take the k smallest (N = 500).
+ * <p><b>Encoding.</b> With a baseline the buffer keeps int8 codes round(z / quantum) (quantum 1/16 z,
+ * clipped to +-127 levels), and the query is coded the same way: distances are exact integer sums of
+ * squared code differences, scaled back by the quantum. {@link #calibrateTau} codes the training rows
+ * identically, so tau and s are computed in one space. Without a baseline raw features are kept as floats.
  *
- * <p><b>Memory per key.</b> N (4 d + 8) bytes + 8 x recent-repeats + ~40: at defaults (N = 500, d = 8)
- * 20,000 + 256 + 40 = about 20.3 KB; at d = 16, 36.3 KB.
+ * <p><b>Cost per event.</b> O(N d) integer distances plus an O(N) quickselect of the k smallest (N = 500).
+ *
+ * <p><b>Memory per key.</b> N (d + 4) bytes + 8 x recent-repeats + ~60 (codes, int time offsets): at
+ * defaults (N = 500) 6.3 KB at d = 8 and 17.3 KB at d = 30 (Flink serializer).
  *
  * <p><b>Parameters</b> ({@link StatefulKnnSettings}): k 50, buffer-size 500, tau fallback 0.5,
- * min-consecutive 3, calibration-percentile 0.1, recent-repeats 32, idle-timeout 24h. Earliest alarm:
+ * min-consecutive 3, calibration-percentile 0.1, recent-repeats 32, quantum 1/16, idle-timeout 24h. Earliest alarm:
  * query k + min-consecutive (53 at defaults).
  */
 public final class StatefulKnnDetector implements ServingDetector<StatefulKnnState> {
@@ -49,6 +54,7 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
     private final ServingBaseline baseline;
     private final double tau;
     private final boolean tauFromBaseline;
+    private final double quantum;
 
     /** @param baseline the model's baseline (z-space, and tau when it has one), or null for raw features */
     public StatefulKnnDetector(StatefulKnnSettings settings, ServingBaseline baseline) {
@@ -56,6 +62,7 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         this.baseline = baseline;
         Object t = baseline == null ? null : baseline.detector(ID).get(TAU_KEY);
         this.tauFromBaseline = t instanceof Number n && n.doubleValue() > 0;
+        this.quantum = settings.quantum();
         this.tau = tauFromBaseline ? ((Number) t).doubleValue() : settings.tau();
     }
 
@@ -105,28 +112,55 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         }
         double[] x = ServingVectors.encode(baseline, e.features);
         int n = settings.bufferSize();
+        boolean coded = baseline != null;
         if (s.dims == 0) {
             s.dims = x.length;
-            s.buffer = new float[n * x.length];
-            s.times = new long[n];
+            if (coded) {
+                s.buffer = new byte[n * x.length];
+            } else {
+                s.raw = new float[n * x.length];
+            }
+            s.times = new int[n];
+            s.timeBase = e.timestampMillis;
+        }
+        byte[] q = null;
+        if (coded) {
+            q = new byte[x.length];
+            ServingVectors.quantize(x, quantum, q, 0);
         }
         int held = s.size();
         int k = settings.k();
         double stat = Double.NaN;
         long windowStart = e.timestampMillis;
         if (held >= k) {
-            double[] d = new double[held];
+            int oldest = Integer.MAX_VALUE;
             for (int i = 0; i < held; i++) {
-                d[i] = ServingVectors.distance(x, s.buffer, i * s.dims);
-                windowStart = Math.min(windowStart, s.times[i]);
+                oldest = Math.min(oldest, s.times[i]);
             }
-            stat = meanOfSmallest(d, k);
+            windowStart = Math.min(windowStart, s.timeBase + oldest);
+            if (coded) {
+                int[] d2 = new int[held];
+                for (int i = 0, off = 0; i < held; i++, off += s.dims) {
+                    d2[i] = ServingVectors.distanceSq(q, s.buffer, off);
+                }
+                stat = meanOfSmallestCoded(d2, held, k, quantum);
+            } else {
+                double[] d = new double[held];
+                for (int i = 0; i < held; i++) {
+                    d[i] = ServingVectors.distance(x, s.raw, i * s.dims);
+                }
+                stat = meanOfSmallest(d, k);
+            }
             s.lastScore = stat;
             s.consecutive = stat < tau ? s.consecutive + 1 : 0;
         }
         int pos = s.count % n;
-        ServingVectors.store(x, s.buffer, pos * s.dims);
-        s.times[pos] = e.timestampMillis;
+        if (coded) {
+            System.arraycopy(q, 0, s.buffer, pos * s.dims, s.dims);
+        } else {
+            ServingVectors.store(x, s.raw, pos * s.dims);
+        }
+        s.timeBase = ServingVectors.storeTime(s.timeBase, s.times, pos, e.timestampMillis);
         s.count++;
         if (s.consecutive < settings.minConsecutive()) {
             return Optional.empty();
@@ -151,12 +185,25 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
     }
 
     static double meanOfSmallest(double[] d, int k) {
-        Arrays.sort(d);
+        ServingVectors.selectSmallest(d, d.length, k);
         double sum = 0;
         for (int i = 0; i < k; i++) {
             sum += d[i];
         }
         return sum / k;
+    }
+
+    /**
+     * s from squared code distances: the k smallest of {@code d2[0..n)} are selected (quickselect, not a
+     * full sort), and the mean of their square roots is scaled back to z units.
+     */
+    static double meanOfSmallestCoded(int[] d2, int n, int k, double quantum) {
+        ServingVectors.selectSmallest(d2, n, k);
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+            sum += Math.sqrt(d2[i]);
+        }
+        return sum / k * quantum;
     }
 
     /** {@link #calibrateTau(List, int, double, long, int)} with the default buffer size (500). */
@@ -172,6 +219,15 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
      * buffer gives the smallest s, so tau is not inflated by warm-up rows). Cost O(M N d).
      */
     public static double calibrateTau(List<double[]> zTrainingSample, int k, double percentile, long seed, int bufferSize) {
+        return calibrateTau(zTrainingSample, k, percentile, seed, bufferSize, StatefulKnnSettings.defaults().quantum());
+    }
+
+    /**
+     * As {@link #calibrateTau(List, int, double, long, int)}, with the rows encoded as the detector keeps
+     * them: int8 codes of {@code quantum} z units (the detector's {@code quantum} setting), so that tau and
+     * the streaming statistic are computed in the same space.
+     */
+    public static double calibrateTau(List<double[]> zTrainingSample, int k, double percentile, long seed, int bufferSize, double quantum) {
         int m = zTrainingSample.size();
         if (m <= k) {
             throw new IllegalArgumentException("need more than k = " + k + " training rows, got " + m);
@@ -189,15 +245,21 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         }
         int first = m > bufferSize + 200 ? bufferSize : k;
         double[] stats = new double[m - first];
-        double[] d = new double[Math.min(m, bufferSize)];
+        int dims = rows.get(0).length;
+        byte[] codes = new byte[m * dims];
+        for (int i = 0; i < m; i++) {
+            ServingVectors.quantize(rows.get(i), quantum, codes, i * dims);
+        }
+        byte[] q = new byte[dims];
+        int[] d2 = new int[Math.min(m, bufferSize)];
         for (int i = first; i < m; i++) {
             int from = Math.max(0, i - bufferSize);
             int held = i - from;
-            double[] x = rows.get(i);
+            System.arraycopy(codes, i * dims, q, 0, dims);
             for (int t = 0; t < held; t++) {
-                d[t] = ServingVectors.distance(x, rows.get(from + t));
+                d2[t] = ServingVectors.distanceSq(q, codes, (from + t) * dims);
             }
-            stats[i - first] = meanOfSmallest(Arrays.copyOf(d, held), k);
+            stats[i - first] = meanOfSmallestCoded(d2, held, k, quantum);
         }
         Arrays.sort(stats);
         double pos = percentile / 100.0 * (stats.length - 1);

@@ -17,9 +17,13 @@ import java.time.Duration;
  *     tau in the scan (default 0.1)
  * @param recentRepeats exact repeats of one of this many recent queries are ignored (default 32)
  * @param idleTimeout event time without traffic after which the client's state is dropped (default 24h)
+ * @param quantum z units per level of the int8 codes the buffer keeps with a baseline (default 1/16:
+ *     z in [-7.94, 7.94], rounding error at most 1/32 per coordinate; z beyond the range is clipped).
+ *     {@link StatefulKnnDetector#calibrateTau} must use the same value, so that tau and s share the encoding.
  */
 public record StatefulKnnSettings(
-        int k, int bufferSize, double tau, int minConsecutive, double calibrationPercentile, int recentRepeats, Duration idleTimeout)
+        int k, int bufferSize, double tau, int minConsecutive, double calibrationPercentile, int recentRepeats, Duration idleTimeout,
+        double quantum)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -31,6 +35,7 @@ public record StatefulKnnSettings(
     public static final String CALIBRATION_PERCENTILE = PREFIX + "calibration-percentile";
     public static final String RECENT_REPEATS = PREFIX + "recent-repeats";
     public static final String IDLE_TIMEOUT = PREFIX + "idle-timeout";
+    public static final String QUANTUM = PREFIX + "quantum";
 
     public StatefulKnnSettings {
         if (k <= 0) {
@@ -52,6 +57,15 @@ public record StatefulKnnSettings(
             throw ConfigException.invalid(RECENT_REPEATS, ">= 0", recentRepeats);
         }
         MonitorDurations.requirePositive(IDLE_TIMEOUT, idleTimeout);
+        if (!(quantum > 0 && quantum <= 1)) {
+            throw ConfigException.invalid(QUANTUM, "in (0, 1]", quantum);
+        }
+    }
+
+    /** With the default quantum (1/16 z). */
+    public StatefulKnnSettings(
+            int k, int bufferSize, double tau, int minConsecutive, double calibrationPercentile, int recentRepeats, Duration idleTimeout) {
+        this(k, bufferSize, tau, minConsecutive, calibrationPercentile, recentRepeats, idleTimeout, ServingVectors.Z_QUANTUM);
     }
 
     public static StatefulKnnSettings fromConfig(Config c) {
@@ -62,10 +76,11 @@ public record StatefulKnnSettings(
                 c.getInt(MIN_CONSECUTIVE),
                 c.getDouble(CALIBRATION_PERCENTILE),
                 c.getInt(RECENT_REPEATS),
-                MonitorDurations.get(c, IDLE_TIMEOUT));
+                MonitorDurations.get(c, IDLE_TIMEOUT),
+                c.getDouble(QUANTUM));
     }
 
     public static StatefulKnnSettings defaults() {
-        return new StatefulKnnSettings(50, 500, 0.5, 3, 0.1, 32, Duration.ofHours(24));
+        return new StatefulKnnSettings(50, 500, 0.5, 3, 0.1, 32, Duration.ofHours(24), ServingVectors.Z_QUANTUM);
     }
 }

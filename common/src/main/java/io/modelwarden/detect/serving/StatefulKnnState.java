@@ -1,13 +1,20 @@
 package io.modelwarden.detect.serving;
 
-/** Per-client state of {@link StatefulKnnDetector}: a ring buffer of encoded queries (Flink POJO). */
+/**
+ * Per-client state of {@link StatefulKnnDetector}: a ring buffer of encoded queries (Flink POJO). With a
+ * baseline the queries are z-scores kept as int8 codes ({@code buffer}); without one, raw features are
+ * kept as floats ({@code raw}). Only one of the two is non-empty.
+ */
 public final class StatefulKnnState {
     /** Feature dimensions, 0 before the first event. */
     public int dims;
-    /** [buffer-size][dims] ring of encoded queries (floats). */
-    public float[] buffer = new float[0];
-    /** Event time of each buffered query. */
-    public long[] times = new long[0];
+    /** [buffer-size][dims] ring of int8 codes round(z / quantum) (z-space, with a baseline). */
+    public byte[] buffer = new byte[0];
+    /** [buffer-size][dims] ring of raw feature vectors (floats), only without a baseline. */
+    public float[] raw = new float[0];
+    /** Event time of each buffered query, in milliseconds after {@code timeBase}. */
+    public int[] times = new int[0];
+    public long timeBase;
     /** Queries inserted since the last clear (ring position = count % buffer-size). */
     public int count;
     /** Consecutive queries with s < tau. */

@@ -104,7 +104,7 @@ class BlacklightDetectorTest {
         DetectorRuns.detections(detector, s, world.batchScorer("batch", 10_000, 9));
         assertThat(s.entryHash).hasSize(128 * 7);
         assertThat(s.entryNext).hasSize(128 * 7);
-        assertThat(s.bucketHead).hasSize(1024);
+        assertThat(s.bucketHead).hasSize(512);
         assertThat(s.queryIds).hasSize(128);
         assertThat(s.count).isEqualTo(10_000);
         long live = 0;
