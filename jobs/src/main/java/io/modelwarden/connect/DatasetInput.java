@@ -268,7 +268,7 @@ public final class DatasetInput {
 
     /**
      * The byte-range splits of the CSV files (null for Parquet, which is read one reader per file):
-     * splits of splitBytes, or, when splitBytes is 0, of the total size / (2 x parallelism) within
+     * splits of splitBytes, or, when splitBytes is 0, of the total size / (4 x parallelism) within
      * [1 MiB, 64 MiB]. Computed once and shared by both passes, so they read the same splits.
      */
     public CsvSplits csvSplits(long splitBytes, int parallelism) {
@@ -281,7 +281,7 @@ public final class DatasetInput {
             for (InputFile f : files) {
                 total += f.bytes();
             }
-            bytes = Math.min(64L << 20, Math.max(1L << 20, total / (2L * Math.max(1, parallelism))));
+            bytes = Math.min(64L << 20, Math.max(1L << 20, total / (4L * Math.max(1, parallelism))));
         }
         try {
             return CsvSplits.compute(files, bytes);

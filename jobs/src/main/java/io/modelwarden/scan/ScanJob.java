@@ -6,6 +6,7 @@ import io.modelwarden.config.ConfigException;
 import io.modelwarden.connect.CsvSplits;
 import io.modelwarden.connect.DatasetInput;
 import io.modelwarden.connect.JsonLinesSink;
+import io.modelwarden.connect.RawRecord;
 import io.modelwarden.connect.RejectedRow;
 import io.modelwarden.connect.RowParser;
 import io.modelwarden.connect.SinkOptions;
@@ -219,7 +220,7 @@ public final class ScanJob {
 
     /**
      * Flink configuration key: the byte size of the splits CSV files are read in, in parallel ("auto",
-     * the default: total size / (2 x parallelism) within [1 MiB, 64 MiB]; "off": one reader per file,
+     * the default: total size / (4 x parallelism) within [1 MiB, 64 MiB]; "off": one reader per file,
      * the former path). Not a scan.* key: it changes how the input is read, never what a scan finds,
      * so it stays out of the scan id.
      */
@@ -246,8 +247,12 @@ public final class ScanJob {
     }
 
     private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input, CsvSplits splits) {
-        return input.attach(env, "read-input", splits)
-                .rebalance()
+        DataStream<RawRecord> raw = input.attach(env, "read-input", splits);
+        if (splits == null) {
+            // One reader per file: spread its lines over the parsers.
+            raw = raw.rebalance();
+        } // else as many readers as parsers, each chained to its parser: no line crosses a network buffer
+        return raw
                 .process(new RowParser(input.schema(), input.delimiter(), false, fileNames(input)))
                 .uid("parse-rows")
                 .name("parse-rows");
