@@ -219,7 +219,7 @@ public final class ScanJob {
     }
 
     /**
-     * Flink configuration key: the byte size of the splits CSV files are read in, in parallel ("auto",
+     * Flink configuration key, or JVM system property: the byte size of the splits CSV files are read in, in parallel ("auto",
      * the default: total size / (4 x parallelism) within [1 MiB, 64 MiB]; "off": one reader per file,
      * the former path). Not a scan.* key: it changes how the input is read, never what a scan finds,
      * so it stays out of the scan id.
@@ -227,7 +227,7 @@ public final class ScanJob {
     public static final String CSV_SPLIT_BYTES = "warden.scan.csv-split-bytes";
 
     private CsvSplits csvSplits(DatasetInput input) {
-        String v = flinkConfig.toMap().getOrDefault(CSV_SPLIT_BYTES, "auto").trim();
+        String v = flinkConfig.toMap().getOrDefault(CSV_SPLIT_BYTES, System.getProperty(CSV_SPLIT_BYTES, "auto")).trim();
         if (v.equalsIgnoreCase("off")) {
             return null;
         }
