@@ -41,53 +41,96 @@ public final class CsvSplits implements Serializable {
         return splits;
     }
 
-    /** Cuts every file into splits of splitBytes (the last one shorter) and counts their lines. */
-    public static CsvSplits compute(List<DatasetInput.InputFile> files, long splitBytes) throws IOException {
+    /**
+     * Cuts every file into splits of splitBytes (the last one shorter) and counts their lines, the
+     * splits on up to {@code threads} threads at once (each split is counted on its own).
+     */
+    public static CsvSplits compute(List<DatasetInput.InputFile> files, long splitBytes, int threads) throws IOException {
         if (splitBytes <= 0) {
             throw new IllegalArgumentException("split size must be positive: " + splitBytes);
         }
-        List<Split> out = new ArrayList<>();
+        List<long[]> ranges = new ArrayList<>(); // file index, offset, length, file size
         for (int f = 0; f < files.size(); f++) {
-            DatasetInput.InputFile file = files.get(f);
-            Path path = new Path(file.path());
+            Path path = new Path(files.get(f).path());
             long size = path.getFileSystem().getFileStatus(path).getLen();
-            long[] counts = countLineStarts(path, size, splitBytes);
-            long line = 0;
-            for (int k = 0; k < counts.length; k++) {
-                long offset = k * splitBytes;
-                long length = Math.min(splitBytes, size - offset);
-                out.add(new Split("csv-" + f + "-" + k, f, file.path(), offset, length, size, line, counts[k]));
-                line += counts[k];
+            long offset = 0;
+            do {
+                ranges.add(new long[] {f, offset, Math.min(splitBytes, size - offset), size});
+                offset += splitBytes;
+            } while (offset < size);
+        }
+        long[] counts = new long[ranges.size()];
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, Math.min(threads, ranges.size())));
+        try {
+            List<java.util.concurrent.Future<Long>> futures = new ArrayList<>();
+            for (long[] r : ranges) {
+                Path path = new Path(files.get((int) r[0]).path());
+                futures.add(pool.submit(() -> countLineStarts(path, r[1], r[2])));
             }
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = futures.get(i).get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while counting lines", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        List<Split> out = new ArrayList<>();
+        long line = 0;
+        for (int i = 0; i < ranges.size(); i++) {
+            long[] r = ranges.get(i);
+            int f = (int) r[0];
+            if (r[1] == 0) {
+                line = 0;
+            }
+            out.add(new Split("csv-" + f + "-" + (r[1] / splitBytes), f, files.get(f).path(), r[1], r[2], r[3], line, counts[i]));
+            line += counts[i];
         }
         return new CsvSplits(out);
     }
 
-    /** Line beginnings per split: position 0, and every position after LF or after a CR not followed by LF. */
-    static long[] countLineStarts(Path path, long size, long splitBytes) throws IOException {
-        int n = (int) Math.max(1, (size + splitBytes - 1) / splitBytes);
-        long[] counts = new long[n];
-        if (size == 0) {
-            return counts;
+    /**
+     * The lines beginning in [offset, offset + length): position 0, and every position after LF or
+     * after a CR not followed by LF.
+     */
+    static long countLineStarts(Path path, long offset, long length) throws IOException {
+        if (length <= 0) {
+            return 0;
         }
-        counts[0] = 1; // the line at 0
+        long end = offset + length;
+        long count = 0;
         byte[] buf = new byte[1 << 20];
-        long base = 0;
-        int prev = -1;
-        try (InputStream in = path.getFileSystem().open(path)) {
-            int r;
-            while ((r = in.read(buf)) > 0) {
+        try (org.apache.flink.core.fs.FSDataInputStream in = path.getFileSystem().open(path)) {
+            int prev;
+            long pos; // position of the next byte read
+            if (offset == 0) {
+                count = 1; // the line at 0
+                prev = -1;
+                pos = 0;
+            } else {
+                in.seek(offset - 1);
+                prev = in.read();
+                pos = offset;
+            }
+            while (pos < end) {
+                int r = in.read(buf, 0, (int) Math.min(buf.length, end - pos));
+                if (r <= 0) {
+                    break;
+                }
                 for (int i = 0; i < r; i++) {
                     byte b = buf[i];
                     if (prev == '\n' || (prev == '\r' && b != '\n')) {
-                        counts[(int) ((base + i) / splitBytes)]++;
+                        count++;
                     }
                     prev = b;
                 }
-                base += r;
+                pos += r;
             }
         }
-        return counts;
+        return count;
     }
 
     /** Hands FileSource exactly these splits (its own enumerators split local files by block only). */

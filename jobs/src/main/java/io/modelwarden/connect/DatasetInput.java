@@ -284,7 +284,7 @@ public final class DatasetInput {
             bytes = Math.min(64L << 20, Math.max(1L << 20, total / (4L * Math.max(1, parallelism))));
         }
         try {
-            return CsvSplits.compute(files, bytes);
+            return CsvSplits.compute(files, bytes, Math.max(1, Math.min(parallelism, Runtime.getRuntime().availableProcessors())));
         } catch (IOException e) {
             throw new ConfigException("--input: cannot read " + root + ": " + e.getMessage());
         }

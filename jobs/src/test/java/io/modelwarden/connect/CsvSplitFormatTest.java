@@ -59,7 +59,7 @@ class CsvSplitFormatTest {
 
     private static List<String> readAll(Path file, long size, long splitBytes) throws Exception {
         DatasetInput.InputFile f = new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), size);
-        CsvSplits splits = CsvSplits.compute(List.of(f), splitBytes);
+        CsvSplits splits = CsvSplits.compute(List.of(f), splitBytes, 3);
         CsvSplitFormat format = new CsvSplitFormat(splits);
         List<String> lines = new ArrayList<>();
         List<Long> positions = new ArrayList<>();
