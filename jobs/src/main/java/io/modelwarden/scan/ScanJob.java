@@ -219,10 +219,10 @@ public final class ScanJob {
     }
 
     /**
-     * Flink configuration key, or JVM system property: the byte size of the splits CSV files are read in, in parallel ("auto",
-     * the default: total size / (4 x parallelism) within [1 MiB, 64 MiB]; "off": one reader per file,
-     * the former path). Not a scan.* key: it changes how the input is read, never what a scan finds,
-     * so it stays out of the scan id.
+     * Flink configuration key, or JVM system property: the byte size of the ranges CSV files are read
+     * in, in parallel ("auto", the default: total size / (4 x parallelism) within [1 MiB, 64 MiB];
+     * "off": one reader per file, the former path). Not a scan.* key: it changes how the input is
+     * read, never what a scan finds, so it stays out of the scan id.
      */
     public static final String CSV_SPLIT_BYTES = "warden.scan.csv-split-bytes";
 
