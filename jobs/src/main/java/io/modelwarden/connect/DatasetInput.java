@@ -266,6 +266,30 @@ public final class DatasetInput {
         return delimiter;
     }
 
+    /**
+     * The byte-range splits of the CSV files (null for Parquet, which is read one reader per file):
+     * splits of splitBytes, or, when splitBytes is 0, of the total size / (4 x parallelism) within
+     * [1 MiB, 64 MiB]. Computed once and shared by both passes, so they read the same splits.
+     */
+    public CsvSplits csvSplits(long splitBytes, int parallelism) {
+        if (format != InputFormat.CSV) {
+            return null;
+        }
+        long bytes = splitBytes;
+        if (bytes <= 0) {
+            long total = 0;
+            for (InputFile f : files) {
+                total += f.bytes();
+            }
+            bytes = Math.min(64L << 20, Math.max(1L << 20, total / (4L * Math.max(1, parallelism))));
+        }
+        try {
+            return CsvSplits.compute(files, bytes, Math.max(1, Math.min(parallelism, Runtime.getRuntime().availableProcessors())));
+        } catch (IOException e) {
+            throw new ConfigException("--input: cannot read " + root + ": " + e.getMessage());
+        }
+    }
+
     /** Display name of a file in row ids and rejected records. */
     public String fileName(int fileIndex) {
         return files.get(fileIndex).name();
@@ -273,6 +297,25 @@ public final class DatasetInput {
 
     /** The records of every file, with file index and row position, as one stream. */
     public DataStream<RawRecord> attach(StreamExecutionEnvironment env, String name) {
+        return attach(env, name, null);
+    }
+
+    /**
+     * The records of every file, with file index and row position, as one stream; CSV files are read
+     * in parallel by the byte-range splits of {@code csvSplits} when it is given (null: one reader
+     * per file).
+     */
+    public DataStream<RawRecord> attach(StreamExecutionEnvironment env, String name, CsvSplits csvSplits) {
+        if (format == InputFormat.CSV && csvSplits != null) {
+            Path[] paths = new Path[files.size()];
+            for (int i = 0; i < files.size(); i++) {
+                paths[i] = new Path(files.get(i).path());
+            }
+            FileSource<RawRecord> source = FileSource.forBulkFileFormat(new CsvSplitFormat(csvSplits), paths)
+                    .setFileEnumerator(csvSplits.enumerator())
+                    .build();
+            return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
+        }
         Map<String, Integer> indexes = new HashMap<>();
         Path[] paths = new Path[files.size()];
         for (int i = 0; i < files.size(); i++) {

@@ -3,8 +3,10 @@ package io.modelwarden.scan;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelwarden.config.ConfigException;
+import io.modelwarden.connect.CsvSplits;
 import io.modelwarden.connect.DatasetInput;
 import io.modelwarden.connect.JsonLinesSink;
+import io.modelwarden.connect.RawRecord;
 import io.modelwarden.connect.RejectedRow;
 import io.modelwarden.connect.RowParser;
 import io.modelwarden.connect.SinkOptions;
@@ -104,6 +106,11 @@ public final class ScanJob {
         LOG.info("Scanning {} ({} {} file(s), {} features)", options.input(), input.files().size(), input.format(), input.schema().featureCount());
 
         ObjectNode fingerprint = fingerprint(input);
+        long ts = System.nanoTime();
+        CsvSplits splits = csvSplits(input);
+        if (splits != null) {
+            LOG.info("CSV read in {} split(s) (split table in {} ms)", splits.splits().size(), (System.nanoTime() - ts) / 1_000_000);
+        }
         String scanId = scanId(fingerprint.get("sha256").asText());
 
         // Pass 1: profile, and rejected.jsonl. (The scoring pass reads and parses the input again:
@@ -111,7 +118,7 @@ public final class ScanJob {
         // scan runs, and re-reading keeps memory and disk bounded.)
         long t1 = System.nanoTime();
         StreamExecutionEnvironment env = environment();
-        SingleOutputStreamOperator<TrainingRow> parsed = parsed(env, input);
+        SingleOutputStreamOperator<TrainingRow> parsed = parsed(env, input, splits);
         JsonLinesSink.attach(parsed.getSideOutput(RowParser.REJECTED), out.resolve(REJECTED_FILE).toString(), new RejectedRenderer(fileNames(input)), "write-rejected");
         ProfileResult profiled = profile(input, parsed);
         ScanProfile profile = profiled.profile();
@@ -128,7 +135,7 @@ public final class ScanJob {
         // Pass 2: score.
         long t3 = System.nanoTime();
         StreamExecutionEnvironment scoreEnv = environment();
-        ScoreResult scored = score(scoreEnv, parsed(scoreEnv, input), suite, out, sinks);
+        ScoreResult scored = score(scoreEnv, parsed(scoreEnv, input, splits), suite, out, sinks);
         long scoreMs = (System.nanoTime() - t3) / 1_000_000;
         LOG.info("Scored in {} ms: {} findings", scoreMs, scored.findings().total());
 
@@ -211,9 +218,41 @@ public final class ScanJob {
         return names;
     }
 
-    private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input) {
-        return input.attach(env, "read-input")
-                .rebalance()
+    /**
+     * Flink configuration key, or JVM system property: the byte size of the ranges CSV files are read
+     * in, in parallel ("auto", the default: total size / (4 x parallelism) within [1 MiB, 64 MiB];
+     * "off": one reader per file, the former path). Not a scan.* key: it changes how the input is
+     * read, never what a scan finds, so it stays out of the scan id.
+     */
+    public static final String CSV_SPLIT_BYTES = "warden.scan.csv-split-bytes";
+
+    private CsvSplits csvSplits(DatasetInput input) {
+        String v = flinkConfig.toMap().getOrDefault(CSV_SPLIT_BYTES, System.getProperty(CSV_SPLIT_BYTES, "auto")).trim();
+        if (v.equalsIgnoreCase("off")) {
+            return null;
+        }
+        long bytes = 0;
+        if (!v.equalsIgnoreCase("auto")) {
+            try {
+                bytes = Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                bytes = -1;
+            }
+            if (bytes <= 0) {
+                throw ConfigException.invalid(CSV_SPLIT_BYTES, "a positive byte count, auto or off", v);
+            }
+        }
+        int parallelism = options.parallelism() > 0 ? options.parallelism() : Runtime.getRuntime().availableProcessors();
+        return input.csvSplits(bytes, parallelism);
+    }
+
+    private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input, CsvSplits splits) {
+        DataStream<RawRecord> raw = input.attach(env, "read-input", splits);
+        if (splits == null) {
+            // One reader per file: spread its lines over the parsers.
+            raw = raw.rebalance();
+        } // else as many readers as parsers, each chained to its parser: no line crosses a network buffer
+        return raw
                 .process(new RowParser(input.schema(), input.delimiter(), false, fileNames(input)))
                 .uid("parse-rows")
                 .name("parse-rows");

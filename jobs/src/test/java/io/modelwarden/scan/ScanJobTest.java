@@ -194,4 +194,60 @@ class ScanJobTest {
         assertThat(shifted.get("findings").get("by_kind").get("DRIFT").asLong()).isGreaterThan(0);
         assertThat(shifted.get("drift").get("dataset_drifted").asBoolean()).isTrue();
     }
+
+    @Test
+    void csvReadInManySplitsGivesExactlyTheFindingsAndRejectedRowsOfOneReaderPerFile() throws Exception {
+        // A folder (file-qualified positional row ids) with malformed rows, and the single file with its id column.
+        Path folder = dir.resolve("split-parts");
+        Files.createDirectories(folder);
+        List<String> all = Files.readAllLines(csv);
+        List<String> first = new ArrayList<>(all.subList(0, 3001));
+        first.add(700, "r-x1,1,2,3");
+        first.add(1900, "r-x2,1,2,3,4,5,6,seven,8,0");
+        Files.write(folder.resolve("a.csv"), first);
+        List<String> second = new ArrayList<>();
+        second.add(all.get(0));
+        second.addAll(all.subList(3001, all.size()));
+        second.add(2500, "r-x3,1,2,,4,5,6,7,8,1");
+        Files.write(folder.resolve("b.csv"), String.join("\r\n", second).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (String[] input : new String[][] {{folder.toString(), ""}, {csv.toString(), "id"}}) {
+            Map<String, String> overrides = Map.of("scan.id-column", input[1]);
+            String name = input[1].isEmpty() ? "folder" : "file";
+            Path off = dir.resolve("splits-off-" + name);
+            Path one = dir.resolve("splits-one-" + name);
+            Path many = dir.resolve("splits-many-" + name);
+            JsonNode a = scan(input[0], off, overrides, "off");
+            JsonNode b = scan(input[0], one, overrides, String.valueOf(Long.MAX_VALUE / 4));
+            JsonNode c = scan(input[0], many, overrides, "4096");
+            for (JsonNode s : List.of(b, c)) {
+                assertThat(s.get("scan_id")).isEqualTo(a.get("scan_id"));
+                assertThat(s.get("rows")).isEqualTo(a.get("rows"));
+                assertThat(s.get("findings")).isEqualTo(a.get("findings"));
+            }
+            Set<String> findings = identities(off.resolve("findings.jsonl"));
+            assertThat(findings).isNotEmpty();
+            assertThat(identities(one.resolve("findings.jsonl"))).isEqualTo(findings);
+            assertThat(identities(many.resolve("findings.jsonl"))).isEqualTo(findings);
+            Set<String> rejected = new TreeSet<>(Files.readAllLines(off.resolve("rejected.jsonl")));
+            assertThat(new TreeSet<>(Files.readAllLines(many.resolve("rejected.jsonl")))).isEqualTo(rejected);
+            if (input[1].isEmpty()) {
+                assertThat(rejected).hasSize(3);
+            }
+        }
+    }
+
+    static JsonNode scan(String input, Path out, Map<String, String> overrides, String splitBytes) throws Exception {
+        Config c = Config.defaults().with("scan.parallelism", "2").with("scan.id-column", "id").withAll(overrides);
+        Configuration flink = new Configuration();
+        flink.setString(ScanJob.CSV_SPLIT_BYTES, splitBytes);
+        return new ScanJob(ScanOptions.of(input, out.toString(), null, c), CLOCK, flink).run();
+    }
+
+    static Set<String> identities(Path findings) throws Exception {
+        Set<String> s = new TreeSet<>();
+        for (JsonNode f : lines(findings)) {
+            s.add(f.get("finding_id").asText() + " " + f.get("detector").asText() + " " + f.get("row_id") + " " + f.get("row_index") + " " + f.get("kind").asText());
+        }
+        return s;
+    }
 }

@@ -1,0 +1,147 @@
+package io.modelwarden.connect;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.apache.flink.connector.file.src.FileSourceSplit;
+import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
+import org.apache.flink.core.fs.Path;
+
+/**
+ * The byte-range splits of the CSV files of a scan, with the line number each split starts at, so
+ * that split readers running in parallel still give every row its exact position in its file.
+ *
+ * <p>A split [offset, offset + length) owns the lines that <em>begin</em> in it (Hadoop's
+ * TextInputFormat rule): its reader starts at the first line beginning at or after its offset and
+ * reads through the line that crosses its end. Lines end as {@link java.io.BufferedReader#readLine}
+ * ends them (LF, CR or CR LF), so the lines and their numbers are exactly those of the whole-file
+ * reader. The client computes the table once, before both passes, by counting line beginnings per
+ * split; both passes then read the same splits with the same starting numbers.
+ */
+public final class CsvSplits implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * One split: file index, path, byte range, file size, and the number (0-based, the header being
+     * line 0) of the first line that begins in it.
+     */
+    public record Split(String id, int fileIndex, String path, long offset, long length, long fileSize, long firstLine, long lines)
+            implements Serializable {}
+
+    private final List<Split> splits;
+
+    private CsvSplits(List<Split> splits) {
+        this.splits = List.copyOf(splits);
+    }
+
+    public List<Split> splits() {
+        return splits;
+    }
+
+    /**
+     * Cuts every file into splits of splitBytes (the last one shorter) and counts their lines, the
+     * splits on up to {@code threads} threads at once (each split is counted on its own).
+     */
+    public static CsvSplits compute(List<DatasetInput.InputFile> files, long splitBytes, int threads) throws IOException {
+        if (splitBytes <= 0) {
+            throw new IllegalArgumentException("split size must be positive: " + splitBytes);
+        }
+        List<long[]> ranges = new ArrayList<>(); // file index, offset, length, file size
+        for (int f = 0; f < files.size(); f++) {
+            Path path = new Path(files.get(f).path());
+            long size = path.getFileSystem().getFileStatus(path).getLen();
+            long offset = 0;
+            do {
+                ranges.add(new long[] {f, offset, Math.min(splitBytes, size - offset), size});
+                offset += splitBytes;
+            } while (offset < size);
+        }
+        long[] counts = new long[ranges.size()];
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, Math.min(threads, ranges.size())));
+        try {
+            List<java.util.concurrent.Future<Long>> futures = new ArrayList<>();
+            for (long[] r : ranges) {
+                Path path = new Path(files.get((int) r[0]).path());
+                futures.add(pool.submit(() -> countLineStarts(path, r[1], r[2])));
+            }
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = futures.get(i).get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while counting lines", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        List<Split> out = new ArrayList<>();
+        long line = 0;
+        for (int i = 0; i < ranges.size(); i++) {
+            long[] r = ranges.get(i);
+            int f = (int) r[0];
+            if (r[1] == 0) {
+                line = 0;
+            }
+            out.add(new Split("csv-" + f + "-" + (r[1] / splitBytes), f, files.get(f).path(), r[1], r[2], r[3], line, counts[i]));
+            line += counts[i];
+        }
+        return new CsvSplits(out);
+    }
+
+    /**
+     * The lines beginning in [offset, offset + length): position 0, and every position after LF or
+     * after a CR not followed by LF.
+     */
+    static long countLineStarts(Path path, long offset, long length) throws IOException {
+        if (length <= 0) {
+            return 0;
+        }
+        long end = offset + length;
+        long count = 0;
+        byte[] buf = new byte[1 << 20];
+        try (org.apache.flink.core.fs.FSDataInputStream in = path.getFileSystem().open(path)) {
+            int prev;
+            long pos; // position of the next byte read
+            if (offset == 0) {
+                count = 1; // the line at 0
+                prev = -1;
+                pos = 0;
+            } else {
+                in.seek(offset - 1);
+                prev = in.read();
+                pos = offset;
+            }
+            while (pos < end) {
+                int r = in.read(buf, 0, (int) Math.min(buf.length, end - pos));
+                if (r <= 0) {
+                    break;
+                }
+                for (int i = 0; i < r; i++) {
+                    byte b = buf[i];
+                    if (prev == '\n' || (prev == '\r' && b != '\n')) {
+                        count++;
+                    }
+                    prev = b;
+                }
+                pos += r;
+            }
+        }
+        return count;
+    }
+
+    /** Hands FileSource exactly these splits (its own enumerators split local files by block only). */
+    public FileEnumerator.Provider enumerator() {
+        List<Split> s = splits;
+        return () -> (paths, minDesiredSplits) -> {
+            Collection<FileSourceSplit> result = new ArrayList<>();
+            for (Split split : s) {
+                result.add(new FileSourceSplit(split.id(), new Path(split.path()), split.offset(), split.length(), 0L, split.fileSize()));
+            }
+            return result;
+        };
+    }
+}

@@ -1,0 +1,90 @@
+package io.modelwarden.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.file.src.FileSourceSplit;
+import org.apache.flink.connector.file.src.reader.BulkFormat;
+import org.apache.flink.connector.file.src.util.RecordAndPosition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CsvSplitFormatTest {
+    @TempDir
+    Path dir;
+
+    /** Every split size gives exactly the lines, and line numbers, of BufferedReader#readLine over the whole file. */
+    @Test
+    void splitsReadExactlyTheLinesOfTheWholeFileWithTheirPositions() throws Exception {
+        Random rnd = new Random(5);
+        String[] endings = {"\n", "\r", "\r\n", "\n\n", "\r\n\r\n", "\r\r"};
+        for (int trial = 0; trial < 40; trial++) {
+            StringBuilder sb = new StringBuilder("\uFEFFid,a,b");
+            int rows = rnd.nextInt(60);
+            for (int i = 0; i < rows; i++) {
+                sb.append(endings[rnd.nextInt(endings.length)]);
+                int len = rnd.nextInt(trial % 5 == 0 ? 400 : 30);
+                for (int k = 0; k < len; k++) {
+                    sb.append(rnd.nextInt(20) == 0 ? "é€" : String.valueOf((char) ('a' + rnd.nextInt(26))));
+                }
+            }
+            if (rnd.nextBoolean()) {
+                sb.append(endings[rnd.nextInt(endings.length)]);
+            }
+            String text = sb.toString();
+            Path file = dir.resolve("t" + trial + ".csv");
+            Files.write(file, text.getBytes(StandardCharsets.UTF_8));
+            List<String> expected = new ArrayList<>();
+            try (BufferedReader r = new BufferedReader(new StringReader(text))) {
+                r.readLine(); // header
+                String l;
+                while ((l = r.readLine()) != null) {
+                    expected.add(l);
+                }
+            }
+            long size = Files.size(file);
+            for (long splitBytes : new long[] {1, 2, 3, 7, 16, 61, 256, size, size + 100}) {
+                assertThat(readAll(file, size, splitBytes)).as("trial %d, split %d", trial, splitBytes).isEqualTo(expected);
+            }
+        }
+    }
+
+    private static List<String> readAll(Path file, long size, long splitBytes) throws Exception {
+        DatasetInput.InputFile f = new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), size);
+        CsvSplits splits = CsvSplits.compute(List.of(f), splitBytes, 3);
+        CsvSplitFormat format = new CsvSplitFormat(splits);
+        List<String> lines = new ArrayList<>();
+        List<Long> positions = new ArrayList<>();
+        var source = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1);
+        // Read the splits in reverse order: positions must not depend on it.
+        List<FileSourceSplit> ordered = new ArrayList<>(source);
+        java.util.Collections.reverse(ordered);
+        java.util.TreeMap<Long, String> byRow = new java.util.TreeMap<>();
+        for (FileSourceSplit s : ordered) {
+            BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
+            BulkFormat.RecordIterator<RawRecord> batch;
+            while ((batch = reader.readBatch()) != null) {
+                RecordAndPosition<RawRecord> r;
+                while ((r = batch.next()) != null) {
+                    assertThat(byRow.put(r.getRecord().rowIndex, r.getRecord().line)).isNull();
+                }
+                batch.releaseBatch();
+            }
+            reader.close();
+        }
+        long expect = 0;
+        for (var e : byRow.entrySet()) {
+            assertThat(e.getKey()).isEqualTo(expect++);
+            lines.add(e.getValue());
+        }
+        return lines;
+    }
+}
