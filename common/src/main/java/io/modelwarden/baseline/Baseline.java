@@ -28,7 +28,7 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  * DIR/baseline.json} (this object, snake_case JSON) plus the optional side file {@code
  * DIR/fingerprints.bin} (the {@link TrainingFingerprints} Bloom filter).
  *
- * <p>Holds the schema, the row count and label counts, per feature the moments, 101 quantiles
+ * <p>Holds the schema, the row count and label counts, per feature the moments, 101 quantiles (from the deterministic row sample)
  * (0, 0.01, ..., 1) and the KLL sketch itself (base64 in JSON; drift uses exact sketch CDFs through
  * {@link #stats()}), and two free-form sections: {@code detectors} (detector id to fitted parameters
  * and thresholds, e.g. the isolation forest model) and {@code fingerprints} (metadata of the side
@@ -115,11 +115,37 @@ public final class Baseline {
                 f.std = m.stddev();
                 f.min = m.min();
                 f.max = m.max();
-                f.quantiles = s.getQuantiles(ranks, QuantileSearchCriteria.INCLUSIVE);
+                f.quantiles = sampleQuantiles(p, j, ranks);
+                if (f.quantiles == null) {
+                    f.quantiles = s.getQuantiles(ranks, QuantileSearchCriteria.INCLUSIVE);
+                }
             }
             b.features.add(f);
         }
         return b;
+    }
+
+    /**
+     * Quantiles of feature j from the profile's priority sample (nearest rank): deterministic, since
+     * the sample is the same rows whatever the parallelism, and exact for datasets no larger than the
+     * sample; the KLL sketch compacts with an unseeded random and would differ from run to run. Null
+     * when the sample is empty.
+     */
+    private static double[] sampleQuantiles(ScanProfile p, int j, double[] ranks) {
+        List<io.modelwarden.model.TrainingRow> rows = p.sample().rows();
+        if (rows.isEmpty()) {
+            return null;
+        }
+        double[] col = new double[rows.size()];
+        for (int i = 0; i < col.length; i++) {
+            col[i] = rows.get(i).features[j];
+        }
+        java.util.Arrays.sort(col);
+        double[] q = new double[ranks.length];
+        for (int i = 0; i < ranks.length; i++) {
+            q[i] = col[(int) Math.round(ranks[i] * (col.length - 1))];
+        }
+        return q;
     }
 
     /** Records a detector's fitted parameters (replacing earlier ones of the same id). */
