@@ -115,7 +115,7 @@ public final class Baseline {
                 f.std = m.stddev();
                 f.min = m.min();
                 f.max = m.max();
-                f.quantiles = sampleQuantiles(p, j, ranks);
+                f.quantiles = p.sampleQuantiles(j, ranks);
                 if (f.quantiles == null) {
                     f.quantiles = s.getQuantiles(ranks, QuantileSearchCriteria.INCLUSIVE);
                 }
@@ -123,29 +123,6 @@ public final class Baseline {
             b.features.add(f);
         }
         return b;
-    }
-
-    /**
-     * Quantiles of feature j from the profile's priority sample (nearest rank): deterministic, since
-     * the sample is the same rows whatever the parallelism, and exact for datasets no larger than the
-     * sample; the KLL sketch compacts with an unseeded random and would differ from run to run. Null
-     * when the sample is empty.
-     */
-    private static double[] sampleQuantiles(ScanProfile p, int j, double[] ranks) {
-        List<io.modelwarden.model.TrainingRow> rows = p.sample().rows();
-        if (rows.isEmpty()) {
-            return null;
-        }
-        double[] col = new double[rows.size()];
-        for (int i = 0; i < col.length; i++) {
-            col[i] = rows.get(i).features[j];
-        }
-        java.util.Arrays.sort(col);
-        double[] q = new double[ranks.length];
-        for (int i = 0; i < ranks.length; i++) {
-            q[i] = col[(int) Math.round(ranks[i] * (col.length - 1))];
-        }
-        return q;
     }
 
     /** Records a detector's fitted parameters (replacing earlier ones of the same id). */

@@ -64,6 +64,7 @@ public final class ScanJob {
     public static final String SUMMARY_FILE = "summary.json";
     public static final String REPORT_FILE = "report.html";
     public static final String BASELINE_DIR = "baseline";
+    private static final double[] SUMMARY_RANKS = {0.01, 0.5, 0.99};
 
     private final ScanOptions options;
     private final Clock clock;
@@ -397,9 +398,10 @@ public final class ScanJob {
             n.put("std", Json.round(m.stddev(), 6));
             n.put("min", m.min());
             n.put("max", m.max());
-            n.put("p01", Json.round(p.sketch(j).getQuantile(0.01), 6));
-            n.put("p50", Json.round(p.sketch(j).getQuantile(0.5), 6));
-            n.put("p99", Json.round(p.sketch(j).getQuantile(0.99), 6));
+            double[] q = p.sampleQuantiles(j, SUMMARY_RANKS);
+            n.put("p01", Json.round(q[0], 6));
+            n.put("p50", Json.round(q[1], 6));
+            n.put("p99", Json.round(q[2], 6));
         }
         return arr;
     }

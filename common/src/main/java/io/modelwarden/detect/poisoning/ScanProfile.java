@@ -100,6 +100,29 @@ public final class ScanProfile implements Serializable {
         return sample;
     }
 
+    /**
+     * Quantiles of feature j at the given ranks from the priority sample (nearest rank):
+     * deterministic, since the sample is the same rows whatever the parallelism, and exact for
+     * datasets no larger than the sample; the KLL sketch compacts with an unseeded random and would
+     * differ from run to run. Null when the sample is empty.
+     */
+    public double[] sampleQuantiles(int feature, double[] ranks) {
+        java.util.List<TrainingRow> rows = sample.rows();
+        if (rows.isEmpty()) {
+            return null;
+        }
+        double[] col = new double[rows.size()];
+        for (int i = 0; i < col.length; i++) {
+            col[i] = rows.get(i).features[feature];
+        }
+        java.util.Arrays.sort(col);
+        double[] q = new double[ranks.length];
+        for (int i = 0; i < ranks.length; i++) {
+            q[i] = col[(int) Math.round(ranks[i] * (col.length - 1))];
+        }
+        return q;
+    }
+
     /** Mean and standard deviation per feature, for z-scoring; a constant feature gets stddev 1. */
     public Standardizer standardizer() {
         double[] mean = new double[featureNames.length];
