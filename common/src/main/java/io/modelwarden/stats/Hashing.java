@@ -2,8 +2,6 @@ package io.modelwarden.stats;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -23,14 +21,13 @@ public final class Hashing {
         return HexFormat.of().formatHex(sha256().digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
-    public static String sha256Hex(Path file) throws IOException {
+    /** SHA-256 of everything the stream holds (read to its end; the caller closes it). */
+    public static String sha256Hex(InputStream in) throws IOException {
         MessageDigest md = sha256();
         byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            md.update(buf, 0, n);
         }
         return HexFormat.of().formatHex(md.digest());
     }

@@ -350,20 +350,9 @@ public final class ScanJob {
 
     private static String sha256(String path) throws IOException {
         org.apache.flink.core.fs.Path p = new org.apache.flink.core.fs.Path(path);
-        java.security.MessageDigest md;
-        try {
-            md = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buf = new byte[1 << 16];
         try (java.io.InputStream in = p.getFileSystem().open(p)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
+            return Hashing.sha256Hex(in);
         }
-        return java.util.HexFormat.of().formatHex(md.digest());
     }
 
     /** Same data, same effective configuration and baseline: same scan id, so sinks upsert. */
