@@ -182,7 +182,26 @@ public final class Config implements Serializable {
         return out;
     }
 
-    /** All keys and values, secrets are not stored here (they come from environment variables). */
+    /**
+     * {@code key=value, ...} of every key below the given top-level sections ({@code "scan"},
+     * {@code "kafka"}): the options line a job logs once at start. Secrets never sit in the
+     * configuration (only the names of their variables and files do), and a {@code password=} inside a
+     * value such as a JDBC URL is masked all the same ({@link Secrets#mask}).
+     */
+    public String describe(String... sections) {
+        StringBuilder out = new StringBuilder();
+        for (String section : sections) {
+            for (Map.Entry<String, String> e : subtree(section).entrySet()) {
+                if (out.length() > 0) {
+                    out.append(", ");
+                }
+                out.append(section).append('.').append(e.getKey()).append('=').append(Secrets.mask(e.getValue()));
+            }
+        }
+        return out.toString();
+    }
+
+    /** All keys and values, secrets are not stored here (they come from environment variables or files, see Secrets). */
     public Map<String, String> asMap() {
         return new TreeMap<>(values);
     }

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "Model Warden 0.1.0",
         description = "Detects attacks on machine-learning systems: poisoned training data (scan) and abuse of serving APIs (monitor).",
-        subcommands = {Warden.Scan.class, Warden.Monitor.class})
+        subcommands = {Warden.Scan.class, Warden.Monitor.class, Warden.Submit.class, Warden.Jobs.class, Warden.Stop.class})
 public final class Warden implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -51,7 +51,19 @@ public final class Warden implements Callable<Integer> {
             err.println("warden: " + ex.getMessage() + " (see: warden " + subcommandName(ex) + "--help)");
             return EXIT_USAGE;
         });
+        cli.getSubcommands().get("submit").setStopAtPositional(true);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof FlinkCluster.ClusterException) {
+                err.println("warden: " + ex.getMessage());
+                return EXIT_FAILED;
+            }
+            Throwable exit = ex;
+            while (exit != null && !(exit instanceof SubmittedJob.Exit)) {
+                exit = exit.getCause();
+            }
+            if (exit != null) {
+                return ((SubmittedJob.Exit) exit).code; // the submitted command printed its own error
+            }
             Throwable root = ex;
             while (root != null && !(root instanceof ConfigException)) {
                 root = root.getCause();
@@ -272,6 +284,145 @@ public final class Warden implements Callable<Integer> {
     static final class ConfigFlagsMixin extends ConfigFlags {}
 
     static List<String> commands() {
-        return List.of("scan", "monitor");
+        return List.of("scan", "monitor", "submit", "jobs", "stop");
+    }
+
+    /** The cluster commands (submit, jobs, stop): a {@code --jobmanager} flag and their output. */
+    abstract static class ClusterCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--jobmanager", required = true, paramLabel = "HOST:PORT", description = "The Flink cluster's REST endpoint (the address of its web UI), e.g. flink-jobmanager:8081.")
+        String jobmanager;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+    }
+
+    @Command(
+            name = "submit",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Submits the job jar to a remote Flink cluster through its REST endpoint, as flink run does, and prints the job ids."
+                        + " The job's flags follow its name, as for warden scan / warden monitor.",
+                "scan runs attached (its client collects the profiles and writes summary.json, report.html and baseline/ on this"
+                        + " machine, so --output must be a path this machine and the cluster share); monitor is submitted detached.",
+                "Example: warden submit --jobmanager flink:8081 monitor --kafka-bootstrap kafka:9092 --alerts-topic warden-alerts"
+            },
+            sortOptions = false)
+    static final class Submit extends ClusterCommand {
+        @Option(names = "--jar", paramLabel = "FILE", description = "The job jar (default: $WARDEN_JAR, set by bin/warden to jobs/target/warden-jobs-*-flink.jar).")
+        java.io.File jar;
+
+        @Option(names = "--detached", description = "Return once submitted (the default for monitor; scan cannot run detached).")
+        boolean detached;
+
+        @Option(names = "--attached", description = "Wait until the monitor job ends (scan always waits).")
+        boolean attached;
+
+        @Option(names = "--savepoint", paramLabel = "PATH", description = "Resume from this savepoint (monitor: after warden stop).")
+        String savepoint;
+
+        @Option(names = "--parallelism", paramLabel = "N", description = "Default parallelism of the submitted job (the cluster's parallelism.default otherwise).")
+        Integer parallelism;
+
+        @CommandLine.Parameters(index = "0", paramLabel = "scan|monitor", description = "The job.")
+        String job;
+
+        @CommandLine.Parameters(index = "1..*", paramLabel = "ARGS", description = "The job's flags, as for warden scan / warden monitor.")
+        List<String> jobArgs = new java.util.ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            if (!job.equals("scan") && !job.equals("monitor")) {
+                throw ConfigException.invalid("submit", "followed by scan or monitor", "'" + job + "'");
+            }
+            if (detached && attached) {
+                throw new ConfigException("submit: give at most one of --detached and --attached");
+            }
+            if (job.equals("scan") && detached) {
+                throw new ConfigException("submit scan: --detached is not possible, the scan's client collects its results");
+            }
+            if (parallelism != null && parallelism <= 0) {
+                throw ConfigException.invalid("--parallelism", "> 0", parallelism);
+            }
+            java.io.File jobJar = jobJar();
+            FlinkCluster target = FlinkCluster.at(jobmanager);
+            List<String> args = new java.util.ArrayList<>();
+            args.add(job);
+            args.addAll(jobArgs);
+            boolean wait = job.equals("scan") || attached;
+            List<org.apache.flink.api.common.JobID> ids = target.submit(jobJar, wait, savepoint, parallelism, args);
+            for (org.apache.flink.api.common.JobID id : ids) {
+                out().println("Job ID: " + id.toHexString());
+            }
+            out().println((wait ? "Finished " : "Submitted ") + job + " on " + target.address()
+                    + " (" + ids.size() + " job" + (ids.size() == 1 ? "" : "s") + ")");
+            return EXIT_OK;
+        }
+
+        private java.io.File jobJar() {
+            java.io.File file = jar;
+            if (file == null) {
+                String fromEnv = System.getenv("WARDEN_JAR");
+                if (fromEnv == null || fromEnv.isBlank()) {
+                    throw new ConfigException("--jar: give the job jar (jobs/target/warden-jobs-*-flink.jar; bin/warden sets WARDEN_JAR)");
+                }
+                file = new java.io.File(fromEnv);
+            }
+            if (!file.isFile()) {
+                throw new ConfigException("--jar: no such file: " + file);
+            }
+            return file;
+        }
+    }
+
+    @Command(
+            name = "jobs",
+            mixinStandardHelpOptions = true,
+            description = "Lists Model Warden's jobs on a Flink cluster (warden-scan-profile, warden-scan-score, warden-monitor): id, name, state, start time (UTC) and duration, newest first.")
+    static final class Jobs extends ClusterCommand {
+        @Override
+        public Integer call() throws Exception {
+            List<FlinkCluster.Job> jobs = FlinkCluster.at(jobmanager).jobs();
+            PrintWriter out = out();
+            String format = "%-32s  %-19s  %-11s  %-20s  %s%n";
+            out.printf(format, "JOB ID", "NAME", "STATE", "START (UTC)", "DURATION");
+            for (FlinkCluster.Job j : jobs) {
+                String start = j.startMillis() <= 0 ? "-" : java.time.Instant.ofEpochMilli(j.startMillis()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+                out.printf(format, j.id(), j.name(), j.state(), start, duration(j.durationMillis()));
+            }
+            out.flush();
+            return EXIT_OK;
+        }
+
+        static String duration(long millis) {
+            if (millis < 0) {
+                return "-";
+            }
+            long s = millis / 1000;
+            return s >= 3600 ? String.format("%dh %02dm %02ds", s / 3600, s / 60 % 60, s % 60)
+                    : s >= 60 ? String.format("%dm %02ds", s / 60, s % 60) : String.format("%.1fs", millis / 1000.0);
+        }
+    }
+
+    @Command(
+            name = "stop",
+            mixinStandardHelpOptions = true,
+            description = "Stops a job on a Flink cluster with a final savepoint (resume it with warden submit --savepoint PATH); prints the savepoint's path.")
+    static final class Stop extends ClusterCommand {
+        @Option(names = "--savepoint-dir", required = true, paramLabel = "DIR", description = "Where the savepoint goes (a path the cluster can write, e.g. s3://bucket/warden/savepoints).")
+        String savepointDir;
+
+        @CommandLine.Parameters(index = "0", paramLabel = "JOBID", description = "The job's id (see warden jobs).")
+        String jobId;
+
+        @Override
+        public Integer call() throws Exception {
+            String path = FlinkCluster.at(jobmanager).stopWithSavepoint(jobId, savepointDir);
+            out().println("Savepoint: " + path);
+            return EXIT_OK;
+        }
     }
 }

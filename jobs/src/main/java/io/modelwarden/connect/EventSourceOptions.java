@@ -3,6 +3,7 @@ package io.modelwarden.connect;
 import io.modelwarden.config.Config;
 import io.modelwarden.config.ConfigException;
 import java.io.Serializable;
+import java.util.Map;
 
 /**
  * Where the monitor reads serving events ({@code monitor.sources.*}): a bounded JSON Lines file or
@@ -41,17 +42,28 @@ public record EventSourceOptions(Kind kind, String filePath, KafkaSourceOptions 
         return new EventSourceOptions(Kind.KAFKA, null, kafka);
     }
 
+    /** Reads the Kafka credentials (if any) from the process environment. */
     public static EventSourceOptions fromConfig(Config config) {
+        return fromConfig(config, System.getenv());
+    }
+
+    /** With an explicit environment for the Kafka credentials (tests; a launcher that builds one). */
+    public static EventSourceOptions fromConfig(Config config, Map<String, String> env) {
         Kind kind = config.getEnum(PREFIX + "kind", Kind.class);
         if (kind == Kind.FILE) {
             return file(config.getString(PREFIX + "file.path").trim());
         }
-        return kafka(KafkaSourceOptions.fromConfig(config));
+        return kafka(KafkaSourceOptions.fromConfig(config, env));
     }
 
-    /** The Kafka source settings ({@code monitor.sources.kafka.*}). */
+    /** The Kafka source settings ({@code monitor.sources.kafka.*}) and the shared client security ({@code kafka.*}). */
     public record KafkaSourceOptions(
-            String bootstrap, String topic, String groupId, StartingOffsets startingOffsets, boolean bounded)
+            String bootstrap,
+            String topic,
+            String groupId,
+            StartingOffsets startingOffsets,
+            boolean bounded,
+            KafkaSecurity security)
             implements Serializable {
 
         public static final String PREFIX = EventSourceOptions.PREFIX + "kafka.";
@@ -66,13 +78,19 @@ public record EventSourceOptions(Kind kind, String filePath, KafkaSourceOptions 
             }
         }
 
-        public static KafkaSourceOptions fromConfig(Config config) {
+        /** Without client security (a local broker). */
+        public KafkaSourceOptions(String bootstrap, String topic, String groupId, StartingOffsets startingOffsets, boolean bounded) {
+            this(bootstrap, topic, groupId, startingOffsets, bounded, KafkaSecurity.NONE);
+        }
+
+        public static KafkaSourceOptions fromConfig(Config config, Map<String, String> env) {
             return new KafkaSourceOptions(
                     config.getString(PREFIX + "bootstrap").trim(),
                     KafkaSinkOptions.topicName(config, PREFIX + "topic"),
                     config.getString(PREFIX + "group-id").trim(),
                     config.getEnum(PREFIX + "starting-offsets", StartingOffsets.class),
-                    config.getBoolean(PREFIX + "bounded"));
+                    config.getBoolean(PREFIX + "bounded"),
+                    KafkaSecurity.fromConfig(config, env));
         }
     }
 

@@ -80,6 +80,7 @@ public final class EventSources {
     public static KafkaSource<String> kafkaSource(KafkaSourceOptions options) {
         KafkaSourceBuilder<String> builder = KafkaSource.<String>builder()
                 .setBootstrapServers(options.bootstrap())
+                .setProperties(options.security().properties())
                 .setTopics(options.topic())
                 .setGroupId(options.groupId())
                 .setStartingOffsets(startingOffsets(options))

@@ -2,7 +2,12 @@ package io.modelwarden.connect;
 
 import io.modelwarden.config.Config;
 import io.modelwarden.config.ConfigException;
+import io.modelwarden.config.Secrets;
 import java.io.Serializable;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
@@ -14,9 +19,15 @@ import org.apache.flink.connector.jdbc.datasource.statements.JdbcQueryStatement;
 
 /**
  * The PostgreSQL sink settings ({@code scan.sinks.jdbc.*}, and the same keys under
- * {@code monitor.sinks.jdbc.*} for alerts). The credentials are read from the
- * environment variables that {@code user-env} and {@code password-env} name; they never sit in the
- * YAML.
+ * {@code monitor.sinks.jdbc.*} for alerts). The credentials are read from the files that
+ * {@code user-file} and {@code password-file} name, or else from the environment variables that
+ * {@code user-env} and {@code password-env} name ({@link Secrets}); they never sit in the YAML.
+ * {@code sslmode} and {@code sslrootcert} become parameters of {@link #connectionUrl()}, which every
+ * connection uses: the sinks, the scan-run writer and the migrations.
+ *
+ * @param url the configured URL, as given
+ * @param sslMode a PostgreSQL sslmode; empty: the URL's or the driver's default ({@code prefer})
+ * @param sslRootCert the CA certificate file for verify-ca / verify-full; empty: the driver's default
  */
 public record JdbcSinkOptions(
         String url,
@@ -25,8 +36,13 @@ public record JdbcSinkOptions(
         int batchSize,
         long batchIntervalMs,
         int maxRetries,
-        String migrations)
+        String migrations,
+        String sslMode,
+        String sslRootCert)
         implements Serializable {
+
+    /** The sslmode values of the PostgreSQL JDBC driver. */
+    public static final List<String> SSL_MODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
 
     public static final String PREFIX = "scan.sinks.jdbc.";
 
@@ -47,8 +63,8 @@ public record JdbcSinkOptions(
         if (!url.startsWith("jdbc:postgresql:")) {
             throw ConfigException.invalid(prefix + "url", "a jdbc:postgresql: URL", "'" + url + "'");
         }
-        String user = fromEnv(config, env, prefix + "user-env");
-        String password = fromEnv(config, env, prefix + "password-env");
+        String user = Secrets.read(config, env, prefix + "user");
+        String password = Secrets.read(config, env, prefix + "password");
         int batchSize = config.positiveInt(prefix + "batch-size");
         long interval = config.getLong(prefix + "batch-interval-ms");
         if (interval < 0) {
@@ -62,34 +78,47 @@ public record JdbcSinkOptions(
         if (migrations.isEmpty()) {
             migrations = Migrations.DEFAULT_LOCATION;
         }
-        return new JdbcSinkOptions(url, user, password, batchSize, interval, retries, migrations);
+        String sslMode = config.getString(prefix + "sslmode").trim().toLowerCase(Locale.ROOT);
+        if (!sslMode.isEmpty() && !SSL_MODES.contains(sslMode)) {
+            throw ConfigException.invalid(prefix + "sslmode", "one of " + SSL_MODES + " (or empty)", "'" + sslMode + "'");
+        }
+        if (!sslMode.isEmpty() && url.matches("(?i).*[?&]sslmode=.*")) {
+            throw new ConfigException(prefix + "sslmode is set and the URL has an sslmode parameter too: keep one");
+        }
+        String rootCert = config.getString(prefix + "sslrootcert").trim();
+        return new JdbcSinkOptions(url, user, password, batchSize, interval, retries, migrations, sslMode, rootCert);
     }
 
-    private static String fromEnv(Config config, Map<String, String> env, String key) {
-        String name = config.getString(key).trim();
-        if (name.isEmpty()) {
-            throw new ConfigException(key + " must name an environment variable, was empty");
+    /** {@link #url()} with {@code sslmode} and {@code sslrootcert} appended as URL parameters when set. */
+    public String connectionUrl() {
+        StringBuilder out = new StringBuilder(url);
+        char sep = url.indexOf('?') < 0 ? '?' : '&';
+        if (!sslMode.isEmpty()) {
+            out.append(sep).append("sslmode=").append(sslMode);
+            sep = '&';
         }
-        String value = env.get(name);
-        if (value == null) {
-            throw new ConfigException(key + ": environment variable " + name + " is not set");
+        if (!sslRootCert.isEmpty()) {
+            out.append(sep).append("sslrootcert=").append(URLEncoder.encode(sslRootCert, StandardCharsets.UTF_8));
         }
-        return value;
+        return out.toString();
     }
 
-    /** Masks the password (options are logged once at startup). */
+    /**
+     * Masks the password, also one given as a URL parameter (options are logged once at startup); the
+     * user name is shown.
+     */
     @Override
     public String toString() {
-        return "JdbcSinkOptions[url=" + url + ", user=" + user + ", password=***, batchSize=" + batchSize
-                + ", batchIntervalMs=" + batchIntervalMs + ", maxRetries=" + maxRetries
-                + ", migrations=" + migrations + "]";
+        return "JdbcSinkOptions[url=" + Secrets.mask(connectionUrl()) + ", user=" + user + ", password="
+                + Secrets.MASK + ", batchSize=" + batchSize + ", batchIntervalMs=" + batchIntervalMs
+                + ", maxRetries=" + maxRetries + ", migrations=" + migrations + "]";
     }
 
     /** A connection provider for the Flink JDBC connector (PostgreSQL driver). */
     public JdbcConnectionProvider connections() {
         return new SimpleJdbcConnectionProvider(
                 new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(url())
+                        .withUrl(connectionUrl())
                         .withDriverName("org.postgresql.Driver")
                         .withUsername(user())
                         .withPassword(password())

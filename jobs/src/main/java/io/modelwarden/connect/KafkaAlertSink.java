@@ -34,6 +34,7 @@ public final class KafkaAlertSink {
     public static KafkaSink<Alert> create(KafkaSinkOptions options) {
         return KafkaSink.<Alert>builder()
                 .setBootstrapServers(options.bootstrap())
+                .setKafkaProducerConfig(options.security().properties())
                 .setRecordSerializer(new AlertRecordSerializer(options.topic()))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setProperty(ProducerConfig.ACKS_CONFIG, "all")

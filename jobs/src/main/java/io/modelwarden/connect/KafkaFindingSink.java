@@ -31,6 +31,7 @@ public final class KafkaFindingSink {
     public static KafkaSink<Finding> create(KafkaSinkOptions options) {
         return KafkaSink.<Finding>builder()
                 .setBootstrapServers(options.bootstrap())
+                .setKafkaProducerConfig(options.security().properties())
                 .setRecordSerializer(new FindingRecordSerializer(options.topic()))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setProperty(ProducerConfig.ACKS_CONFIG, "all")

@@ -3,19 +3,32 @@ package io.modelwarden.connect;
 import io.modelwarden.config.Config;
 import io.modelwarden.config.ConfigException;
 import java.io.Serializable;
+import java.util.Map;
 
-/** The Kafka sink settings ({@code scan.sinks.kafka.*}; the same keys under {@code monitor.sinks.kafka.*}). */
-public record KafkaSinkOptions(String bootstrap, String topic, int lingerMs, int batchBytes) implements Serializable {
+/**
+ * The Kafka sink settings ({@code scan.sinks.kafka.*}; the same keys under {@code monitor.sinks.kafka.*}),
+ * with the shared client security ({@code kafka.*}).
+ */
+public record KafkaSinkOptions(String bootstrap, String topic, int lingerMs, int batchBytes, KafkaSecurity security)
+        implements Serializable {
 
     public static final String PREFIX = "scan.sinks.kafka.";
 
-    /** Null when {@code scan.sinks.kafka.bootstrap} is empty (the sink is off). */
-    public static KafkaSinkOptions fromConfig(Config config) {
-        return fromConfig(config, PREFIX);
+    /** Without client security (a local broker). */
+    public KafkaSinkOptions(String bootstrap, String topic, int lingerMs, int batchBytes) {
+        this(bootstrap, topic, lingerMs, batchBytes, KafkaSecurity.NONE);
     }
 
-    /** The keys below {@code prefix} (with its trailing dot); null when its {@code bootstrap} is empty. */
-    public static KafkaSinkOptions fromConfig(Config config, String prefix) {
+    /** Null when {@code scan.sinks.kafka.bootstrap} is empty (the sink is off). */
+    public static KafkaSinkOptions fromConfig(Config config, Map<String, String> env) {
+        return fromConfig(config, env, PREFIX);
+    }
+
+    /**
+     * The keys below {@code prefix} (with its trailing dot) and {@code kafka.*}; null when its
+     * {@code bootstrap} is empty.
+     */
+    public static KafkaSinkOptions fromConfig(Config config, Map<String, String> env, String prefix) {
         String bootstrap = config.getString(prefix + "bootstrap").trim();
         if (bootstrap.isEmpty()) {
             return null;
@@ -26,7 +39,7 @@ public record KafkaSinkOptions(String bootstrap, String topic, int lingerMs, int
             throw ConfigException.invalid(prefix + "linger-ms", ">= 0", linger);
         }
         int batchBytes = config.positiveInt(prefix + "batch-bytes");
-        return new KafkaSinkOptions(bootstrap, topic, linger, batchBytes);
+        return new KafkaSinkOptions(bootstrap, topic, linger, batchBytes, KafkaSecurity.fromConfig(config, env));
     }
 
     /** A valid Kafka topic name from {@code key}. */

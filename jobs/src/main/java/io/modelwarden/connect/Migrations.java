@@ -25,7 +25,7 @@ public final class Migrations {
 
     /** Migrates with the options' URL, credentials and location. */
     public static int apply(JdbcSinkOptions options) {
-        return apply(options.url(), options.user(), options.password(), options.migrations());
+        return apply(options.connectionUrl(), options.user(), options.password(), options.migrations());
     }
 
     /**

@@ -37,7 +37,7 @@ public record MonitorSinkOptions(String dir, JdbcSinkOptions jdbc, KafkaSinkOpti
     /** With an explicit environment (tests; a launcher that builds one). */
     public static MonitorSinkOptions fromConfig(Config config, Map<String, String> env) {
         String dir = config.getString(PREFIX + "file.dir").trim();
-        KafkaSinkOptions kafka = KafkaSinkOptions.fromConfig(config, PREFIX + "kafka.");
+        KafkaSinkOptions kafka = KafkaSinkOptions.fromConfig(config, env, PREFIX + "kafka.");
         String rejected = config.getString(PREFIX + "kafka.rejected-topic").trim();
         return new MonitorSinkOptions(
                 dir.isEmpty() ? null : dir,

@@ -43,6 +43,7 @@ public final class RejectedEventSinks {
     static KafkaSink<RejectedEvent> kafkaSink(KafkaSinkOptions kafka, String topic) {
         return KafkaSink.<RejectedEvent>builder()
                 .setBootstrapServers(kafka.bootstrap())
+                .setKafkaProducerConfig(kafka.security().properties())
                 .setRecordSerializer(new RejectedRecordSerializer(topic))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setProperty(ProducerConfig.ACKS_CONFIG, "all")

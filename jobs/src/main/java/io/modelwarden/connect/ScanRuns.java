@@ -27,7 +27,7 @@ public final class ScanRuns {
     private ScanRuns() {}
 
     public static void upsert(JdbcSinkOptions options, ScanRun run) throws SQLException {
-        upsert(options.url(), options.user(), options.password(), run);
+        upsert(options.connectionUrl(), options.user(), options.password(), run);
     }
 
     public static void upsert(String jdbcUrl, String user, String password, ScanRun run) throws SQLException {

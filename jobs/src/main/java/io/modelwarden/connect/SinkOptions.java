@@ -19,7 +19,7 @@ public record SinkOptions(JdbcSinkOptions jdbc, KafkaSinkOptions kafka) {
 
     /** With an explicit environment (tests; a launcher that builds one). */
     public static SinkOptions fromConfig(Config config, Map<String, String> env) {
-        return new SinkOptions(JdbcSinkOptions.fromConfig(config, env), KafkaSinkOptions.fromConfig(config));
+        return new SinkOptions(JdbcSinkOptions.fromConfig(config, env), KafkaSinkOptions.fromConfig(config, env));
     }
 
     public boolean jdbcEnabled() {

@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MonitorJob {
     private static final Logger LOG = LoggerFactory.getLogger(MonitorJob.class);
+    /** The Flink job name (what {@code warden jobs} looks for on a cluster). */
+    public static final String JOB_NAME = "warden-monitor";
     public static final String PARSE_UID = "parse-events";
     public static final String EVENT_TIME_UID = "event-time";
 
@@ -90,10 +92,13 @@ public final class MonitorJob {
         LOG.info("Monitor detectors: {}", catalog.describe());
 
         MonitorSinkOptions sinks = MonitorSinkOptions.fromConfig(config, env);
+        EventSourceOptions source = EventSourceOptions.fromConfig(config, env);
+        LOG.info("Monitor options: baselines={}, baseline for every model={}, source: {}, sinks: {}, config: {}", baselineByModel,
+                baselineForEveryModel, source, sinks, config.describe("monitor", "kafka"));
         if (sinks.jdbc() != null) {
             LOG.info("PostgreSQL schema up to date ({} migration(s) applied)", Migrations.apply(sinks.jdbc()));
         }
-        DataStream<String> raw = EventSources.attach(flink, EventSourceOptions.fromConfig(config));
+        DataStream<String> raw = EventSources.attach(flink, source);
         SingleOutputStreamOperator<InferenceEvent> parsed = raw
                 .process(new EventParser(dims, every == null ? -1 : every.dimensions()))
                 .uid(PARSE_UID)
@@ -170,6 +175,6 @@ public final class MonitorJob {
             flink.setParallelism(parallelism);
         }
         build(flink);
-        return flink.execute("warden-monitor");
+        return flink.execute(JOB_NAME);
     }
 }

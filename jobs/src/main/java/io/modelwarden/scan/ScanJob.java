@@ -64,6 +64,9 @@ public final class ScanJob {
     public static final String SUMMARY_FILE = "summary.json";
     public static final String REPORT_FILE = "report.html";
     public static final String BASELINE_DIR = "baseline";
+    /** The Flink job names of the two passes (what {@code warden jobs} looks for on a cluster). */
+    public static final String PROFILE_JOB_NAME = "warden-scan-profile";
+    public static final String SCORE_JOB_NAME = "warden-scan-score";
     private static final double[] SUMMARY_RANKS = {0.01, 0.5, 0.99};
 
     private final ScanOptions options;
@@ -101,6 +104,8 @@ public final class ScanJob {
         long t0 = System.nanoTime();
         DatasetInput input = DatasetInput.open(options.input(), options.labelColumn(), options.idColumn(), options.ignoredColumns(), options.delimiter());
         SinkOptions sinks = SinkOptions.fromConfig(options.config(), env);
+        LOG.info("Scan options: input={}, output={}, baseline={}, sinks: jdbc={}, kafka={}, config: {}", options.input(),
+                options.output(), options.baseline(), sinks.jdbc(), sinks.kafka(), options.config().describe("scan", "kafka"));
         Path out = Path.of(options.output());
         prepareOutput(out);
         SinkHooks.beforeScan(sinks);
@@ -278,7 +283,7 @@ public final class ScanJob {
                 .uid("count-rejected").name("count-rejected");
         ScanProfile merged = new ScanProfile(input.schema().featureNames(), options.referenceSampleSize(), options.seed());
         TreeMap<String, Long> rejected = new TreeMap<>();
-        try (CloseableIterator<ScanOutput> it = profiles.union(rejectedCounts).executeAndCollect("warden-scan-profile")) {
+        try (CloseableIterator<ScanOutput> it = profiles.union(rejectedCounts).executeAndCollect(PROFILE_JOB_NAME)) {
             while (it.hasNext()) {
                 ScanOutput o = it.next();
                 if (ScanOutput.PROFILE.equals(o.kind)) {
@@ -317,7 +322,7 @@ public final class ScanJob {
         ScoreStats scores = new ScoreStats();
         FindingStats stats = new FindingStats(options.topFindings());
         List<ScanOutput> extras = new ArrayList<>();
-        try (CloseableIterator<ScanOutput> it = collected.executeAndCollect("warden-scan-score")) {
+        try (CloseableIterator<ScanOutput> it = collected.executeAndCollect(SCORE_JOB_NAME)) {
             while (it.hasNext()) {
                 ScanOutput o = it.next();
                 switch (o.kind) {
