@@ -3,16 +3,15 @@ package io.modelwarden.connect;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -26,7 +25,27 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * topic ({@link #createTopic}).
  */
 public final class KafkaExtension implements BeforeAllCallback, AfterAllCallback {
+    private final SecurityProtocol protocol;
     private KafkaClusterTestKit cluster;
+
+    /** A plain-text broker. */
+    public KafkaExtension() {
+        this(SecurityProtocol.PLAINTEXT);
+    }
+
+    private KafkaExtension(SecurityProtocol protocol) {
+        this.protocol = protocol;
+    }
+
+    /**
+     * A broker whose client listener takes SASL_PLAINTEXT with the PLAIN mechanism; the test kit's
+     * users are {@code plain-admin} / {@code plain-admin-secret} and {@code plain-user1} /
+     * {@code plain-user1-secret} ({@code JaasUtils}). {@link #createTopic} and {@link #readAll} log in
+     * as the admin.
+     */
+    public static KafkaExtension saslPlain() {
+        return new KafkaExtension(SecurityProtocol.SASL_PLAINTEXT);
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
@@ -34,6 +53,8 @@ public final class KafkaExtension implements BeforeAllCallback, AfterAllCallback
                         .setCombined(true)
                         .setNumBrokerNodes(1)
                         .setNumControllerNodes(1)
+                        .setBrokerSecurityProtocol(protocol)
+                        .setControllerSecurityProtocol(protocol)
                         .build())
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("offsets.topic.num.partitions", "1")
@@ -66,10 +87,22 @@ public final class KafkaExtension implements BeforeAllCallback, AfterAllCallback
         return cluster.bootstrapServers();
     }
 
+    /** Properties a Kafka client needs to reach this broker (for a SASL broker: logged in as the admin). */
+    public Properties clientProperties() {
+        Properties p = cluster.clientProperties();
+        if (protocol == SecurityProtocol.SASL_PLAINTEXT) {
+            p.setProperty("security.protocol", protocol.name);
+            p.setProperty("sasl.mechanism", "PLAIN");
+            p.setProperty("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                    + " username=\"plain-admin\" password=\"plain-admin-secret\";");
+        }
+        return p;
+    }
+
     /** Creates a topic with a random suffix; returns its name. */
     public String createTopic(String prefix, int partitions) throws Exception {
         String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+        try (Admin admin = Admin.create(clientProperties())) {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
         }
         return name;
@@ -80,8 +113,7 @@ public final class KafkaExtension implements BeforeAllCallback, AfterAllCallback
      * arrived or the deadline passed, then polls once more so that surplus records show up too.
      */
     public List<ConsumerRecord<String, String>> readAll(String topic, int expected, Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        Properties p = clientProperties();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
