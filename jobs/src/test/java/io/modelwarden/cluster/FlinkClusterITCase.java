@@ -155,7 +155,9 @@ class FlinkClusterITCase {
         awaitWhileRunning(firstJob, "the alerts of part 1 in PostgreSQL", () -> alertIds(url).containsAll(beforeSplit));
 
         // The job's own counters on the TaskManager's Prometheus endpoint (the shipped reporter).
-        Map<String, Double> observed = metric(FLINK.get(FLINK.taskManagerMetrics()), EVENTS_OBSERVED);
+        HttpResponse<String> exposition = FLINK.get(FLINK.taskManagerMetrics());
+        Files.writeString(FLINK.folder("metrics").resolve("taskmanager.prom"), exposition.body());
+        Map<String, Double> observed = metric(exposition, EVENTS_OBSERVED);
         assertThat(observed).as("%s on %s", EVENTS_OBSERVED, FLINK.taskManagerMetrics()).isNotEmpty();
         assertThat(observed.values().stream().mapToDouble(Double::doubleValue).sum()).isPositive();
         assertThat(metric(FLINK.get(FLINK.jobManagerMetrics()), "flink_jobmanager_numRegisteredTaskManagers"))

@@ -286,7 +286,7 @@ public final class FlinkSessionCluster implements BeforeAllCallback, AfterAllCal
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         // The cluster gets none of the jobs' settings from its environment: what a job needs must
         // travel in its job graph (FlinkClusterITCase gives the sink credentials to the client only).
-        pb.environment().keySet().removeIf(name -> name.startsWith("WARDEN_"));
+        pb.environment().keySet().removeIf(variable -> variable.startsWith("WARDEN_"));
         return pb.start();
     }
 
