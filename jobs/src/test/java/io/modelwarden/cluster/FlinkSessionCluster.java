@@ -343,7 +343,7 @@ public final class FlinkSessionCluster implements BeforeAllCallback, AfterAllCal
     private static Path requiredPath(String property, String what) {
         String value = System.getProperty(property);
         assertThat(value).as("system property %s (%s): run through Maven's failsafe (mvn verify)", property, what).isNotBlank();
-        Path path = Path.of(value).toAbsolutePath();
+        Path path = Path.of(value).toAbsolutePath().normalize();
         assertThat(path).as("%s: %s; build it with `mvn -B verify` from the repository root", property, what).exists();
         return path;
     }
