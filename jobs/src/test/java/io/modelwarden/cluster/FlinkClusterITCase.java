@@ -71,10 +71,11 @@ class FlinkClusterITCase {
     static final String SCAN = "io.modelwarden.scan.ScanJob";
     static final String MONITOR = "io.modelwarden.monitor.MonitorJob";
     /**
-     * How the Prometheus reporter names the monitor's own counter ({@code eventsObserved} in the
-     * {@code detector} group of {@code detect-clients}): Flink's scope plus group and name.
+     * How the Prometheus reporter names the monitor's own counter {@code eventsObserved} of the
+     * {@code warden} group (README "Metrics"): Flink's scope, the group, the name.
      */
-    static final String EVENTS_OBSERVED = "flink_taskmanager_job_task_operator_detector_eventsObserved";
+    static final String EVENTS_OBSERVED = "flink_taskmanager_job_task_operator_warden_eventsObserved";
+    static final String ALERTS_EMITTED = "flink_taskmanager_job_task_operator_warden_alertsEmitted";
 
     @RegisterExtension
     static final PostgresExtension PG = new PostgresExtension();
@@ -160,6 +161,9 @@ class FlinkClusterITCase {
         Map<String, Double> observed = metric(exposition, EVENTS_OBSERVED);
         assertThat(observed).as("%s on %s", EVENTS_OBSERVED, FLINK.taskManagerMetrics()).isNotEmpty();
         assertThat(observed.values().stream().mapToDouble(Double::doubleValue).sum()).isPositive();
+        Map<String, Double> emitted = metric(exposition, ALERTS_EMITTED);
+        assertThat(emitted).as("%s on %s", ALERTS_EMITTED, FLINK.taskManagerMetrics()).isNotEmpty();
+        assertThat(emitted.values().stream().mapToDouble(Double::doubleValue).sum()).isPositive();
         assertThat(metric(FLINK.get(FLINK.jobManagerMetrics()), "flink_jobmanager_numRegisteredTaskManagers"))
                 .as("on %s", FLINK.jobManagerMetrics()).containsValue(1.0);
 
