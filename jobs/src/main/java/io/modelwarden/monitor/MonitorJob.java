@@ -80,6 +80,11 @@ public final class MonitorJob {
 
     /** Builds the job graph on {@code env} (tests) without executing it. */
     public void build(StreamExecutionEnvironment flink) {
+        build(flink, EventSources.attach(flink, EventSourceOptions.fromConfig(config, env)));
+    }
+
+    /** Builds the job graph over {@code raw} event lines from a source of the caller's. */
+    public void build(StreamExecutionEnvironment flink, DataStream<String> raw) {
         Map<String, ServingBaseline> baselines = new LinkedHashMap<>();
         Map<String, Integer> dims = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : baselineByModel.entrySet()) {
@@ -92,13 +97,12 @@ public final class MonitorJob {
         LOG.info("Monitor detectors: {}", catalog.describe());
 
         MonitorSinkOptions sinks = MonitorSinkOptions.fromConfig(config, env);
-        EventSourceOptions source = EventSourceOptions.fromConfig(config, env);
-        LOG.info("Monitor options: baselines={}, baseline for every model={}, source: {}, sinks: {}, config: {}", baselineByModel,
-                baselineForEveryModel, source, sinks, config.describe("monitor", "kafka"));
+        // The source (configured or the caller's) logs its own options, masked the same way.
+        LOG.info("Monitor options: baselines={}, baseline for every model={}, sinks: {}, config: {}", baselineByModel,
+                baselineForEveryModel, sinks, config.describe("monitor", "kafka"));
         if (sinks.jdbc() != null) {
             LOG.info("PostgreSQL schema up to date ({} migration(s) applied)", Migrations.apply(sinks.jdbc()));
         }
-        DataStream<String> raw = EventSources.attach(flink, source);
         SingleOutputStreamOperator<InferenceEvent> parsed = raw
                 .process(new EventParser(dims, every == null ? -1 : every.dimensions()))
                 .uid(PARSE_UID)
@@ -125,6 +129,16 @@ public final class MonitorJob {
     public Configuration flinkConfiguration() {
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        // Keyed state is split into this many key groups; a savepoint restores only into the same
+        // number, so it is set explicitly rather than derived from the first run's parallelism.
+        int maxParallelism = config.getInt("monitor.max-parallelism");
+        if (maxParallelism < 1 || maxParallelism > 32_768) {
+            throw ConfigException.invalid("monitor.max-parallelism", "in [1, 32768]", maxParallelism);
+        }
+        if (config.getInt("monitor.parallelism") > maxParallelism) {
+            throw ConfigException.invalid("monitor.max-parallelism", ">= monitor.parallelism (" + config.getInt("monitor.parallelism") + ")", maxParallelism);
+        }
+        conf.set(PipelineOptions.MAX_PARALLELISM, maxParallelism);
         String every = config.getString("monitor.checkpoint.interval").trim();
         if (!every.equals("0") && !every.equals("0s")) {
             conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, MonitorDurations.get(config, "monitor.checkpoint.interval"));
