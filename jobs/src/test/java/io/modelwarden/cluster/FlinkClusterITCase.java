@@ -3,6 +3,7 @@ package io.modelwarden.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwarden.cli.Warden;
 import io.modelwarden.cluster.FlinkSessionCluster.CliResult;
 import io.modelwarden.connect.KafkaExtension;
 import io.modelwarden.connect.PostgresExtension;
@@ -13,6 +14,8 @@ import io.modelwarden.synth.DatasetFiles;
 import io.modelwarden.synth.PoisonedDataset;
 import io.modelwarden.synth.TrafficFiles;
 import io.modelwarden.synth.TrafficScenarios;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -254,6 +257,39 @@ class FlinkClusterITCase {
             }
             Thread.sleep(500);
         }
+    }
+
+    @Test
+    @Order(3)
+    void wardenSubmitAndJobsDriveTheClusterThroughItsRestEndpoint() throws Exception {
+        Path csv = DatasetFiles.writeCsv(PoisonedDataset.poisoned(SEED + 1, 2_000, 6, new PoisonedDataset.Rates(0.01, 0.05, 0.01, 0.02)),
+                FLINK.folder("submit-input").resolve("train.csv"));
+        Path out = FLINK.folder("submit-output");
+        String jobmanager = FLINK.restUrl().replace("http://", "");
+        StringWriter submitOut = new StringWriter();
+        StringWriter submitErr = new StringWriter();
+
+        // The client side runs here, in the test JVM, as it would on a laptop; the jobs run on the
+        // cluster's processes, the jar loaded child-first there.
+        int code = Warden.run(new PrintWriter(submitOut, true), new PrintWriter(submitErr, true), "submit", "--jobmanager", jobmanager,
+                "--jar", FLINK.jobJar().toString(), "--parallelism", "2",
+                "scan", "--input", csv.toString(), "--output", out.toString(), "--id-column", "id");
+
+        assertThat(code).as("warden submit: %s", submitErr).isZero();
+        Matcher ids = Pattern.compile("Job ID: ([0-9a-f]{32})").matcher(submitOut.toString());
+        List<String> submitted = new ArrayList<>();
+        while (ids.find()) {
+            submitted.add(ids.group(1));
+        }
+        assertThat(submitted).hasSize(2);
+        assertThat(Files.readAllLines(out.resolve("findings.jsonl"))).isNotEmpty();
+        assertThat(out.resolve("summary.json")).exists();
+        StringWriter jobsOut = new StringWriter();
+        assertThat(Warden.run(new PrintWriter(jobsOut, true), new PrintWriter(new StringWriter(), true), "jobs", "--jobmanager", jobmanager))
+                .isZero();
+        List<String> rows = jobsOut.toString().lines().toList();
+        assertThat(rows).anySatisfy(r -> assertThat(r).startsWith(submitted.get(0)).contains("warden-scan-profile", "FINISHED"));
+        assertThat(rows).anySatisfy(r -> assertThat(r).startsWith(submitted.get(1)).contains("warden-scan-score", "FINISHED"));
     }
 
     /** The alert ids in PostgreSQL, read with psql; empty before the client has applied the migrations. */
