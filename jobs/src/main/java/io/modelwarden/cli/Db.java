@@ -116,53 +116,54 @@ final class Db implements Callable<Integer> {
         return (nl < 0 ? trimmed : trimmed.substring(0, nl)).strip();
     }
 
-    @Command(name = "migrate", mixinStandardHelpOptions = true,
-            description = "Applies the migrations the database lacks (Flyway); prints one line per version applied, then the version reached.")
-    static final class Migrate implements Callable<Integer> {
+    /** A {@code db} subcommand: its work on the database given by {@code --jdbc-url}. */
+    abstract static class Subcommand implements Callable<Integer>, Work {
         @ParentCommand
         Db db;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @CommandLine.Mixin
         Target target = new Target();
 
         @Override
         public Integer call() {
-            return db.run("migrate", target, (url, user, password, location, out) -> {
-                MigrateResult result = Migrations.migrate(url, user, password, location);
-                for (MigrateOutput m : result.migrations) {
-                    out.println("Applied V" + m.version + ": " + m.description + " (" + m.executionTime + " ms)");
-                }
-                out.println("Schema at version " + Migrations.currentVersion(result) + " ("
-                        + result.migrationsExecuted + " migrations applied)");
-                return Warden.EXIT_OK;
-            });
+            return db.run(spec.name(), target, this);
+        }
+    }
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true,
+            description = "Applies the migrations the database lacks (Flyway); prints one line per version applied, then the version reached.")
+    static final class Migrate extends Subcommand {
+        @Override
+        public int run(String url, String user, String password, String location, PrintWriter out) {
+            MigrateResult result = Migrations.migrate(url, user, password, location);
+            for (MigrateOutput m : result.migrations) {
+                out.println("Applied V" + m.version + ": " + m.description + " (" + m.executionTime + " ms)");
+            }
+            out.println("Schema at version " + Migrations.currentVersion(result) + " ("
+                    + result.migrationsExecuted + " migrations applied)");
+            return Warden.EXIT_OK;
         }
     }
 
     @Command(name = "info", mixinStandardHelpOptions = true,
             description = "Lists every migration with its state (Success, Pending, ...) and the schema's current version.")
-    static final class Info implements Callable<Integer> {
-        @ParentCommand
-        Db db;
-
-        @CommandLine.Mixin
-        Target target = new Target();
-
+    static final class Info extends Subcommand {
         @Override
-        public Integer call() {
-            return db.run("info", target, (url, user, password, location, out) -> {
-                MigrationInfoService info = Migrations.info(url, user, password, location);
-                String row = "%-8s %-32s %-10s %s%n";
-                out.printf(row, "Version", "Description", "State", "Installed on");
-                for (MigrationInfo m : info.all()) {
-                    out.printf(row, m.getVersion(), m.getDescription(), m.getState().getDisplayName(),
-                            m.getInstalledOn() == null ? "-" : m.getInstalledOn().toInstant().truncatedTo(ChronoUnit.SECONDS));
-                }
-                MigrationInfo current = info.current();
-                out.println("Schema at version " + (current == null ? "none" : current.getVersion())
-                        + " (" + info.pending().length + " pending)");
-                return Warden.EXIT_OK;
-            });
+        public int run(String url, String user, String password, String location, PrintWriter out) {
+            MigrationInfoService info = Migrations.info(url, user, password, location);
+            String row = "%-8s %-32s %-10s %s%n";
+            out.printf(row, "Version", "Description", "State", "Installed on");
+            for (MigrationInfo m : info.all()) {
+                out.printf(row, m.getVersion(), m.getDescription(), m.getState().getDisplayName(),
+                        m.getInstalledOn() == null ? "-" : m.getInstalledOn().toInstant().truncatedTo(ChronoUnit.SECONDS));
+            }
+            MigrationInfo current = info.current();
+            out.println("Schema at version " + (current == null ? "none" : current.getVersion())
+                    + " (" + info.pending().length + " pending)");
+            return Warden.EXIT_OK;
         }
     }
 }
