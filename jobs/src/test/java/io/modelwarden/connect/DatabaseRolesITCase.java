@@ -126,6 +126,9 @@ class DatabaseRolesITCase {
             s.execute("INSERT INTO ai_models (model_id, name, version, stage, artifact_uri, sha256, owner)"
                     + " VALUES ('credit-v9', 'credit', '9', 'production', 'file:///m/9', '" + SHA + "', 'risk')");
             assertRefused(s, "SELECT count(*) FROM ai_model_audits");
+            // Switching the trigger off takes the owner or a superuser.
+            assertRefused(s, "ALTER TABLE ai_models DISABLE TRIGGER ai_models_audit");
+            assertRefused(s, "SET session_replication_role = replica");
         }
         try (Connection c = as("warden_analyst"); Statement s = c.createStatement()) {
             List<String> rows = new ArrayList<>();
