@@ -1,7 +1,9 @@
 -- Indexes for the queries a dashboard and an analyst run, in addition to V1/V2's. Each comment
 -- shows the query shape the index serves; a composite index also serves its leading columns alone,
 -- so the V1 single-column findings indexes it covers are dropped rather than kept twice (every index
--- costs the streaming sinks a write per row).
+-- costs the streaming sinks a write per row). The Grafana panels (conf/grafana) filter alerts on
+-- detected_at (V2's alerts_detected_at_idx and alerts_priority_detected_idx) and scan runs on
+-- finished_at (below), and count a scan's findings by scan_id (findings_scan_kind_risk_idx).
 --
 -- Plain CREATE INDEX makes inserts into the table wait while it builds: on a large alerts or
 -- findings table run `warden db migrate` in a quiet period.

@@ -98,7 +98,7 @@ public final class Json {
     /**
      * One alert as a single JSON line of the monitor's contract: {@code {"alert_id", "detector",
      * "threat", "stride", "model_id", "client_id", "source_ip", "score", "risk_score", "priority",
-     * "event_time", "window_start", "window_end", "detected_at", "evidence"}}; the four times are
+     * "likelihood", "impact",     * "event_time", "window_start", "window_end", "detected_at", "evidence"}}; the four times are
      * ISO-8601 UTC strings ({@code 2026-11-29T08:00:00.123Z}), {@code evidence} the raw JSON object.
      */
     public static String alert(Alert a) {
@@ -115,6 +115,8 @@ public final class Json {
             g.writeNumberField("score", round(a.score, 6));
             g.writeNumberField("risk_score", a.riskScore);
             g.writeStringField("priority", a.priority == null ? null : a.priority.name());
+            g.writeStringField("likelihood", a.likelihood);
+            g.writeStringField("impact", a.impact);
             g.writeStringField("event_time", isoTime(a.eventTimeMillis));
             g.writeStringField("window_start", isoTime(a.windowStartMillis));
             g.writeStringField("window_end", isoTime(a.windowEndMillis));

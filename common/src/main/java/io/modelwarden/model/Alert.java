@@ -6,9 +6,10 @@ import java.io.Serializable;
  * One streaming-monitor alert. A Flink POJO; evidence crosses operators as a JSON object string.
  *
  * <p>JSON: {@code {"alert_id", "detector", "threat", "stride", "model_id", "client_id", "source_ip",
- * "score", "risk_score", "priority", "event_time", "window_start", "window_end", "detected_at",
- * "evidence"}}; times are ISO-8601. {@code event_time} is the event time of the last event the
- * decision used.
+ * "score", "risk_score", "priority", "likelihood", "impact", "event_time", "window_start",
+ * "window_end", "detected_at", "evidence"}}; times are ISO-8601. {@code event_time} is the event time
+ * of the last event the decision used. {@code likelihood} and {@code impact} are the risk matrix cell
+ * the risk score came from (a split-accounts raise lifts the score, not the cell).
  */
 public final class Alert implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -24,6 +25,9 @@ public final class Alert implements Serializable {
     public double score;
     public int riskScore;
     public Priority priority;
+    /** The risk matrix cell: LOW/MEDIUM/HIGH and MEDIUM/HIGH/CRITICAL (RiskPolicy). */
+    public String likelihood;
+    public String impact;
     public long eventTimeMillis;
     public long windowStartMillis;
     public long windowEndMillis;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class JsonAlertTest {
 
     static final List<String> CONTRACT_FIELDS = List.of("alert_id", "detector", "threat", "stride", "model_id",
-            "client_id", "source_ip", "score", "risk_score", "priority", "event_time", "window_start", "window_end",
+            "client_id", "source_ip", "score", "risk_score", "priority", "likelihood", "impact", "event_time", "window_start", "window_end",
             "detected_at", "evidence");
 
     @Test
@@ -31,6 +31,8 @@ class JsonAlertTest {
         a.score = 0.123456789;
         a.riskScore = 7;
         a.priority = Priority.HIGH;
+        a.likelihood = "HIGH";
+        a.impact = "MEDIUM";
         a.eventTimeMillis = Instant.parse("2026-11-29T08:00:00.123Z").toEpochMilli();
         a.windowStartMillis = Instant.parse("2026-11-29T07:59:00Z").toEpochMilli();
         a.windowEndMillis = a.eventTimeMillis;
@@ -49,6 +51,8 @@ class JsonAlertTest {
         assertThat(json.get("score").asDouble()).isEqualTo(0.123457);
         assertThat(json.get("risk_score").asInt()).isEqualTo(7);
         assertThat(json.get("priority").asText()).isEqualTo("HIGH");
+        assertThat(json.get("likelihood").asText()).isEqualTo("HIGH");
+        assertThat(json.get("impact").asText()).isEqualTo("MEDIUM");
         assertThat(json.get("event_time").asText()).isEqualTo("2026-11-29T08:00:00.123Z");
         assertThat(json.get("window_start").asText()).isEqualTo("2026-11-29T07:59:00Z");
         assertThat(json.get("window_end").asText()).isEqualTo("2026-11-29T08:00:00.123Z");

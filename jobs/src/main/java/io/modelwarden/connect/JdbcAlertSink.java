@@ -24,8 +24,9 @@ public final class JdbcAlertSink {
     public static final String UID = "alerts-postgres";
 
     static final String INSERT = "INSERT INTO alerts (alert_id, detector, threat, stride, model_id, client_id,"
-            + " source_ip, score, risk_score, priority, event_time, window_start, window_end, detected_at, evidence)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb))"
+            + " source_ip, score, risk_score, priority, event_time, window_start, window_end, detected_at, evidence,"
+            + " likelihood, impact)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), ?, ?)"
             + " ON CONFLICT (alert_id) DO NOTHING";
 
     private JdbcAlertSink() {}
@@ -65,6 +66,8 @@ public final class JdbcAlertSink {
             setTime(ps, 13, a.windowEndMillis);
             setTime(ps, 14, a.detectedAtMillis);
             ps.setString(15, a.evidenceJson == null || a.evidenceJson.isBlank() ? "{}" : a.evidenceJson);
+            ps.setString(16, a.likelihood);
+            ps.setString(17, a.impact);
         }
 
         /** epoch millis as timestamptz: PgJDBC binds OffsetDateTime as timestamp with time zone. */

@@ -1,6 +1,7 @@
 package io.modelwarden.connect;
 
 import com.fasterxml.jackson.core.io.NumberInput;
+import io.modelwarden.metrics.WardenMetrics;
 import io.modelwarden.model.TrainingRow;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -54,8 +55,9 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
     public void open(OpenContext context) {
         splitter = new CsvSplitter(delimiter);
         cells = new String[columns];
-        rowsRead = getRuntimeContext().getMetricGroup().counter("rowsRead");
-        rowsRejected = getRuntimeContext().getMetricGroup().counter("rowsRejected");
+        var group = WardenMetrics.group(getRuntimeContext().getMetricGroup());
+        rowsRead = group.counter("rowsRead");
+        rowsRejected = group.counter("rowsRejected");
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.modelwarden.monitor;
 
 import io.modelwarden.connect.RejectedEvent;
 import io.modelwarden.json.InferenceEvents;
+import io.modelwarden.metrics.WardenMetrics;
 import io.modelwarden.model.InferenceEvent;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -35,7 +36,7 @@ public final class EventParser extends ProcessFunction<String, InferenceEvent> {
 
     @Override
     public void open(OpenContext context) {
-        var group = getRuntimeContext().getMetricGroup().addGroup("detector");
+        var group = WardenMetrics.group(getRuntimeContext().getMetricGroup());
         eventsParsed = group.counter("eventsParsed");
         eventsRejected = group.counter("eventsRejected");
     }

@@ -9,10 +9,12 @@ import io.modelwarden.detect.serving.SplitAccountState;
 import io.modelwarden.detect.serving.SplitAccountTracker;
 import io.modelwarden.detect.serving.SuppressionState;
 import io.modelwarden.json.Json;
+import io.modelwarden.metrics.WardenMetrics;
 import io.modelwarden.model.Alert;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.model.Threat;
 import io.modelwarden.risk.RiskPolicy;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -49,6 +51,7 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
     private transient ValueState<Long> cleanupAt;
     private transient Counter raised;
     private transient Counter keysExpired;
+    private transient Counter ipRateAlerts;
 
     public IpGuardFunction(ServingDetector<?> rate, SplitAccountTracker tracker, AlertFactory alerts, AlertSuppression suppression, RiskPolicy risk) {
         this.rate = rate;
@@ -68,9 +71,10 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
         factor = getRuntimeContext().getState(new ValueStateDescriptor<>("split-accounts.factor", Types.DOUBLE));
         distinctClients = getRuntimeContext().getState(new ValueStateDescriptor<>("split-accounts.clients", Types.INT));
         cleanupAt = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-at", Types.LONG));
-        var group = getRuntimeContext().getMetricGroup().addGroup("detector");
+        var group = WardenMetrics.group(getRuntimeContext().getMetricGroup());
         raised = group.counter("alertsRaisedBySplitAccounts");
         keysExpired = group.counter("keysExpired");
+        ipRateAlerts = WardenMetrics.labelled(group, "alerts", "threat", Map.of(IP_RATE_ID, rate.threat().name())).get(IP_RATE_ID);
     }
 
     @Override
@@ -113,6 +117,7 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
         suppressed.update(s);
         if (admitted) {
             out.collect(a);
+            ipRateAlerts.inc();
         }
     }
 

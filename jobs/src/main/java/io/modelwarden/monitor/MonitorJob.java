@@ -78,6 +78,11 @@ public final class MonitorJob {
 
     /** Builds the job graph on {@code env} (tests) without executing it. */
     public void build(StreamExecutionEnvironment flink) {
+        build(flink, EventSources.attach(flink, EventSourceOptions.fromConfig(config)));
+    }
+
+    /** Builds the job graph over {@code raw} event lines from a source of the caller's. */
+    public void build(StreamExecutionEnvironment flink, DataStream<String> raw) {
         Map<String, ServingBaseline> baselines = new LinkedHashMap<>();
         Map<String, Integer> dims = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : baselineByModel.entrySet()) {
@@ -93,7 +98,6 @@ public final class MonitorJob {
         if (sinks.jdbc() != null) {
             LOG.info("PostgreSQL schema up to date ({} migration(s) applied)", Migrations.apply(sinks.jdbc()));
         }
-        DataStream<String> raw = EventSources.attach(flink, EventSourceOptions.fromConfig(config));
         SingleOutputStreamOperator<InferenceEvent> parsed = raw
                 .process(new EventParser(dims, every == null ? -1 : every.dimensions()))
                 .uid(PARSE_UID)

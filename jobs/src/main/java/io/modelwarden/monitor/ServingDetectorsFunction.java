@@ -5,18 +5,26 @@ import io.modelwarden.detect.serving.AlertSuppression;
 import io.modelwarden.detect.serving.ServingDetection;
 import io.modelwarden.detect.serving.ServingDetector;
 import io.modelwarden.detect.serving.SuppressionState;
+import io.modelwarden.metrics.WardenMetrics;
 import io.modelwarden.model.Alert;
 import io.modelwarden.model.InferenceEvent;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -28,10 +36,17 @@ import org.apache.flink.util.Collector;
  * owns all of the key's state: it fires after the longest idle timeout of the model's detectors
  * without traffic (rounded up to the minute so timers coalesce) and clears everything.
  *
- * <p>Late events (behind the watermark) are counted ({@code lateEvents}) and still observed: the
+ * <p>Late events (behind the watermark) are counted ({@code eventsLate}) and still observed: the
  * detectors are state machines over the client's sequence, not windows that have closed.
+ *
+ * <p>Metrics ({@link WardenMetrics}): {@code eventsObserved}, {@code eventsLate}, {@code alertsEmitted},
+ * {@code alertsSuppressed}, {@code alerts} per threat and detector, {@code keysExpired} and the gauge
+ * {@code activeKeys}: keys seen and not yet expired, kept in operator state so that it survives a
+ * restore. Summed over the subtasks it is exact; after a rescale one subtask's share is not (keys move
+ * between subtasks, the counts do not follow them).
  */
-public final class ServingDetectorsFunction extends KeyedProcessFunction<String, InferenceEvent, Alert> {
+public final class ServingDetectorsFunction extends KeyedProcessFunction<String, InferenceEvent, Alert>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     static final long TIMER_ROUNDING_MS = 60_000;
 
@@ -45,8 +60,11 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     private transient Counter eventsObserved;
     private transient Counter alertsEmitted;
     private transient Counter alertsSuppressed;
-    private transient Counter lateEvents;
+    private transient Counter eventsLate;
     private transient Counter keysExpired;
+    private transient Map<String, Counter> alertsByDetector;
+    private transient ListState<Long> activeKeysState;
+    private transient long activeKeys;
 
     public ServingDetectorsFunction(DetectorCatalog catalog, AlertFactory alerts, AlertSuppression suppression) {
         this.catalog = catalog;
@@ -66,19 +84,37 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
                     new ValueStateDescriptor<>(e.getKey() + ".suppression", TypeInformation.of(SuppressionState.class))));
         }
         cleanupAt = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-at", Types.LONG));
-        var group = getRuntimeContext().getMetricGroup().addGroup("detector");
+        var group = WardenMetrics.group(getRuntimeContext().getMetricGroup());
         eventsObserved = group.counter("eventsObserved");
         alertsEmitted = group.counter("alertsEmitted");
         alertsSuppressed = group.counter("alertsSuppressed");
-        lateEvents = group.counter("lateEvents");
+        eventsLate = group.counter("eventsLate");
         keysExpired = group.counter("keysExpired");
+        group.gauge("activeKeys", (Gauge<Long>) () -> activeKeys);
+        Map<String, String> threats = new LinkedHashMap<>();
+        catalog.all().forEach((id, d) -> threats.put(id, d.threat().name()));
+        alertsByDetector = WardenMetrics.labelled(group, "alerts", "threat", threats);
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        activeKeysState = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("active-keys", Types.LONG));
+        activeKeys = 0;
+        for (Long n : activeKeysState.get()) {
+            activeKeys += n;
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        activeKeysState.update(List.of(activeKeys));
     }
 
     @Override
     public void processElement(InferenceEvent e, Context ctx, Collector<Alert> out) throws Exception {
         eventsObserved.inc();
         if (e.timestampMillis < ctx.timerService().currentWatermark()) {
-            lateEvents.inc();
+            eventsLate.inc();
         }
         List<ServingDetector<?>> detectors = catalog.forModel(e.modelId);
         for (int i = 0; i < detectors.size(); i++) {
@@ -107,6 +143,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         if (admitted) {
             out.collect(alert);
             alertsEmitted.inc();
+            alertsByDetector.get(d.id()).inc();
         } else {
             alertsSuppressed.inc();
         }
@@ -122,6 +159,8 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         }
         if (pending != null) {
             ctx.timerService().deleteEventTimeTimer(pending);
+        } else {
+            activeKeys++; // a key's first event (or its first after it expired)
         }
         ctx.timerService().registerEventTimeTimer(at);
         cleanupAt.update(at);
@@ -141,5 +180,6 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         }
         cleanupAt.clear();
         keysExpired.inc();
+        activeKeys--;
     }
 }

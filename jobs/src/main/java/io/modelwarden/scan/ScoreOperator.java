@@ -5,8 +5,11 @@ import io.modelwarden.detect.poisoning.DuplicateGroup;
 import io.modelwarden.detect.poisoning.DuplicateKeys;
 import io.modelwarden.detect.poisoning.DuplicateSettings;
 import io.modelwarden.detect.poisoning.RowDetector;
+import io.modelwarden.metrics.WardenMetrics;
 import io.modelwarden.model.Finding;
 import io.modelwarden.model.TrainingRow;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -21,7 +24,8 @@ import org.apache.flink.util.OutputTag;
  * {@link #STATS} at the end of its input, with the training-row fingerprints for the baseline. For the
  * duplicate detector each row leaves as a one-member {@link DuplicateGroup} on {@link #DUPLICATES},
  * keyed downstream. Per row: one z-scoring plus each detector's score and two 128-bit hashes;
- * evidence is built only for flagged rows.
+ * evidence is built only for flagged rows. Metrics ({@link WardenMetrics}): {@code rowsScored},
+ * {@code findingsEmitted}, and {@code findings} per kind and detector.
  */
 final class ScoreOperator extends AbstractStreamOperator<Finding> implements OneInputStreamOperator<TrainingRow, Finding>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
@@ -37,6 +41,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
     private transient double[] z;
     private transient Counter rowsScored;
     private transient Counter findingsEmitted;
+    private transient Counter[] findingsByDetector;
     private transient TrainingFingerprints fingerprints;
 
     ScoreOperator(ScanModel model) {
@@ -55,8 +60,18 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
             slots[i] = stats.slot(detectors[i].id());
         }
         z = new double[model.standardizer().dimensions()];
-        rowsScored = getMetricGroup().counter("rowsScored");
-        findingsEmitted = getMetricGroup().counter("findingsEmitted");
+        var group = WardenMetrics.group(getMetricGroup());
+        rowsScored = group.counter("rowsScored");
+        findingsEmitted = group.counter("findingsEmitted");
+        Map<String, String> kinds = new LinkedHashMap<>();
+        for (RowDetector d : detectors) {
+            kinds.put(d.id(), d.kind().name());
+        }
+        Map<String, Counter> byId = WardenMetrics.labelled(group, "findings", "kind", kinds);
+        findingsByDetector = new Counter[detectors.length];
+        for (int i = 0; i < detectors.length; i++) {
+            findingsByDetector[i] = byId.get(detectors[i].id());
+        }
         if (model.fingerprints() != null) {
             fingerprints = TrainingFingerprints.create(model.expectedRows(), model.fingerprints());
         }
@@ -76,6 +91,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
                 Finding f = model.findings().row(d.id(), d.threat(), d.kind(), row.rowId, row.rowIndex, row.fileIndex, d.explain(row, z, s));
                 output.collect(new StreamRecord<>(f));
                 findingsEmitted.inc();
+                findingsByDetector[i].inc();
             }
         }
         DuplicateSettings dup = model.duplicates();

@@ -91,7 +91,7 @@ class AlertSinksITCase {
         try (Connection c = PG.connect(url); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT alert_id, detector, threat, stride, model_id, client_id,"
                         + " source_ip, score, risk_score, priority, event_time, window_start, window_end, detected_at,"
-                        + " evidence::text FROM alerts")) {
+                        + " evidence::text, likelihood, impact FROM alerts")) {
             int rows = 0;
             while (rs.next()) {
                 Alert a = byId.get(rs.getString(1));
@@ -110,6 +110,8 @@ class AlertSinksITCase {
                 assertThat(millis(rs, 13)).isEqualTo(a.windowEndMillis);
                 assertThat(millis(rs, 14)).isEqualTo(a.detectedAtMillis);
                 assertThat(Json.read(rs.getString(15))).isEqualTo(Json.read(a.evidenceJson));
+                assertThat(rs.getString(16)).isEqualTo(a.likelihood);
+                assertThat(rs.getString(17)).isEqualTo(a.impact);
                 rows++;
             }
             assertThat(rows).isEqualTo(60);

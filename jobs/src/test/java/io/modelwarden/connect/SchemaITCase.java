@@ -71,6 +71,9 @@ class SchemaITCase {
             assertThat(plan(s, "SELECT * FROM findings WHERE scan_id = 's-3' AND kind = 'K3'"
                     + " ORDER BY risk_score DESC LIMIT 20"))
                     .contains("findings_scan_kind_risk_idx");
+            // The Grafana "Recent scans" panel counts each scan's findings.
+            assertThat(plan(s, "SELECT count(*) FROM findings f WHERE f.scan_id = 's-3'"))
+                    .contains("findings_scan_kind_risk_idx");
         }
     }
 

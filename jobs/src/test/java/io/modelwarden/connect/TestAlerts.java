@@ -30,6 +30,8 @@ final class TestAlerts {
             a.score = 0.5 + (i % 50) / 100.0;
             a.riskScore = 7 + i % 3;
             a.priority = a.riskScore >= 9 ? Priority.CRITICAL : Priority.HIGH;
+            a.likelihood = i % 2 == 0 ? "HIGH" : "MEDIUM";
+            a.impact = i % 3 == 0 ? "CRITICAL" : "MEDIUM";
             a.eventTimeMillis = T0 + i * 60_000L;
             a.windowStartMillis = a.eventTimeMillis - 60_000L;
             a.windowEndMillis = a.eventTimeMillis;

@@ -44,6 +44,8 @@ public final class AlertFactory implements Serializable {
         alert.score = d.detection().score();
         alert.riskScore = a.riskScore();
         alert.priority = a.priority();
+        alert.likelihood = a.likelihood().name();
+        alert.impact = a.impact().name();
         alert.eventTimeMillis = trigger.timestampMillis;
         alert.windowStartMillis = d.windowStartMillis();
         alert.windowEndMillis = d.windowEndMillis();

@@ -72,7 +72,8 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
     public SimilarityClusterState newState() {
         int w = settings.window();
         SimilarityClusterState s = new SimilarityClusterState();
-        s.vectors = new float[w * baseline.dimensions()];
+        // Without a baseline the width is the client's first usable vector's (see observe).
+        s.vectors = baseline == null ? new float[0] : new float[w * baseline.dimensions()];
         s.norms = new float[w];
         s.eventIds = new String[w];
         s.times = new long[w];
@@ -81,13 +82,17 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
 
     @Override
     public Optional<ServingDetection> observe(SimilarityClusterState s, InferenceEvent e) {
-        if (!ServingFeatures.usable(e, baseline)) {
+        int w = settings.window();
+        int expected = baseline != null ? baseline.dimensions() : s.vectors.length / w;
+        if (!ServingVectors.usable(e, expected)) {
             return Optional.empty();
         }
-        double[] z = ServingFeatures.z(e, baseline);
+        if (s.vectors.length == 0) {
+            s.vectors = new float[w * e.features.length];
+        }
+        double[] z = ServingVectors.encode(baseline, e.features);
         int d = z.length;
         double norm = Math.sqrt(ServingFeatures.squaredNorm(z));
-        int w = settings.window();
         int filled = (int) Math.min(s.queries, w);
         double minD2 = settings.minDistance() * settings.minDistance();
         int similar = 0;

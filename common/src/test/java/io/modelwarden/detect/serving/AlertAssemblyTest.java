@@ -46,6 +46,8 @@ class AlertAssemblyTest {
         assertThat(a.stride).isEqualTo(Stride.INFORMATION_DISCLOSURE);
         assertThat(a.riskScore).isEqualTo(9);
         assertThat(a.priority).isEqualTo(Priority.CRITICAL);
+        assertThat(a.likelihood).isEqualTo("HIGH"); // the guide's cell for model stealing: High x Critical
+        assertThat(a.impact).isEqualTo("CRITICAL");
         assertThat(a.detectedAtMillis).isEqualTo(NOW.toEpochMilli());
         assertThat(a.eventTimeMillis).isEqualTo(e.timestampMillis);
         assertThat(a.windowStartMillis).isEqualTo(e.timestampMillis - 1_000);

@@ -44,6 +44,16 @@ class SimilarityClusterDetectorTest {
     }
 
     @Test
+    void withoutABaselineItComparesTheRawVectorsAndStillFires() {
+        AbuseScenarios w = AbuseScenarios.create(SEED);
+        SimilarityClusterDetector d = new SimilarityClusterDetector(SimilarityClusterSettings.defaults(), null);
+        DetectorRun<SimilarityClusterState> run = DetectorRun.byClient(d, w.membershipProbe(10, 15));
+        DetectorRun.Hit mia = run.first(KEY_PREFIX + "mia-client").orElseThrow();
+        assertThat(mia.query()).isLessThanOrEqualTo(15);
+        assertThat(run.states.get(KEY_PREFIX + "mia-client").vectors).hasSize(50 * AbuseScenarios.FEATURES);
+    }
+
+    @Test
     void stateStaysBoundedAndRunsAreDeterministic() {
         AbuseScenarios w = AbuseScenarios.create(SEED);
         SimilarityClusterDetector d = new SimilarityClusterDetector(SimilarityClusterSettings.defaults(), w.baseline());
