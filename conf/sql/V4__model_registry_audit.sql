@@ -3,9 +3,9 @@
 -- where, when, the old and new row, a security level); the trail is append-only (STRIDE:
 -- Repudiation), and swapping a model's artifact under the same id is flagged CRITICAL (Tampering).
 --
--- What this cannot stop, and what covers it (README, "Database"): a superuser or the tables' owner can
--- drop or disable the triggers; that DDL is recorded by the server's own log (log_statement = 'ddl',
--- pgaudit), so the owner must not be the role the applications log in as.
+-- What this cannot stop, and what covers it (README, "Operations: database"): a superuser or the
+-- tables' owner can drop or disable the triggers; that DDL is recorded by the server's own log
+-- (log_statement = 'ddl', pgaudit), so the owner must not be the role the applications log in as.
 
 CREATE TABLE ai_models (
     model_id     text PRIMARY KEY,         -- the model_id that serving events and alerts carry, e.g. credit-v3
