@@ -3,7 +3,7 @@
 -- where, when, the old and new row, a security level); the trail is append-only (STRIDE:
 -- Repudiation), and swapping a model's artifact under the same id is flagged CRITICAL (Tampering).
 --
--- What this cannot stop, and what covers it (README, "Operations: database"): a superuser or the
+-- What this cannot stop, and what covers it (README, Operations / Database): a superuser or the
 -- tables' owner can drop or disable the triggers; that DDL is recorded by the server's own log
 -- (log_statement = 'ddl', pgaudit), so the owner must not be the role the applications log in as.
 

@@ -124,6 +124,16 @@ public final class MonitorJob {
     public Configuration flinkConfiguration() {
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        // Keyed state is split into this many key groups; a savepoint restores only into the same
+        // number, so it is set explicitly rather than derived from the first run's parallelism.
+        int maxParallelism = config.getInt("monitor.max-parallelism");
+        if (maxParallelism < 1 || maxParallelism > 32_768) {
+            throw ConfigException.invalid("monitor.max-parallelism", "in [1, 32768]", maxParallelism);
+        }
+        if (config.getInt("monitor.parallelism") > maxParallelism) {
+            throw ConfigException.invalid("monitor.max-parallelism", ">= monitor.parallelism (" + config.getInt("monitor.parallelism") + ")", maxParallelism);
+        }
+        conf.set(PipelineOptions.MAX_PARALLELISM, maxParallelism);
         String every = config.getString("monitor.checkpoint.interval").trim();
         if (!every.equals("0") && !every.equals("0s")) {
             conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, MonitorDurations.get(config, "monitor.checkpoint.interval"));

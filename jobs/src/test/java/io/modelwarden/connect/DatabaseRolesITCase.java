@@ -40,8 +40,8 @@ class DatabaseRolesITCase {
     @BeforeAll
     static void operatorSteps() throws Exception {
         String all = Files.readString(Path.of("../README.md"));
-        int from = all.indexOf("## Operations: database\n");
-        readme = all.substring(from, all.indexOf("\n## ", from + 1));
+        int from = all.indexOf("\n### Database\n");
+        readme = all.substring(from, all.indexOf("\n## ", from + 1));  // to the next section
         try (Connection c = PG.connect(PG.jdbcUrl("postgres")); Statement s = c.createStatement()) {
             execute(s, block("CREATE ROLE warden_owner"));
         }
@@ -60,7 +60,7 @@ class DatabaseRolesITCase {
                 return m.group(1);
             }
         }
-        throw new AssertionError("README, section Operations: database: no sql block with " + marker);
+        throw new AssertionError("README, Operations / Database: no sql block with " + marker);
     }
 
     /** Statement by statement (CREATE DATABASE and ALTER SYSTEM refuse to run inside a transaction). */

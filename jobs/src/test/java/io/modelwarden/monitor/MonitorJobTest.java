@@ -111,5 +111,16 @@ class MonitorJobTest {
         Result badKey = run("monitor", "--events", dir.toString(), "--set", "monitor.state-backend=floppy");
         assertThat(badKey.code()).isEqualTo(Warden.EXIT_USAGE);
         assertThat(badKey.err()).contains("monitor.state-backend", "floppy");
+
+        Result belowParallelism = run("monitor", "--events", dir.toString(), "--set", "monitor.max-parallelism=4", "--set", "monitor.parallelism=8");
+        assertThat(belowParallelism.code()).isEqualTo(Warden.EXIT_USAGE);
+        assertThat(belowParallelism.err().strip().lines()).hasSize(1);
+        assertThat(belowParallelism.err()).contains("monitor.max-parallelism", ">= monitor.parallelism (8)");
+    }
+
+    @Test
+    void maxParallelismIsSetExplicitly() {
+        var job = new MonitorJob(io.modelwarden.config.Config.defaults(), java.util.Map.of(), null, java.time.Clock.systemUTC(), java.util.Map.of());
+        assertThat(job.flinkConfiguration().get(org.apache.flink.configuration.PipelineOptions.MAX_PARALLELISM)).isEqualTo(128);
     }
 }
