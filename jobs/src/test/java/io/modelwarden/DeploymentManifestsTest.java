@@ -381,6 +381,20 @@ class DeploymentManifestsTest {
         assertThat(m.values()).allMatch(v -> v.startsWith("warden-jdbc/"));
     }
 
+    @Test
+    void everyClusterServesPrometheusMetricsLikeTheShippedFlinkConfig() throws IOException {
+        JsonNode shipped = YAML.readTree(Path.of("..", "conf", "flink", "config.yaml").toFile());
+        String reporter = "metrics.reporter.prom.factory.class";
+        assertThat(shipped.path(reporter).asText()).isEqualTo("org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        assertThat(shipped.path("metrics.reporter.prom.port").asText()).isNotBlank();
+        for (JsonNode deployment : List.of(monitor, session)) {
+            JsonNode conf = deployment.at("/spec/flinkConfiguration");
+            assertThat(text(conf, reporter)).as(deployment.at("/metadata/name").asText()).isEqualTo(shipped.path(reporter).asText());
+            assertThat(text(conf, "metrics.reporter.prom.port")).isNotBlank();
+            assertThat(text(conf, "restart-strategy.type")).isEqualTo(shipped.path("restart-strategy.type").asText());
+        }
+    }
+
     // ---- cron ----
 
     static void assertValidCron(String schedule) {

@@ -73,7 +73,10 @@ class GrafanaDashboardITCase {
     @Test
     void everyPrometheusMetricItQueriesIsDocumented() throws Exception {
         String readme = Files.readString(Path.of("..", "README.md"));
-        String metrics = readme.substring(readme.indexOf("## Metrics"), readme.indexOf("\n## ", readme.indexOf("## Metrics") + 3));
+        // "\n## Metrics\n": the section, not "### Metrics and dashboard" under Operations.
+        int start = readme.indexOf("\n## Metrics\n");
+        assertThat(start).as("README has a ## Metrics section").isNotNegative();
+        String metrics = readme.substring(start, readme.indexOf("\n## ", start + 3));
         Set<String> used = new HashSet<>();
         for (JsonNode p : panels) {
             for (JsonNode t : p.get("targets")) {

@@ -1,7 +1,10 @@
 package io.modelwarden.connect;
 
+import io.modelwarden.json.InferenceEvents;
+import io.modelwarden.model.InferenceEvent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -10,10 +13,17 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -96,5 +106,43 @@ public final class KafkaExtension implements BeforeAllCallback, AfterAllCallback
             consumer.poll(Duration.ofMillis(500)).forEach(out::add);
         }
         return out;
+    }
+
+    /** Produces inference events keyed by client, values as the JSON contract ({@link InferenceEvents#write}). */
+    public void produce(String topic, List<InferenceEvent> events) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            for (InferenceEvent e : events) {
+                producer.send(new ProducerRecord<>(topic, e.clientId, InferenceEvents.write(e)));
+            }
+            producer.flush();
+        }
+    }
+
+    /**
+     * True when {@code group} has committed the end offset of every partition of {@code topic}: a
+     * Flink Kafka source commits on a completed checkpoint, and the sinks flush before a checkpoint's
+     * barrier passes them, so by then everything read has landed.
+     */
+    public boolean committedToEnd(String topic, String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            for (var end : admin.listOffsets(latest).all().get().entrySet()) {
+                OffsetAndMetadata c = committed.get(end.getKey());
+                if (c == null || c.offset() < end.getValue().offset()) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 }

@@ -7,7 +7,6 @@ import io.modelwarden.cli.Warden;
 import io.modelwarden.config.Config;
 import io.modelwarden.connect.KafkaExtension;
 import io.modelwarden.connect.PostgresExtension;
-import io.modelwarden.json.InferenceEvents;
 import io.modelwarden.json.Json;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.synth.DatasetFiles;
@@ -32,14 +31,11 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.ClusterClient;
@@ -51,16 +47,7 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,15 +111,11 @@ class MonitorKafkaPostgresITCase {
         Path baseline = scan.resolve("baseline");
 
         List<InferenceEvent> events = TrafficFiles.sample(SEED, FEATURES, TRAINING_ROWS, BENIGN_CLIENTS);
-        // Precondition of exact equality: every source IP belongs to one client, so the IP-keyed
-        // operator sees each key's events from one Kafka partition, in one order in every run.
-        Map<String, Set<String>> clientsByIp = new HashMap<>();
-        events.forEach(e -> clientsByIp.computeIfAbsent(e.sourceIp, k -> new TreeSet<>()).add(e.clientId));
-        assertThat(clientsByIp.values()).as("clients sharing a source IP").allSatisfy(c -> assertThat(c).hasSize(1));
+        ReferenceAlerts.assertOneClientPerIp(events);
 
         // Reference: the whole stream, one uninterrupted bounded run, alerts into alerts.jsonl.
         String referenceTopic = KAFKA.createTopic("events-reference", PARTITIONS);
-        produce(referenceTopic, events);
+        KAFKA.produce(referenceTopic, events);
         Path referenceDir = dir.resolve("reference");
         MonitorJob referenceJob = job(baseline, Map.of(
                 "monitor.sources.kafka.topic", referenceTopic,
@@ -142,32 +125,11 @@ class MonitorKafkaPostgresITCase {
         StreamExecutionEnvironment referenceEnv = env(referenceJob, null);
         referenceJob.build(referenceEnv);
         referenceEnv.execute("monitor-reference");
-        Map<String, Instant> referenceTimes = new TreeMap<>();
-        List<String> referenceLines = Files.readAllLines(referenceDir.resolve("alerts.jsonl"));
-        for (String line : referenceLines) {
-            JsonNode a = Json.read(line);
-            referenceTimes.put(a.get("alert_id").asText(), Instant.parse(a.get("event_time").asText()));
-        }
-        Set<String> reference = referenceTimes.keySet();
-        assertThat(reference).as("an uninterrupted run emits each alert once").hasSize(referenceLines.size());
-        // Split the stream at the time of the median reference alert, so that both parts raise
-        // alerts; events are in time order, so every event of part 1 is earlier than every event of
-        // part 2.
-        long splitMillis = referenceTimes.values().stream().sorted().toList().get(reference.size() / 2).toEpochMilli();
-        int split = 0;
-        while (events.get(split).timestampMillis < splitMillis) {
-            split++;
-        }
-        List<InferenceEvent> part1 = events.subList(0, split);
-        List<InferenceEvent> part2 = events.subList(split, events.size());
-        // An alert's event_time is its trigger's; a trigger's key history lies before it, so the
-        // alerts of part 1 are exactly the reference alerts dated before the split.
-        Set<String> expectedPart1 = referenceTimes.entrySet().stream()
-                .filter(e -> e.getValue().toEpochMilli() < splitMillis)
-                .map(Map.Entry::getKey)
-                .collect(Collectors.toCollection(TreeSet::new));
-        assertThat(expectedPart1).isNotEmpty();
-        assertThat(expectedPart1.size()).isLessThan(reference.size());
+        ReferenceAlerts referenceAlerts = ReferenceAlerts.read(referenceDir.resolve("alerts.jsonl"));
+        Set<String> reference = referenceAlerts.ids();
+        List<InferenceEvent> part1 = referenceAlerts.part1(events);
+        List<InferenceEvent> part2 = referenceAlerts.part2(events);
+        Set<String> expectedPart1 = referenceAlerts.beforeSplit();
 
         // Act 1: part 1 on the events topic; the unbounded job until part 1's alerts are in PostgreSQL.
         String eventsTopic = KAFKA.createTopic("events", PARTITIONS);
@@ -181,7 +143,7 @@ class MonitorKafkaPostgresITCase {
                 "monitor.sinks.jdbc.url", url,
                 "monitor.sinks.kafka.bootstrap", KAFKA.bootstrapServers(),
                 "monitor.sinks.kafka.topic", alertsTopic);
-        produce(eventsTopic, part1);
+        KAFKA.produce(eventsTopic, part1);
         MonitorJob first = job(baseline, live);
         StreamExecutionEnvironment firstEnv = env(first, null);
         first.build(firstEnv);
@@ -195,13 +157,13 @@ class MonitorKafkaPostgresITCase {
         // Act 2: the rest of the stream; the same job graph restored from the savepoint, until its
         // group has committed the end of every partition (offsets are committed when a checkpoint
         // completes, and the sinks flush before a checkpoint's barrier passes them).
-        produce(eventsTopic, part2);
+        KAFKA.produce(eventsTopic, part2);
         MonitorJob second = job(baseline, live);
         StreamExecutionEnvironment secondEnv = env(second, savepoint);
         second.build(secondEnv);
         JobClient secondRun = secondEnv.executeAsync("monitor-part-2");
         awaitWhileRunning(secondRun, "the end of " + eventsTopic + " committed by group " + group,
-                () -> committedToEnd(eventsTopic, group));
+                () -> KAFKA.committedToEnd(eventsTopic, group));
         // The job (running, so past its restore) says it started from the savepoint.
         JsonNode restored = restoredCheckpoint(cluster, secondRun.getJobID());
         assertThat(restored.path("is_savepoint").asBoolean()).as("restored: %s", restored).isTrue();
@@ -256,20 +218,6 @@ class MonitorKafkaPostgresITCase {
         return env;
     }
 
-    /** Keyed by client, values as the JSON contract ({@link InferenceEvents#write}). */
-    private static void produce(String topic, List<InferenceEvent> events) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
-            for (InferenceEvent e : events) {
-                producer.send(new ProducerRecord<>(topic, e.clientId, InferenceEvents.write(e)));
-            }
-            producer.flush();
-        }
-    }
-
     /**
      * Polls {@code condition} every 200 ms until it holds; fails when the deadline passes or the job
      * ends first (with its failure as the cause).
@@ -305,26 +253,6 @@ class MonitorKafkaPostgresITCase {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return Json.read(r.body()).path("latest").path("restored");
-    }
-
-    /** True when the group's committed offset of every partition of {@code topic} is its end offset. */
-    private static boolean committedToEnd(String topic, String group) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
-            Map<TopicPartition, OffsetAndMetadata> committed =
-                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < PARTITIONS; p++) {
-                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            var ends = admin.listOffsets(latest).all().get();
-            for (var end : ends.entrySet()) {
-                OffsetAndMetadata c = committed.get(end.getKey());
-                if (c == null || c.offset() < end.getValue().offset()) {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 
     private static Set<String> alertIds(String url) throws Exception {
