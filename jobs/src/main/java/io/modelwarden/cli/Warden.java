@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "Model Warden 0.1.0",
         description = "Detects attacks on machine-learning systems: poisoned training data (scan) and abuse of serving APIs (monitor).",
-        subcommands = {Warden.Scan.class, Warden.Monitor.class, Warden.Submit.class, Warden.Jobs.class, Warden.Stop.class})
+        subcommands = {Warden.Scan.class, Warden.Monitor.class, Db.class, Warden.Submit.class, Warden.Jobs.class, Warden.Stop.class})
 public final class Warden implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -33,6 +33,17 @@ public final class Warden implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The process environment (tests pass their own): where {@code db} finds its credentials. */
+    final Map<String, String> env;
+
+    public Warden() {
+        this(System.getenv());
+    }
+
+    Warden(Map<String, String> env) {
+        this.env = env;
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -44,11 +55,16 @@ public final class Warden implements Callable<Integer> {
     }
 
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Warden());
+        return run(out, err, System.getenv(), args);
+    }
+
+    /** As {@link #run(PrintWriter, PrintWriter, String...)} with {@code env} as the environment. */
+    public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+        CommandLine cli = new CommandLine(new Warden(env));
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
-            err.println("warden: " + ex.getMessage() + " (see: warden " + subcommandName(ex) + "--help)");
+            err.println("warden: " + ex.getMessage() + " (see: " + commandName(ex) + " --help)");
             return EXIT_USAGE;
         });
         cli.getSubcommands().get("submit").setStopAtPositional(true);
@@ -79,9 +95,9 @@ public final class Warden implements Callable<Integer> {
         return cli.execute(args);
     }
 
-    private static String subcommandName(CommandLine.ParameterException ex) {
-        String name = ex.getCommandLine().getCommandName();
-        return "warden".equals(name) ? "" : name + " ";
+    /** "warden scan", "warden db migrate": the command whose --help to suggest. */
+    private static String commandName(CommandLine.ParameterException ex) {
+        return ex.getCommandLine().getCommandSpec().qualifiedName(" ");
     }
 
     private static String describe(Throwable t) {
@@ -284,7 +300,7 @@ public final class Warden implements Callable<Integer> {
     static final class ConfigFlagsMixin extends ConfigFlags {}
 
     static List<String> commands() {
-        return List.of("scan", "monitor", "submit", "jobs", "stop");
+        return List.of("scan", "monitor", "db", "submit", "jobs", "stop");
     }
 
     /** The cluster commands (submit, jobs, stop): a {@code --jobmanager} flag and their output. */

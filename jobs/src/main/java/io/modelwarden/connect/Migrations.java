@@ -1,6 +1,7 @@
 package io.modelwarden.connect;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,14 +34,35 @@ public final class Migrations {
      * {@code filesystem:...}); a location that does not exist is an error, not an empty schema.
      */
     public static int apply(String jdbcUrl, String user, String password, String location) {
-        MigrateResult result = Flyway.configure(Migrations.class.getClassLoader())
+        return migrate(jdbcUrl, user, password, location).migrationsExecuted;
+    }
+
+    /** Migrates and returns Flyway's account: the versions applied now and the version reached. */
+    public static MigrateResult migrate(String jdbcUrl, String user, String password, String location) {
+        MigrateResult result = flyway(jdbcUrl, user, password, location).migrate();
+        LOG.info("Schema at version {} ({} migrations applied from {})",
+                currentVersion(result), result.migrationsExecuted, location);
+        return result;
+    }
+
+    /**
+     * The schema version after {@code result}: Flyway leaves the target version empty when nothing was
+     * applied, so then it is the version found; null for an empty schema with no migrations.
+     */
+    public static String currentVersion(MigrateResult result) {
+        return result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+    }
+
+    /** Every migration, applied or pending, with its state (Flyway's {@code info}). */
+    public static MigrationInfoService info(String jdbcUrl, String user, String password, String location) {
+        return flyway(jdbcUrl, user, password, location).info();
+    }
+
+    private static Flyway flyway(String jdbcUrl, String user, String password, String location) {
+        return Flyway.configure(Migrations.class.getClassLoader())
                 .dataSource(jdbcUrl, user, password)
                 .locations(location)
                 .failOnMissingLocations(true)
-                .load()
-                .migrate();
-        LOG.info("Schema at version {} ({} migrations applied from {})",
-                result.targetSchemaVersion, result.migrationsExecuted, location);
-        return result.migrationsExecuted;
+                .load();
     }
 }

@@ -1,11 +1,19 @@
 package io.modelwarden.connect;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -18,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class PostgresExtension implements BeforeAllCallback, AfterAllCallback {
     private static final String USER = "postgres";
     private static final String PASSWORD = "postgres";
+    private static final Pattern VERSIONED = Pattern.compile("V(\\d+)__.+\\.sql");
 
     private EmbeddedPostgres postgres;
 
@@ -58,5 +67,19 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
 
     public Connection connect(String jdbcUrl) throws SQLException {
         return DriverManager.getConnection(jdbcUrl, USER, PASSWORD);
+    }
+
+    /** The versions of the migrations in conf/sql, ascending ("1", "2", ...): what a migration applies. */
+    public static List<String> migrationVersions() throws IOException {
+        List<Integer> versions = new ArrayList<>();
+        try (Stream<Path> files = Files.list(Path.of("../conf/sql"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Matcher m = VERSIONED.matcher(f.getFileName().toString());
+                if (m.matches()) {
+                    versions.add(Integer.parseInt(m.group(1)));
+                }
+            }
+        }
+        return versions.stream().sorted().map(String::valueOf).toList();
     }
 }
