@@ -49,6 +49,7 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
     private transient ValueState<Long> cleanupAt;
     private transient Counter raised;
     private transient Counter keysExpired;
+    private transient MonitorStart monitorStart;
 
     public IpGuardFunction(ServingDetector<?> rate, SplitAccountTracker tracker, AlertFactory alerts, AlertSuppression suppression, RiskPolicy risk) {
         this.rate = rate;
@@ -71,10 +72,12 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
         var group = getRuntimeContext().getMetricGroup().addGroup("detector");
         raised = group.counter("alertsRaisedBySplitAccounts");
         keysExpired = group.counter("keysExpired");
+        monitorStart = new MonitorStart();
     }
 
     @Override
     public void processElement1(InferenceEvent e, Context ctx, Collector<Alert> out) throws Exception {
+        monitorStart.of(e); // the first event of this instance, whichever key it has
         observeRate(rate, e, out);
         SplitAccountState s = splitState.value();
         if (s == null) {
@@ -98,7 +101,7 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
 
     private <S> void observeRate(ServingDetector<S> d, InferenceEvent e, Collector<Alert> out) throws Exception {
         Object stored = rateState.value();
-        S current = stored == null ? d.newState() : d.stateClass().cast(stored);
+        S current = stored == null ? d.newState(e.timestampMillis, monitorStart.of(e)) : d.stateClass().cast(stored);
         Optional<ServingDetection> hit = d.observe(current, e);
         rateState.update(current);
         if (hit.isEmpty()) {

@@ -47,6 +47,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     private transient Counter alertsSuppressed;
     private transient Counter lateEvents;
     private transient Counter keysExpired;
+    private transient MonitorStart monitorStart;
 
     public ServingDetectorsFunction(DetectorCatalog catalog, AlertFactory alerts, AlertSuppression suppression) {
         this.catalog = catalog;
@@ -72,11 +73,13 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         alertsSuppressed = group.counter("alertsSuppressed");
         lateEvents = group.counter("lateEvents");
         keysExpired = group.counter("keysExpired");
+        monitorStart = new MonitorStart();
     }
 
     @Override
     public void processElement(InferenceEvent e, Context ctx, Collector<Alert> out) throws Exception {
         eventsObserved.inc();
+        monitorStart.of(e); // the first event of this instance, whichever key it has
         if (e.timestampMillis < ctx.timerService().currentWatermark()) {
             lateEvents.inc();
         }
@@ -90,7 +93,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     private <S> void observe(ServingDetector<S> d, InferenceEvent e, Collector<Alert> out) throws Exception {
         ValueState<Object> state = states.get(d.id());
         Object stored = state.value();
-        S current = stored == null ? d.newState() : d.stateClass().cast(stored);
+        S current = stored == null ? d.newState(e.timestampMillis, monitorStart.of(e)) : d.stateClass().cast(stored);
         Optional<ServingDetection> hit = d.observe(current, e);
         state.update(current); // always write back: RocksDB keeps a copy, not our object
         if (hit.isEmpty()) {

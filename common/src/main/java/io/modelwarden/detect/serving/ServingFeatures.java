@@ -77,11 +77,18 @@ final class ServingFeatures {
 
     /** 64-bit hash of a cell given by its per-feature bins. */
     static long cellHash(int[] bins) {
-        long h = 0x636f7665L;
+        long h = CELL_HASH_SEED;
         for (int j = 0; j < bins.length; j++) {
-            h = Hashing.mix64(h ^ ((long) bins[j] << 20 ^ j));
+            h = cellHashStep(h, j, bins[j]);
         }
         return h;
+    }
+
+    static final long CELL_HASH_SEED = 0x636f7665L;
+
+    /** One step of {@link #cellHash}: folds feature j's bin into h (lets callers hash without a bins array). */
+    static long cellHashStep(long h, int j, int bin) {
+        return Hashing.mix64(h ^ ((long) bin << 20 ^ j));
     }
 
     /** Index into a ring of size n of the slot {@code count} (the count-th element ever written). */
