@@ -103,8 +103,7 @@ public final class CoverageDetector implements ServingDetector<CoverageState> {
         if (!ServingFeatures.usable(e, baseline)) {
             return Optional.empty(); // payload anomalies are the rate detector's business
         }
-        double[] z = ServingFeatures.z(e, baseline);
-        double d2 = ServingFeatures.squaredNorm(z);
+        double d2 = ServingFeatures.zSquaredNorm(e, baseline);
         boolean ood = d2 > oodCut;
 
         if (ood) {

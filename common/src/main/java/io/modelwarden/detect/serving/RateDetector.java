@@ -251,7 +251,7 @@ public final class RateDetector implements ServingDetector<RateState> {
             }
         }
         if (baseline != null) {
-            double norm = Math.sqrt(ServingFeatures.squaredNorm(ServingFeatures.z(e, baseline)));
+            double norm = Math.sqrt(ServingFeatures.zSquaredNorm(e, baseline));
             if (norm > settings.maxZNorm()) {
                 return "extreme_norm";
             }

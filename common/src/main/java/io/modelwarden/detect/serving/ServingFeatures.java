@@ -26,8 +26,23 @@ final class ServingFeatures {
         return true;
     }
 
+    /**
+     * The event's z-scores against the baseline, computed once per event and baseline and shared by
+     * every detector that asks (read-only: never write into the returned array).
+     */
     static double[] z(InferenceEvent e, ServingBaseline baseline) {
-        return baseline.standardizer().apply(e.features);
+        if (e.derivedFor != baseline || e.z == null) {
+            e.z = baseline.standardizer().apply(e.features);
+            e.zSquaredNorm = squaredNorm(e.z);
+            e.derivedFor = baseline;
+        }
+        return e.z;
+    }
+
+    /** sum z^2 of the event against the baseline (cached with {@link #z}). */
+    static double zSquaredNorm(InferenceEvent e, ServingBaseline baseline) {
+        z(e, baseline);
+        return e.zSquaredNorm;
     }
 
     static double squaredNorm(double[] z) {

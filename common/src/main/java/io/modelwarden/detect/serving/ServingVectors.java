@@ -28,6 +28,19 @@ final class ServingVectors {
         return baseline.standardizer().apply(x);
     }
 
+    /** z-scores of the event's features (shared, read-only) with a baseline, else a copy of the raw features. */
+    static double[] encode(ServingBaseline baseline, InferenceEvent e) {
+        return baseline == null ? e.features.clone() : ServingFeatures.z(e, baseline);
+    }
+
+    /** {@link #exactHash(double[])} of the event's features, computed once per event. */
+    static long exactHash(InferenceEvent e) {
+        if (e.exactHash == 0) {
+            e.exactHash = exactHash(e.features);
+        }
+        return e.exactHash;
+    }
+
     /** A 64-bit hash of the exact feature values. */
     static long exactHash(double[] x) {
         long h = 0x9E3779B97F4A7C15L ^ x.length;

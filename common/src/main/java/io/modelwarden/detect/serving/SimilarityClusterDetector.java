@@ -86,7 +86,7 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
         }
         double[] z = ServingFeatures.z(e, baseline);
         int d = z.length;
-        double norm = Math.sqrt(ServingFeatures.squaredNorm(z));
+        double norm = Math.sqrt(ServingFeatures.zSquaredNorm(e, baseline));
         int w = settings.window();
         int filled = (int) Math.min(s.queries, w);
         double minD2 = settings.minDistance() * settings.minDistance();
