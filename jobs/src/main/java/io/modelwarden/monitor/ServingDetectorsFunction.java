@@ -41,6 +41,8 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
 
     private transient Map<String, ValueState<Object>> states;
     private transient Map<String, ValueState<SuppressionState>> suppressions;
+    /** Per model id: its detectors with their state handles, resolved once (a map lookup per event, not per detector). */
+    private transient Map<String, ModelSlots> slotsByModel;
     private transient ValueState<Long> cleanupAt;
     private transient Counter eventsObserved;
     private transient Counter alertsEmitted;
@@ -66,6 +68,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
             suppressions.put(e.getKey(), getRuntimeContext().getState(
                     new ValueStateDescriptor<>(e.getKey() + ".suppression", TypeInformation.of(SuppressionState.class))));
         }
+        slotsByModel = new HashMap<>();
         cleanupAt = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-at", Types.LONG));
         var group = getRuntimeContext().getMetricGroup().addGroup("detector");
         eventsObserved = group.counter("eventsObserved");
@@ -83,15 +86,34 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         if (e.timestampMillis < ctx.timerService().currentWatermark()) {
             lateEvents.inc();
         }
-        List<ServingDetector<?>> detectors = catalog.forModel(e.modelId);
-        for (int i = 0; i < detectors.size(); i++) {
-            observe(detectors.get(i), e, out);
+        ModelSlots model = slotsByModel.get(e.modelId);
+        if (model == null) {
+            model = slots(e.modelId);
+            slotsByModel.put(e.modelId, model);
         }
-        moveCleanupTimer(ctx, e.timestampMillis + catalog.idleTimeout(e.modelId).toMillis());
+        for (Slot slot : model.slots) {
+            observe(slot.detector, slot.state, slot.suppression, e, out);
+        }
+        moveCleanupTimer(ctx, e.timestampMillis + model.idleMillis);
     }
 
-    private <S> void observe(ServingDetector<S> d, InferenceEvent e, Collector<Alert> out) throws Exception {
-        ValueState<Object> state = states.get(d.id());
+    private ModelSlots slots(String modelId) {
+        List<ServingDetector<?>> detectors = catalog.forModel(modelId);
+        Slot[] out = new Slot[detectors.size()];
+        for (int i = 0; i < out.length; i++) {
+            String id = detectors.get(i).id();
+            out[i] = new Slot(detectors.get(i), states.get(id), suppressions.get(id));
+        }
+        return new ModelSlots(out, catalog.idleTimeout(modelId).toMillis());
+    }
+
+    private record Slot(ServingDetector<?> detector, ValueState<Object> state, ValueState<SuppressionState> suppression) {}
+
+    /** A model's detectors with their state handles, and the model's idle timeout. */
+    private record ModelSlots(Slot[] slots, long idleMillis) {}
+
+    private <S> void observe(ServingDetector<S> d, ValueState<Object> state, ValueState<SuppressionState> sup, InferenceEvent e, Collector<Alert> out)
+            throws Exception {
         Object stored = state.value();
         S current = stored == null ? d.newState(e.timestampMillis, monitorStart.of(e)) : d.stateClass().cast(stored);
         Optional<ServingDetection> hit = d.observe(current, e);
@@ -100,7 +122,6 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
             return;
         }
         Alert alert = alerts.create(hit.get(), d, e);
-        ValueState<SuppressionState> sup = suppressions.get(d.id());
         SuppressionState s = sup.value();
         if (s == null) {
             s = suppression.newState();
