@@ -2,6 +2,7 @@ package io.modelwarden.bench;
 
 import io.modelwarden.baseline.Baseline;
 import io.modelwarden.config.Config;
+import io.modelwarden.connect.KafkaExtension;
 import io.modelwarden.connect.AlertSinks;
 import io.modelwarden.connect.MonitorSinkOptions;
 import io.modelwarden.connect.RejectedEventSinks;
@@ -35,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
@@ -51,6 +53,10 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Speed of the streaming monitor, three figures:
@@ -63,7 +69,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *       whole {@link MonitorJob}: file source, parse, event time, every detector, IP guard,
  *       alerts.jsonl and rejected.jsonl sinks, heap state backend, checkpointing on (default 30 s
  *       interval, to a local folder), MiniCluster with parallelism = cores. events/s = N / the job's
- *       net runtime (includes job start-up and the final checkpoint-free drain).
+ *       net runtime (includes job start-up and the final checkpoint-free drain). Then the same job
+ *       reading the events from a Kafka topic (an in-JVM broker pre-loaded with them, read bounded).
  *   <li><b>Event-to-alert latency</b> at half the measured rate: the same job graph (same parser,
  *       MonitorPipeline and alert sinks) fed by a rate-limited source: a sequence source with a
  *       pacing map (parallelism 1, like one Kafka partition) replays the generated lines at a fixed
@@ -122,6 +129,7 @@ public final class MonitorSpeedBenchmark {
         throughput("every detector off (pipeline floor)", events, baselines, dir.resolve("out-floor"), n, cores, none);
         throughput("every detector on, checkpointing off (diagnostic: the cost of snapshotting the heap state)", events, baselines,
                 dir.resolve("out-no-checkpoints"), n, cores, Config.defaults().with("monitor.checkpoint.interval", "0s"));
+        kafkaThroughput(events, baselines, dir.resolve("out-kafka"), n, cores);
 
         // 2. Event-to-alert latency at half the measured rate.
         double half = rate / 2;
@@ -154,6 +162,51 @@ public final class MonitorSpeedBenchmark {
                 + " other engineer's load than wall time)%n", cpu, n / cpu);
         System.out.printf(Locale.ROOT, "    load before: %s; after: %s%n", before, MonitorBenchSupport.uptime());
         return rate;
+    }
+
+    /**
+     * The same job reading the events from Kafka: an in-JVM broker ({@code KafkaClusterTestKit}, one
+     * node) is pre-loaded with the generated files (file f to partition f, so each client's events stay
+     * in order in one partition), then the monitor reads the topic bounded from the earliest offsets.
+     * The broker serves from the same JVM and cores, so its fetch work is inside the measured time.
+     */
+    static void kafkaThroughput(Path events, Map<String, String> baselines, Path out, int n, int cores) throws Exception {
+        KafkaExtension kafka = new KafkaExtension();
+        kafka.beforeAll(null);
+        try {
+            String topic = kafka.createTopic("warden-bench-events", cores);
+            long load = System.nanoTime();
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+            p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+            long sent = 0;
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+                    var files = Files.list(events)) {
+                int partition = 0;
+                for (Path f : files.sorted().toList()) {
+                    try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+                        for (String line = r.readLine(); line != null; line = r.readLine()) {
+                            producer.send(new ProducerRecord<>(topic, partition % cores, null, line));
+                            sent++;
+                        }
+                    }
+                    partition++;
+                }
+                producer.flush();
+            }
+            System.out.printf(Locale.ROOT, "  kafka: %,d events loaded into %d partitions in %.0f s (lz4 batches)%n", sent, cores, (System.nanoTime() - load) / 1e9);
+            Config c = Config.defaults()
+                    .with("monitor.sources.kind", "kafka")
+                    .with("monitor.sources.kafka.bootstrap", kafka.bootstrapServers())
+                    .with("monitor.sources.kafka.topic", topic)
+                    .with("monitor.sources.kafka.starting-offsets", "earliest")
+                    .with("monitor.sources.kafka.bounded", "true");
+            throughput("every detector on, reading the Kafka topic (bounded, earliest offsets; broker in this JVM)", null, baselines, out, n, cores, c);
+        } finally {
+            kafka.afterAll(null);
+        }
     }
 
     // ---- generation ----
