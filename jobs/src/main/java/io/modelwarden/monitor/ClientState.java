@@ -58,7 +58,7 @@ public final class ClientState {
     public ClientState() {}
 
     /** The slot of a detector id; throws for an id this class has no field for. */
-    static int slotOf(String detectorId) {
+    public static int slotOf(String detectorId) {
         int i = SLOTS.indexOf(detectorId);
         if (i < 0) {
             throw new IllegalStateException("no client state slot for detector " + detectorId);
@@ -84,7 +84,7 @@ public final class ClientState {
     }
 
     /** Stores a detector's state in its slot (the object's class must match the slot's field). */
-    void set(int slot, Object state) {
+    public void set(int slot, Object state) {
         switch (slot) {
             case 0 -> prada = (PradaState) state;
             case 1 -> statefulKnn = (StatefulKnnState) state;

@@ -14,10 +14,10 @@ import io.modelwarden.detect.serving.ServingBaseline;
 import io.modelwarden.detect.serving.ServingDetector;
 import io.modelwarden.detect.serving.SplitAccountSettings;
 import io.modelwarden.detect.serving.SplitAccountTracker;
-import io.modelwarden.detect.serving.SuppressionState;
 import io.modelwarden.json.InferenceEvents;
 import io.modelwarden.model.Alert;
 import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.monitor.ClientState;
 import io.modelwarden.monitor.DetectorCatalog;
 import io.modelwarden.monitor.EventParser;
 import io.modelwarden.monitor.MonitorJob;
@@ -464,20 +464,14 @@ public final class MonitorSpeedBenchmark {
             costs.append(d.id()).append(' ').append(ns).append(", ");
         }
         System.out.printf(Locale.ROOT, " %s => all detectors %,d ns/event = %,.0f events/s per core for the detectors alone%n", costs, allNs, 1e9 / allNs);
-        // Per client also: one SuppressionState per detector that alerted (upper bound: all), the
-        // cleanup timer's Long, and the key stored once per state entry (heap: shared reference;
-        // RocksDB and checkpoints: serialized per entry).
-        int sup = serializedSize(TypeInformation.of(SuppressionState.class), new AlertSuppression(AlertSettings.fromConfig(c)).newState());
-        int entries = 2 * detectors.size() + 1;
-        long overhead = (long) sup * detectors.size() + 8 + (long) entries * keyBytes;
-        System.out.printf(Locale.ROOT, "  %-20s", "+suppr./timer/keys");
-        for (int k = 0; k < totals.length; k++) {
-            System.out.printf(Locale.ROOT, " %,12d", overhead);
-            totals[k] += overhead;
-        }
-        System.out.printf(Locale.ROOT, "%n  %-20s", "TOTAL per client");
-        for (long tot : totals) {
-            System.out.printf(Locale.ROOT, " %,12d", tot);
+        // What one client really holds: the whole ClientState (every detector's state, a
+        // SuppressionState per detector as if all had alerted: an upper bound), serialized once with
+        // its POJO serializer, plus the key and the cleanup timer (key + timestamp).
+        System.out.printf(Locale.ROOT, "  %-20s", "TOTAL per client");
+        int k = 0;
+        for (List<InferenceEvent> ev : profiles.values()) {
+            totals[k] = clientStateSize(detectors, ev, new AlertSuppression(AlertSettings.fromConfig(c)), sc) + 2L * keyBytes + 8;
+            System.out.printf(Locale.ROOT, " %,12d", totals[k++]);
         }
         System.out.printf(Locale.ROOT, "%n  %-20s", "  KiB (target <= 64)");
         for (long tot : totals) {
@@ -510,12 +504,31 @@ public final class MonitorSpeedBenchmark {
         return (System.nanoTime() - t0) / events;
     }
 
-    static <S> int sizeAfter(ServingDetector<S> d, List<InferenceEvent> events, SerializerConfigImpl sc) throws Exception {
+    /** Serialized size of the {@link ClientState} of one client after {@code events}, with a suppression state per detector. */
+    static int clientStateSize(List<ServingDetector<?>> detectors, List<InferenceEvent> events, AlertSuppression suppression, SerializerConfigImpl sc)
+            throws Exception {
+        ClientState cs = new ClientState();
+        for (ServingDetector<?> d : detectors) {
+            int slot = ClientState.slotOf(d.id());
+            cs.set(slot, stateAfter(d, events));
+            cs.suppressions[slot] = suppression.newState();
+        }
+        cs.cleanupAt = events.get(events.size() - 1).timestampMillis;
+        DataOutputSerializer out = new DataOutputSerializer(64 * 1024);
+        TypeInformation.of(ClientState.class).createSerializer(sc).serialize(cs, out);
+        return out.length();
+    }
+
+    static <S> S stateAfter(ServingDetector<S> d, List<InferenceEvent> events) {
         S s = d.newState();
         for (InferenceEvent e : events) {
-            InferenceEvent copy = copy(e);
-            d.observe(s, copy);
+            d.observe(s, copy(e));
         }
+        return s;
+    }
+
+    static <S> int sizeAfter(ServingDetector<S> d, List<InferenceEvent> events, SerializerConfigImpl sc) throws Exception {
+        S s = stateAfter(d, events);
         TypeSerializer<S> ser = TypeInformation.of(d.stateClass()).createSerializer(sc);
         DataOutputSerializer out = new DataOutputSerializer(4096);
         ser.serialize(s, out);
