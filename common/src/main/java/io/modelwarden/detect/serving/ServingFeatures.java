@@ -31,7 +31,8 @@ final class ServingFeatures {
      * every detector that asks (read-only: never write into the returned array).
      */
     static double[] z(InferenceEvent e, ServingBaseline baseline) {
-        if (e.derivedFor != baseline || e.z == null) {
+        if (e.derivedFor != baseline || e.derivedFrom != e.features || e.z == null) {
+            ServingVectors.derivedFrom(e);
             e.z = baseline.standardizer().apply(e.features);
             e.zSquaredNorm = squaredNorm(e.z);
             e.derivedFor = baseline;

@@ -35,10 +35,21 @@ final class ServingVectors {
 
     /** {@link #exactHash(double[])} of the event's features, computed once per event. */
     static long exactHash(InferenceEvent e) {
+        derivedFrom(e);
         if (e.exactHash == 0) {
             e.exactHash = exactHash(e.features);
         }
         return e.exactHash;
+    }
+
+    /** Drops the event's cached derived values if they were computed from another features array. */
+    static void derivedFrom(InferenceEvent e) {
+        if (e.derivedFrom != e.features) {
+            e.derivedFrom = e.features;
+            e.derivedFor = null;
+            e.z = null;
+            e.exactHash = 0;
+        }
     }
 
     /** A 64-bit hash of the exact feature values. */
