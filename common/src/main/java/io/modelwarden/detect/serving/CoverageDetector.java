@@ -29,9 +29,9 @@ import java.util.Optional;
  * HyperLogLog of 2^p one-byte registers (Flajolet et al. 2007, with linear counting for small counts).
  * Alert when the client has at least {@code min-ood-cells} distinct OOD cells and they make more than
  * {@code max-ood-cell-rate} of its queries, outside an OOD-share episode (which already said so); the
- * next growth alert needs twice the cells. Natural data
- * keeps this rate near the chi-square tail (1 - {@code ood-quantile}; measured 0.03-0.05% on the test
- * scenarios, at 8 and 30 features), however many queries a client sends, so heavy natural clients
+ * next growth alert needs twice the cells. Natural data keeps this rate near the chi-square tail
+ * (1 - {@code ood-quantile}; measured 0.03-0.05% on the test scenarios, at 8 and 30 features),
+ * however many queries a client sends, so heavy natural clients
  * stay quiet; an extraction that dilutes its synthetic queries with natural ones to keep the window
  * share under {@code max-ood-share} still accumulates OOD cells at its dilution rate. Distinct cells,
  * not OOD queries: a client that retries one odd record counts it once.
