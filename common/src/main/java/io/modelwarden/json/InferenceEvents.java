@@ -256,6 +256,10 @@ public final class InferenceEvents {
                     throw new Rejection(BAD_TIMESTAMP, "timestamp out of range: " + quote(s));
                 }
             }
+            long fast = utcMillis(s);
+            if (fast != NOT_SIMPLE) {
+                return fast;
+            }
             try {
                 return Instant.parse(s).toEpochMilli();
             } catch (DateTimeParseException | ArithmeticException ex) {
@@ -269,6 +273,60 @@ public final class InferenceEvents {
             throw new Rejection(BAD_TIMESTAMP, "timestamp must be integral epoch millis: " + quote(p.getText()));
         }
         throw new Rejection(BAD_TIMESTAMP, "timestamp must be a string or a number, was " + describe(t));
+    }
+
+    /** {@link #utcMillis}'s answer for a string it leaves to {@link Instant#parse}. */
+    static final long NOT_SIMPLE = Long.MIN_VALUE;
+
+    /**
+     * Epoch millis of the common form {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z} (what serving logs and
+     * {@link #write} produce), without {@code Instant.parse}'s formatter machinery (it was 4% of the
+     * monitor's time); the same value {@code Instant.parse(s).toEpochMilli()} gives. Anything else
+     * (offsets, leap seconds, other lengths, an invalid date) returns {@link #NOT_SIMPLE}, and the
+     * caller falls back to {@code Instant.parse} with its validation and messages.
+     */
+    static long utcMillis(String s) {
+        int n = s.length();
+        if (n < 20 || n > 30 || s.charAt(n - 1) != 'Z' || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
+                || s.charAt(16) != ':') {
+            return NOT_SIMPLE;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 2);
+        int day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2);
+        int minute = digits(s, 14, 2);
+        int second = digits(s, 17, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59
+                || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+            return NOT_SIMPLE;
+        }
+        int millis = 0;
+        if (n > 20) {
+            int fraction = n - 21; // digits between '.' and 'Z'
+            if (s.charAt(19) != '.' || fraction < 1 || fraction > 9 || digits(s, 20, fraction) < 0) {
+                return NOT_SIMPLE;
+            }
+            millis = digits(s, 20, Math.min(3, fraction));
+            for (int i = fraction; i < 3; i++) {
+                millis *= 10;
+            }
+        }
+        long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+        return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
+    }
+
+    /** The non-negative number written by {@code len} ASCII digits at {@code from}, or -1. */
+    private static int digits(String s, int from, int len) {
+        int v = 0;
+        for (int i = from; i < from + len; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private static double[] features(JsonParser p, JsonToken t) throws IOException, Rejection {

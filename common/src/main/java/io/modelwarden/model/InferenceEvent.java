@@ -28,6 +28,20 @@ public final class InferenceEvent implements Serializable {
     public double[] probabilities;
     public boolean explanationRequested;
 
+    /**
+     * Per-event values derived once and shared by the detectors that run on this event in one
+     * operator (z-scores against {@link #derivedFor}, their squared norm, the exact-repeat hash), all
+     * of {@link #derivedFrom} (the features array they were computed from: a deserializer that
+     * reuses event objects sets a new array). Transient: not part of the POJO, never serialized or
+     * copied between operators; read them only through the detectors' helpers, which check both.
+     * Never mutate {@link #z}.
+     */
+    public transient double[] derivedFrom;
+    public transient Object derivedFor;
+    public transient double[] z;
+    public transient double zSquaredNorm;
+    public transient long exactHash;
+
     public InferenceEvent() {}
 
     public boolean hasPrediction() {

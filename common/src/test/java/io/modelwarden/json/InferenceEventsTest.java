@@ -59,6 +59,22 @@ class InferenceEventsTest {
     }
 
     @Test
+    void theFastUtcTimestampPathAgreesWithInstantParse() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int i = 0; i < 20_000; i++) {
+            java.time.Instant t = java.time.Instant.ofEpochSecond(r.nextLong(-5_000_000_000L, 20_000_000_000L), r.nextInt(1_000_000_000));
+            String iso = t.toString(); // 0, 3, 6 or 9 fraction digits
+            assertThat(InferenceEvents.utcMillis(iso)).as(iso).isEqualTo(java.time.Instant.parse(iso).toEpochMilli());
+            String tenths = iso.length() > 20 ? iso.substring(0, 21) + "Z" : iso;
+            assertThat(InferenceEvents.utcMillis(tenths)).as(tenths).isEqualTo(java.time.Instant.parse(tenths).toEpochMilli());
+        }
+        for (String other : new String[] {"2026-02-29T00:00:00Z", "2026-11-29T24:00:00Z", "2026-11-29T08:00:00.Z", "2026-11-29T08:00:00+01:00",
+                "2016-12-31T23:59:60Z", "+12026-11-29T08:00:00Z", "2026-11-29T08:00:00.1234567890Z"}) {
+            assertThat(InferenceEvents.utcMillis(other)).as(other).isEqualTo(InferenceEvents.NOT_SIMPLE);
+        }
+    }
+
+    @Test
     void timestampsWithOffsetsOrDigitStringsAreAccepted() {
         assertThat(parse(with("timestamp", "\"2026-11-29T09:00:00.123+01:00\"")).event().timestampMillis).isEqualTo(T);
         assertThat(parse(with("timestamp", "\"" + T + "\"")).event().timestampMillis).isEqualTo(T);

@@ -52,6 +52,7 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
     private transient Counter raised;
     private transient Counter keysExpired;
     private transient Counter ipRateAlerts;
+    private transient MonitorStart monitorStart;
 
     public IpGuardFunction(ServingDetector<?> rate, SplitAccountTracker tracker, AlertFactory alerts, AlertSuppression suppression, RiskPolicy risk) {
         this.rate = rate;
@@ -75,10 +76,12 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
         raised = group.counter("alertsRaisedBySplitAccounts");
         keysExpired = group.counter("keysExpired");
         ipRateAlerts = WardenMetrics.labelled(group, "alerts", "threat", Map.of(IP_RATE_ID, rate.threat().name())).get(IP_RATE_ID);
+        monitorStart = new MonitorStart();
     }
 
     @Override
     public void processElement1(InferenceEvent e, Context ctx, Collector<Alert> out) throws Exception {
+        monitorStart.of(e); // the first event of this instance, whichever key it has
         observeRate(rate, e, out);
         SplitAccountState s = splitState.value();
         if (s == null) {
@@ -102,7 +105,7 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
 
     private <S> void observeRate(ServingDetector<S> d, InferenceEvent e, Collector<Alert> out) throws Exception {
         Object stored = rateState.value();
-        S current = stored == null ? d.newState() : d.stateClass().cast(stored);
+        S current = stored == null ? d.newState(e.timestampMillis, monitorStart.of(e)) : d.stateClass().cast(stored);
         Optional<ServingDetection> hit = d.observe(current, e);
         rateState.update(current);
         if (hit.isEmpty()) {

@@ -30,11 +30,12 @@ import org.apache.flink.util.Collector;
 
 /**
  * Runs every client-keyed detector of the event's model on each event, keyed by {@code
- * model_id|client_id}. Each detector's state lives in its own {@code ValueState} ({@code
- * "<detector-id>.state"}), with a suppression state per detector ({@code "<detector-id>.suppression"})
- * that holds back repeated alerts within the cool-down unless the score rises. One event-time timer
- * owns all of the key's state: it fires after the longest idle timeout of the model's detectors
- * without traffic (rounded up to the minute so timers coalesce) and clears everything.
+ * model_id|client_id}. All of a key's state is one {@link ClientState} in one {@code ValueState}
+ * ({@value #STATE_NAME}): each detector's state, and a suppression state per detector that holds back
+ * repeated alerts within the cool-down unless the score rises. It is read once and written once per
+ * event (on the heap backend a state access is a hash lookup; per detector it was a fifth of the
+ * monitor's time). One event-time timer owns the state: it fires after the longest idle timeout of
+ * the model's detectors without traffic (rounded up to the minute so timers coalesce) and clears it.
  *
  * <p>Late events (behind the watermark) are counted ({@code eventsLate}) and still observed: the
  * detectors are state machines over the client's sequence, not windows that have closed.
@@ -49,14 +50,15 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     static final long TIMER_ROUNDING_MS = 60_000;
+    static final String STATE_NAME = "client.state";
 
     private final DetectorCatalog catalog;
     private final AlertFactory alerts;
     private final AlertSuppression suppression;
 
-    private transient Map<String, ValueState<Object>> states;
-    private transient Map<String, ValueState<SuppressionState>> suppressions;
-    private transient ValueState<Long> cleanupAt;
+    private transient ValueState<ClientState> state;
+    /** Per model id: its detectors with their slots in {@link ClientState}, resolved once. */
+    private transient Map<String, ModelSlots> slotsByModel;
     private transient Counter eventsObserved;
     private transient Counter alertsEmitted;
     private transient Counter alertsSuppressed;
@@ -65,6 +67,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     private transient Map<String, Counter> alertsByDetector;
     private transient ListState<Long> activeKeysState;
     private transient long activeKeys;
+    private transient MonitorStart monitorStart;
 
     public ServingDetectorsFunction(DetectorCatalog catalog, AlertFactory alerts, AlertSuppression suppression) {
         this.catalog = catalog;
@@ -73,17 +76,12 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     }
 
     @Override
-    @SuppressWarnings({"unchecked", "rawtypes"})
     public void open(OpenContext context) {
-        states = new HashMap<>();
-        suppressions = new HashMap<>();
-        for (Map.Entry<String, ServingDetector<?>> e : catalog.all().entrySet()) {
-            TypeInformation type = TypeInformation.of(e.getValue().stateClass());
-            states.put(e.getKey(), getRuntimeContext().getState(new ValueStateDescriptor<Object>(e.getKey() + ".state", type)));
-            suppressions.put(e.getKey(), getRuntimeContext().getState(
-                    new ValueStateDescriptor<>(e.getKey() + ".suppression", TypeInformation.of(SuppressionState.class))));
+        for (String id : catalog.all().keySet()) {
+            ClientState.slotOf(id); // fail at start, not at the first event, for a detector without a slot
         }
-        cleanupAt = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-at", Types.LONG));
+        state = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(ClientState.class)));
+        slotsByModel = new HashMap<>();
         var group = WardenMetrics.group(getRuntimeContext().getMetricGroup());
         eventsObserved = group.counter("eventsObserved");
         alertsEmitted = group.counter("alertsEmitted");
@@ -94,6 +92,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         Map<String, String> threats = new LinkedHashMap<>();
         catalog.all().forEach((id, d) -> threats.put(id, d.threat().name()));
         alertsByDetector = WardenMetrics.labelled(group, "alerts", "threat", threats);
+        monitorStart = new MonitorStart();
     }
 
     @Override
@@ -113,34 +112,58 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     @Override
     public void processElement(InferenceEvent e, Context ctx, Collector<Alert> out) throws Exception {
         eventsObserved.inc();
+        long start = monitorStart.of(e);
         if (e.timestampMillis < ctx.timerService().currentWatermark()) {
             eventsLate.inc();
         }
-        List<ServingDetector<?>> detectors = catalog.forModel(e.modelId);
-        for (int i = 0; i < detectors.size(); i++) {
-            observe(detectors.get(i), e, out);
+        ModelSlots model = slotsByModel.get(e.modelId);
+        if (model == null) {
+            model = slots(e.modelId);
+            slotsByModel.put(e.modelId, model);
         }
-        moveCleanupTimer(ctx, e.timestampMillis + catalog.idleTimeout(e.modelId).toMillis());
+        ClientState cs = state.value();
+        if (cs == null) {
+            cs = new ClientState();
+        }
+        for (int i = 0; i < model.detectors.length; i++) {
+            observe(model.detectors[i], model.slots[i], cs, e, start, out);
+        }
+        moveCleanupTimer(ctx, cs, e.timestampMillis + model.idleMillis);
+        state.update(cs); // always write back: RocksDB keeps a copy, not our object
     }
 
-    private <S> void observe(ServingDetector<S> d, InferenceEvent e, Collector<Alert> out) throws Exception {
-        ValueState<Object> state = states.get(d.id());
-        Object stored = state.value();
-        S current = stored == null ? d.newState() : d.stateClass().cast(stored);
+    private ModelSlots slots(String modelId) {
+        List<ServingDetector<?>> detectors = catalog.forModel(modelId);
+        int[] slots = new int[detectors.size()];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = ClientState.slotOf(detectors.get(i).id());
+        }
+        return new ModelSlots(detectors.toArray(new ServingDetector<?>[0]), slots, catalog.idleTimeout(modelId).toMillis());
+    }
+
+    /** A model's detectors, their slots in {@link ClientState}, and the model's idle timeout. */
+    private record ModelSlots(ServingDetector<?>[] detectors, int[] slots, long idleMillis) {}
+
+    private <S> void observe(ServingDetector<S> d, int slot, ClientState cs, InferenceEvent e, long start, Collector<Alert> out) {
+        Object stored = cs.get(slot);
+        S current;
+        if (stored == null) {
+            current = d.newState(e.timestampMillis, start);
+            cs.set(slot, current);
+        } else {
+            current = d.stateClass().cast(stored);
+        }
         Optional<ServingDetection> hit = d.observe(current, e);
-        state.update(current); // always write back: RocksDB keeps a copy, not our object
         if (hit.isEmpty()) {
             return;
         }
         Alert alert = alerts.create(hit.get(), d, e);
-        ValueState<SuppressionState> sup = suppressions.get(d.id());
-        SuppressionState s = sup.value();
+        SuppressionState s = cs.suppressions[slot];
         if (s == null) {
             s = suppression.newState();
+            cs.suppressions[slot] = s;
         }
-        boolean admitted = suppression.admit(s, alert);
-        sup.update(s);
-        if (admitted) {
+        if (suppression.admit(s, alert)) {
             out.collect(alert);
             alertsEmitted.inc();
             alertsByDetector.get(d.id()).inc();
@@ -149,36 +172,29 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         }
     }
 
-    private void moveCleanupTimer(Context ctx, long idleAt) throws Exception {
+    private void moveCleanupTimer(Context ctx, ClientState cs, long idleAt) {
         // Rounded up to a minute: a busy key moves its timer at most once a minute, and timers of
         // many keys coalesce.
         long at = (idleAt / TIMER_ROUNDING_MS + 1) * TIMER_ROUNDING_MS;
-        Long pending = cleanupAt.value();
-        if (pending != null && pending == at) {
+        if (cs.cleanupAt == at) {
             return;
         }
-        if (pending != null) {
-            ctx.timerService().deleteEventTimeTimer(pending);
+        if (cs.cleanupAt != ClientState.NO_TIMER) {
+            ctx.timerService().deleteEventTimeTimer(cs.cleanupAt);
         } else {
             activeKeys++; // a key's first event (or its first after it expired)
         }
         ctx.timerService().registerEventTimeTimer(at);
-        cleanupAt.update(at);
+        cs.cleanupAt = at;
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out) throws Exception {
-        Long pending = cleanupAt.value();
-        if (pending == null || pending != timestamp) {
+        ClientState cs = state.value();
+        if (cs == null || cs.cleanupAt != timestamp) {
             return;
         }
-        for (ValueState<Object> s : states.values()) {
-            s.clear();
-        }
-        for (ValueState<SuppressionState> s : suppressions.values()) {
-            s.clear();
-        }
-        cleanupAt.clear();
+        state.clear();
         keysExpired.inc();
         activeKeys--;
     }

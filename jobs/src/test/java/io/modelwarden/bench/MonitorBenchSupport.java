@@ -39,7 +39,7 @@ final class MonitorBenchSupport {
         return baseline;
     }
 
-    /** Runs the whole MonitorJob (file source, parse, detectors, alerts.jsonl) with the default configuration plus {@code keys}. */
+    /** Runs the whole MonitorJob (file source of {@code events}, parse, detectors, alerts.jsonl) with the configuration {@code c}. */
     static JobExecutionResult runMonitor(Path events, Map<String, String> baselineByModel, String baselineForEvery, Path out, Config c)
             throws Exception {
         Files.createDirectories(out);
@@ -47,9 +47,10 @@ final class MonitorBenchSupport {
         // 5 MiB per-state limit a few hundred clients already exceed: the job then fails after
         // repeated checkpoint failures. The benchmarks checkpoint to a local folder, as production would.
         Config config = c.with("monitor.checkpoint.directory", out.toAbsolutePath().resolve("checkpoints").toUri().toString())
-                .with("monitor.sources.kind", "file")
-                .with("monitor.sources.file.path", events.toString())
                 .with("monitor.sinks.file.dir", out.toString());
+        if (events != null) { // null: the source configured in c (e.g. Kafka)
+            config = config.with("monitor.sources.kind", "file").with("monitor.sources.file.path", events.toString());
+        }
         return new MonitorJob(config, baselineByModel, baselineForEvery, Clock.systemUTC(), System.getenv()).run();
     }
 

@@ -2,6 +2,7 @@ package io.modelwarden.bench;
 
 import io.modelwarden.baseline.Baseline;
 import io.modelwarden.config.Config;
+import io.modelwarden.connect.KafkaExtension;
 import io.modelwarden.connect.AlertSinks;
 import io.modelwarden.connect.MonitorSinkOptions;
 import io.modelwarden.connect.RejectedEventSinks;
@@ -13,10 +14,10 @@ import io.modelwarden.detect.serving.ServingBaseline;
 import io.modelwarden.detect.serving.ServingDetector;
 import io.modelwarden.detect.serving.SplitAccountSettings;
 import io.modelwarden.detect.serving.SplitAccountTracker;
-import io.modelwarden.detect.serving.SuppressionState;
 import io.modelwarden.json.InferenceEvents;
 import io.modelwarden.model.Alert;
 import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.monitor.ClientState;
 import io.modelwarden.monitor.DetectorCatalog;
 import io.modelwarden.monitor.EventParser;
 import io.modelwarden.monitor.MonitorJob;
@@ -35,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
@@ -51,6 +53,10 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Speed of the streaming monitor, three figures:
@@ -63,7 +69,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *       whole {@link MonitorJob}: file source, parse, event time, every detector, IP guard,
  *       alerts.jsonl and rejected.jsonl sinks, heap state backend, checkpointing on (default 30 s
  *       interval, to a local folder), MiniCluster with parallelism = cores. events/s = N / the job's
- *       net runtime (includes job start-up and the final checkpoint-free drain).
+ *       net runtime (includes job start-up and the final checkpoint-free drain). Then the same job
+ *       reading the events from a Kafka topic (an in-JVM broker pre-loaded with them, read bounded).
  *   <li><b>Event-to-alert latency</b> at half the measured rate: the same job graph (same parser,
  *       MonitorPipeline and alert sinks) fed by a rate-limited source: a sequence source with a
  *       pacing map (parallelism 1, like one Kafka partition) replays the generated lines at a fixed
@@ -122,6 +129,7 @@ public final class MonitorSpeedBenchmark {
         throughput("every detector off (pipeline floor)", events, baselines, dir.resolve("out-floor"), n, cores, none);
         throughput("every detector on, checkpointing off (diagnostic: the cost of snapshotting the heap state)", events, baselines,
                 dir.resolve("out-no-checkpoints"), n, cores, Config.defaults().with("monitor.checkpoint.interval", "0s"));
+        kafkaThroughput(events, baselines, dir.resolve("out-kafka"), n, cores);
 
         // 2. Event-to-alert latency at half the measured rate.
         double half = rate / 2;
@@ -154,6 +162,51 @@ public final class MonitorSpeedBenchmark {
                 + " other engineer's load than wall time)%n", cpu, n / cpu);
         System.out.printf(Locale.ROOT, "    load before: %s; after: %s%n", before, MonitorBenchSupport.uptime());
         return rate;
+    }
+
+    /**
+     * The same job reading the events from Kafka: an in-JVM broker ({@code KafkaClusterTestKit}, one
+     * node) is pre-loaded with the generated files (file f to partition f, so each client's events stay
+     * in order in one partition), then the monitor reads the topic bounded from the earliest offsets.
+     * The broker serves from the same JVM and cores, so its fetch work is inside the measured time.
+     */
+    static void kafkaThroughput(Path events, Map<String, String> baselines, Path out, int n, int cores) throws Exception {
+        KafkaExtension kafka = new KafkaExtension();
+        kafka.beforeAll(null);
+        try {
+            String topic = kafka.createTopic("warden-bench-events", cores);
+            long load = System.nanoTime();
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+            p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+            long sent = 0;
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+                    var files = Files.list(events)) {
+                int partition = 0;
+                for (Path f : files.sorted().toList()) {
+                    try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+                        for (String line = r.readLine(); line != null; line = r.readLine()) {
+                            producer.send(new ProducerRecord<>(topic, partition % cores, null, line));
+                            sent++;
+                        }
+                    }
+                    partition++;
+                }
+                producer.flush();
+            }
+            System.out.printf(Locale.ROOT, "  kafka: %,d events loaded into %d partitions in %.0f s (lz4 batches)%n", sent, cores, (System.nanoTime() - load) / 1e9);
+            Config c = Config.defaults()
+                    .with("monitor.sources.kind", "kafka")
+                    .with("monitor.sources.kafka.bootstrap", kafka.bootstrapServers())
+                    .with("monitor.sources.kafka.topic", topic)
+                    .with("monitor.sources.kafka.starting-offsets", "earliest")
+                    .with("monitor.sources.kafka.bounded", "true");
+            throughput("every detector on, reading the Kafka topic (bounded, earliest offsets; broker in this JVM)", null, baselines, out, n, cores, c);
+        } finally {
+            kafka.afterAll(null);
+        }
     }
 
     // ---- generation ----
@@ -411,20 +464,14 @@ public final class MonitorSpeedBenchmark {
             costs.append(d.id()).append(' ').append(ns).append(", ");
         }
         System.out.printf(Locale.ROOT, " %s => all detectors %,d ns/event = %,.0f events/s per core for the detectors alone%n", costs, allNs, 1e9 / allNs);
-        // Per client also: one SuppressionState per detector that alerted (upper bound: all), the
-        // cleanup timer's Long, and the key stored once per state entry (heap: shared reference;
-        // RocksDB and checkpoints: serialized per entry).
-        int sup = serializedSize(TypeInformation.of(SuppressionState.class), new AlertSuppression(AlertSettings.fromConfig(c)).newState());
-        int entries = 2 * detectors.size() + 1;
-        long overhead = (long) sup * detectors.size() + 8 + (long) entries * keyBytes;
-        System.out.printf(Locale.ROOT, "  %-20s", "+suppr./timer/keys");
-        for (int k = 0; k < totals.length; k++) {
-            System.out.printf(Locale.ROOT, " %,12d", overhead);
-            totals[k] += overhead;
-        }
-        System.out.printf(Locale.ROOT, "%n  %-20s", "TOTAL per client");
-        for (long tot : totals) {
-            System.out.printf(Locale.ROOT, " %,12d", tot);
+        // What one client really holds: the whole ClientState (every detector's state, a
+        // SuppressionState per detector as if all had alerted: an upper bound), serialized once with
+        // its POJO serializer, plus the key and the cleanup timer (key + timestamp).
+        System.out.printf(Locale.ROOT, "  %-20s", "TOTAL per client");
+        int k = 0;
+        for (List<InferenceEvent> ev : profiles.values()) {
+            totals[k] = clientStateSize(detectors, ev, new AlertSuppression(AlertSettings.fromConfig(c)), sc) + 2L * keyBytes + 8;
+            System.out.printf(Locale.ROOT, " %,12d", totals[k++]);
         }
         System.out.printf(Locale.ROOT, "%n  %-20s", "  KiB (target <= 64)");
         for (long tot : totals) {
@@ -457,12 +504,31 @@ public final class MonitorSpeedBenchmark {
         return (System.nanoTime() - t0) / events;
     }
 
-    static <S> int sizeAfter(ServingDetector<S> d, List<InferenceEvent> events, SerializerConfigImpl sc) throws Exception {
+    /** Serialized size of the {@link ClientState} of one client after {@code events}, with a suppression state per detector. */
+    static int clientStateSize(List<ServingDetector<?>> detectors, List<InferenceEvent> events, AlertSuppression suppression, SerializerConfigImpl sc)
+            throws Exception {
+        ClientState cs = new ClientState();
+        for (ServingDetector<?> d : detectors) {
+            int slot = ClientState.slotOf(d.id());
+            cs.set(slot, stateAfter(d, events));
+            cs.suppressions[slot] = suppression.newState();
+        }
+        cs.cleanupAt = events.get(events.size() - 1).timestampMillis;
+        DataOutputSerializer out = new DataOutputSerializer(64 * 1024);
+        TypeInformation.of(ClientState.class).createSerializer(sc).serialize(cs, out);
+        return out.length();
+    }
+
+    static <S> S stateAfter(ServingDetector<S> d, List<InferenceEvent> events) {
         S s = d.newState();
         for (InferenceEvent e : events) {
-            InferenceEvent copy = copy(e);
-            d.observe(s, copy);
+            d.observe(s, copy(e));
         }
+        return s;
+    }
+
+    static <S> int sizeAfter(ServingDetector<S> d, List<InferenceEvent> events, SerializerConfigImpl sc) throws Exception {
+        S s = stateAfter(d, events);
         TypeSerializer<S> ser = TypeInformation.of(d.stateClass()).createSerializer(sc);
         DataOutputSerializer out = new DataOutputSerializer(4096);
         ser.serialize(s, out);

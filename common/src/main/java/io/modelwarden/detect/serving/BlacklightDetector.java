@@ -181,7 +181,7 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
         if (!ServingVectors.usable(e, dims)) {
             return Optional.empty();
         }
-        if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e.features))) {
+        if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e))) {
             return Optional.empty();
         }
         if (s.recent.length > 0) {

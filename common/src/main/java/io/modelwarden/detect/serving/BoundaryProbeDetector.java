@@ -136,11 +136,11 @@ public final class BoundaryProbeDetector implements ServingDetector<BoundaryProb
         if (!e.hasPrediction() || !ServingVectors.usable(e, expected)) {
             return Optional.empty();
         }
-        if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e.features))) {
+        if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e))) {
             return Optional.empty();
         }
         s.recentNext = (s.recentNext + 1) % s.recent.length;
-        double[] x = ServingVectors.encode(baseline, e.features);
+        double[] x = ServingVectors.encode(baseline, e);
         int m = settings.compareLast();
         if (s.dims == 0) {
             s.dims = x.length;

@@ -14,11 +14,13 @@ import java.time.Duration;
  * @param window queries in the sliding OOD window (200)
  * @param maxOodShare alert when the window's OOD share exceeds this (0.3)
  * @param minQueries queries the window must hold before the share is judged (50)
- * @param maxDistinctCells alert when the client's distinct cells exceed this (100,000)
+ * @param minOodCells the growth rule needs at least this many distinct out-of-distribution cells (50)
+ * @param maxOodCellRate growth rule: alert when distinct OOD cells / queries exceeds this (0.01; natural
+ *     data holds it near the chi-square tail 1 - ood-quantile, 0.001)
  * @param idleTimeout state is dropped after this much event time without traffic (60 min)
  */
 public record CoverageSettings(
-        int bins, int hllPrecision, double oodQuantile, int window, double maxOodShare, int minQueries, long maxDistinctCells,
+        int bins, int hllPrecision, double oodQuantile, int window, double maxOodShare, int minQueries, long minOodCells, double maxOodCellRate,
         Duration idleTimeout)
         implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -43,8 +45,11 @@ public record CoverageSettings(
         if (minQueries < 1 || minQueries > window) {
             throw ConfigException.invalid(PREFIX + "min-queries", "in [1, window=" + window + "]", minQueries);
         }
-        if (maxDistinctCells < 1) {
-            throw ConfigException.invalid(PREFIX + "max-distinct-cells", "> 0", maxDistinctCells);
+        if (minOodCells < 1) {
+            throw ConfigException.invalid(PREFIX + "min-ood-cells", "> 0", minOodCells);
+        }
+        if (!(maxOodCellRate > 0 && maxOodCellRate < 1)) {
+            throw ConfigException.invalid(PREFIX + "max-ood-cell-rate", "in (0, 1)", maxOodCellRate);
         }
         if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw ConfigException.invalid(PREFIX + "idle-timeout", "> 0", idleTimeout);
@@ -63,11 +68,12 @@ public record CoverageSettings(
                 c.getInt(PREFIX + "window"),
                 c.getDouble(PREFIX + "max-ood-share"),
                 c.getInt(PREFIX + "min-queries"),
-                c.getLong(PREFIX + "max-distinct-cells"),
+                c.getLong(PREFIX + "min-ood-cells"),
+                c.getDouble(PREFIX + "max-ood-cell-rate"),
                 MonitorDurations.get(c, PREFIX + "idle-timeout"));
     }
 
-    public CoverageSettings withMaxDistinctCells(long limit) {
-        return new CoverageSettings(bins, hllPrecision, oodQuantile, window, maxOodShare, minQueries, limit, idleTimeout);
+    public CoverageSettings withOodCellRule(long minCells, double maxRate) {
+        return new CoverageSettings(bins, hllPrecision, oodQuantile, window, maxOodShare, minQueries, minCells, maxRate, idleTimeout);
     }
 }

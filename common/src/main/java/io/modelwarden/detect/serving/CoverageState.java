@@ -2,7 +2,7 @@ package io.modelwarden.detect.serving;
 
 /** Per-client state of {@link CoverageDetector}: a Flink POJO of primitive arrays, sized by the settings. */
 public final class CoverageState {
-    /** HyperLogLog registers (2^p bytes): max leading-zero rank per register of the cell hashes. */
+    /** HyperLogLog registers (2^p bytes): max leading-zero rank per register of the OOD queries' cell hashes. */
     public byte[] registers;
     /** OOD flags of the last {@code window} queries, one bit each, ring-indexed by {@link #queries}. */
     public long[] oodBits;
@@ -14,8 +14,10 @@ public final class CoverageState {
     public int oodInWindow;
     /** True while the OOD-share rule is above its threshold (one alert per episode). */
     public boolean oodAlerting;
-    /** The distinct-cell estimate that triggers the next cell alert (doubles after each alert). */
+    /** The distinct-OOD-cell count from which the growth rule may alert next (doubles after each alert). */
     public long nextCellAlert;
+    /** The last distinct-OOD-cell estimate (it changes only when an OOD query arrives). */
+    public long lastCells;
 
     public CoverageState() {}
 }

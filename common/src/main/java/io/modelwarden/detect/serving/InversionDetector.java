@@ -136,8 +136,7 @@ public final class InversionDetector implements ServingDetector<InversionState> 
         if (kind != MANY && kind != NONE) {
             s.nearPairs++;
         }
-        double[] z = ServingFeatures.z(e, baseline);
-        s.ood[slot] = ServingFeatures.squaredNorm(z) > oodCut;
+        s.ood[slot] = ServingFeatures.zSquaredNorm(e, baseline) > oodCut;
         s.labelHash[slot] = e.predictedLabel == null ? 0 : e.predictedLabel.hashCode() | 1;
         s.confidence[slot] = (float) classProbability(e);
         s.times[slot] = e.timestampMillis;

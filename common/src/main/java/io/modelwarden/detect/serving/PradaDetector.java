@@ -90,13 +90,13 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         if (!e.hasPrediction() || !ServingVectors.usable(e, expected)) {
             return Optional.empty();
         }
-        if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e.features))) {
+        if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e))) {
             return Optional.empty();
         }
         if (s.recent.length > 0) {
             s.recentNext = (s.recentNext + 1) % s.recent.length;
         }
-        double[] x = ServingVectors.encode(baseline, e.features);
+        double[] x = ServingVectors.encode(baseline, e);
         if (s.dims == 0) {
             s.timeBase = e.timestampMillis;
         }

@@ -28,18 +28,26 @@ import java.util.Optional;
  * values, a z-space norm above {@code max-z-norm}) alert at most once per event-time minute. One
  * detection per event; the rate rule wins when both fire.
  *
- * <p><b>Warm-up (a choice).</b> A key without history is judged by the static limit, so a legitimate
- * heavy client (a 50 qps batch scorer: 3,000/min) raises one alert in its first minute of life, after
- * which its own history (all minutes are folded in, including alerting ones) lifts its threshold to
- * about 3,300/min by the end of warm-up and it stays quiet. We accept that one cold-start alert
- * rather than exempt new keys: a flood from a new IP looks exactly like a new heavy client for its
- * first minutes. The cap {@code max-learned-per-minute} bounds what history can excuse (a 1,000 qps
- * flood always alerts); below the cap a key that keeps a moderate abusive rate for warm-up is learned
- * as normal (the self-baseline weakness; the static limit still catches it at its first minute). The
- * model-wide p99.9 of DETECTORS.md needs cross-key state and is left to the Flink job. Known heavy
- * clients should be given a long idle timeout (default 24 h) so their history survives pauses; state
- * survives job upgrades through savepoints. Late events older than 60 s do not enter the sliding
- * counts; late events still count toward the current minute.
+ * <p><b>Warm-up (a choice).</b> A key that appears while the monitor is running is judged by the
+ * static limit until it has history (the guide's rule: a new IP sending 300/min alerts at its 201st
+ * query), so a legitimate heavy client that starts while the monitor watches (a 50 qps batch scorer:
+ * 3,000/min) raises one alert in its first minute, after which its own history (all minutes are folded
+ * in, including alerting ones) lifts its threshold to about 3,300/min by the end of warm-up and it
+ * stays quiet. We accept that one alert rather than exempt new keys: a flood from a new IP looks
+ * exactly like a new heavy client for its first minutes; known heavy clients go into {@code trusted}.
+ * A key first seen within {@code warmup-minutes} of the monitor's own first event (a fresh start, or
+ * a restore, see {@link #newState(long, long)}) is different: it was most likely active before the
+ * monitor started, so the absence of history says nothing about it. Until its own history is warm it
+ * is judged by the flood cap {@code max-learned-per-minute} (60 s) and the static 1 s limit, after
+ * which the static limit is again the floor under its learned threshold: a steady 50 qps client is
+ * then quiet from the start, while a flood (1 s count over {@code static-limit-per-second}, or a 60 s
+ * count over the cap) still alerts at once. The cap {@code max-learned-per-minute} bounds what
+ * history can excuse (a 1,000 qps flood always alerts); below the cap a key that keeps a moderate
+ * abusive rate for warm-up is learned as normal (the self-baseline weakness; the static limit still
+ * catches a new key at its first minute). The model-wide p99.9 of DETECTORS.md needs cross-key state
+ * and is left to the Flink job. Known heavy clients should be given a long idle timeout (default 24 h)
+ * so their history survives pauses; state survives job upgrades through savepoints. Late events older
+ * than 60 s do not enter the sliding counts; late events still count toward the current minute.
  *
  * <p><b>Cost.</b> O(1) per event (O(d) for the payload check; at most 60 bucket clears, and at most
  * 1,440 zero minutes folded after a long gap). <b>Memory per key</b>: 60 x 4 B buckets + ~80 B
@@ -91,6 +99,13 @@ public final class RateDetector implements ServingDetector<RateState> {
         return s;
     }
 
+    @Override
+    public RateState newState(long firstMillis, long monitorStartMillis) {
+        RateState s = newState();
+        s.predatesMonitor = firstMillis - monitorStartMillis < settings.warmupMinutes() * MINUTE_MILLIS;
+        return s;
+    }
+
     /** The 60 s threshold the key's state implies now. */
     public double threshold60(RateState s) {
         return threshold60(s, false);
@@ -98,8 +113,9 @@ public final class RateDetector implements ServingDetector<RateState> {
 
     /** The 60 s threshold; for a trusted heavy client the flood cap replaces the static limit. */
     public double threshold60(RateState s, boolean trusted) {
-        double t = trusted ? settings.maxLearnedPerMinute() : settings.staticLimitPerMinute();
-        if (s.historyMinutes >= settings.warmupMinutes()) {
+        boolean warm = s.historyMinutes >= settings.warmupMinutes();
+        double t = trusted || (s.predatesMonitor && !warm) ? settings.maxLearnedPerMinute() : settings.staticLimitPerMinute();
+        if (warm) {
             double sigma = Math.max(Math.sqrt(Math.max(0, s.ewmaVariance)), Math.sqrt(Math.max(0, s.ewmaMean)));
             double learned = Math.min(s.ewmaMean + settings.sigmas() * sigma, settings.maxLearnedPerMinute());
             t = Math.max(t, learned);
@@ -112,7 +128,10 @@ public final class RateDetector implements ServingDetector<RateState> {
     }
 
     public double threshold1(RateState s, boolean trusted) {
-        return Math.max(settings.staticLimitPerSecond(), settings.burstFactor() * threshold60(s, trusted) / SECONDS);
+        // A key that predates the monitor has no known per-minute rate yet: its bursts are judged by
+        // the static limits, not by the flood cap it is granted per minute.
+        double base = s.predatesMonitor && !trusted && s.historyMinutes < settings.warmupMinutes() ? settings.staticLimitPerMinute() : threshold60(s, trusted);
+        return Math.max(settings.staticLimitPerSecond(), settings.burstFactor() * base / SECONDS);
     }
 
     @Override
@@ -161,6 +180,7 @@ public final class RateDetector implements ServingDetector<RateState> {
                 ev.put("history_minutes", s.historyMinutes);
                 ev.put("warmed_up", s.historyMinutes >= settings.warmupMinutes());
                 ev.put("trusted", trusted);
+                ev.put("predates_monitor", s.predatesMonitor);
                 ev.put("last_event_id", e.eventId);
                 double ratio = rateHigh ? s.count60 / thr60 : count1 / thr1;
                 double score = 0.5 + 0.5 * Math.min(1.0, ratio - 1.0);
@@ -231,7 +251,7 @@ public final class RateDetector implements ServingDetector<RateState> {
             }
         }
         if (baseline != null) {
-            double norm = Math.sqrt(ServingFeatures.squaredNorm(ServingFeatures.z(e, baseline)));
+            double norm = Math.sqrt(ServingFeatures.zSquaredNorm(e, baseline));
             if (norm > settings.maxZNorm()) {
                 return "extreme_norm";
             }

@@ -19,6 +19,11 @@ public final class RateState {
     /** Completed minutes folded into the EWMA. */
     public long historyMinutes;
     public boolean rateAlerting;
+    /**
+     * The key was already active when the monitor started (first seen within warm-up minutes of the
+     * monitor's first event): its history is unknown, not empty, so the static limit waits for it.
+     */
+    public boolean predatesMonitor;
     /** Payload anomalies seen, and the epoch minute of the last payload alert. */
     public long payloadAnomalies;
     public long lastPayloadAlertMinute = Long.MIN_VALUE;

@@ -25,6 +25,16 @@ public interface ServingDetector<S> extends Serializable {
 
     S newState();
 
+    /**
+     * The state of a key first seen at {@code firstMillis} by a monitor whose first event (since it
+     * started or was restored) was at {@code monitorStartMillis}: a key seen soon after the monitor
+     * started may have been active long before, with a history the monitor never saw. Detectors that
+     * judge a key by its own history override this; the others ignore the times.
+     */
+    default S newState(long firstMillis, long monitorStartMillis) {
+        return newState();
+    }
+
     /** Folds one event into the key's state; returns a detection when this event tips the decision. */
     Optional<ServingDetection> observe(S state, InferenceEvent event);
 

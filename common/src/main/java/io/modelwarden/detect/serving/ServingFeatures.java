@@ -26,8 +26,24 @@ final class ServingFeatures {
         return true;
     }
 
+    /**
+     * The event's z-scores against the baseline, computed once per event and baseline and shared by
+     * every detector that asks (read-only: never write into the returned array).
+     */
     static double[] z(InferenceEvent e, ServingBaseline baseline) {
-        return baseline.standardizer().apply(e.features);
+        if (e.derivedFor != baseline || e.derivedFrom != e.features || e.z == null) {
+            ServingVectors.derivedFrom(e);
+            e.z = baseline.standardizer().apply(e.features);
+            e.zSquaredNorm = squaredNorm(e.z);
+            e.derivedFor = baseline;
+        }
+        return e.z;
+    }
+
+    /** sum z^2 of the event against the baseline (cached with {@link #z}). */
+    static double zSquaredNorm(InferenceEvent e, ServingBaseline baseline) {
+        z(e, baseline);
+        return e.zSquaredNorm;
     }
 
     static double squaredNorm(double[] z) {
@@ -77,11 +93,18 @@ final class ServingFeatures {
 
     /** 64-bit hash of a cell given by its per-feature bins. */
     static long cellHash(int[] bins) {
-        long h = 0x636f7665L;
+        long h = CELL_HASH_SEED;
         for (int j = 0; j < bins.length; j++) {
-            h = Hashing.mix64(h ^ ((long) bins[j] << 20 ^ j));
+            h = cellHashStep(h, j, bins[j]);
         }
         return h;
+    }
+
+    static final long CELL_HASH_SEED = 0x636f7665L;
+
+    /** One step of {@link #cellHash}: folds feature j's bin into h (lets callers hash without a bins array). */
+    static long cellHashStep(long h, int j, int bin) {
+        return Hashing.mix64(h ^ ((long) bin << 20 ^ j));
     }
 
     /** Index into a ring of size n of the slot {@code count} (the count-th element ever written). */

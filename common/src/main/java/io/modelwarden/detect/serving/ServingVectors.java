@@ -28,6 +28,30 @@ final class ServingVectors {
         return baseline.standardizer().apply(x);
     }
 
+    /** z-scores of the event's features (shared, read-only) with a baseline, else a copy of the raw features. */
+    static double[] encode(ServingBaseline baseline, InferenceEvent e) {
+        return baseline == null ? e.features.clone() : ServingFeatures.z(e, baseline);
+    }
+
+    /** {@link #exactHash(double[])} of the event's features, computed once per event. */
+    static long exactHash(InferenceEvent e) {
+        derivedFrom(e);
+        if (e.exactHash == 0) {
+            e.exactHash = exactHash(e.features);
+        }
+        return e.exactHash;
+    }
+
+    /** Drops the event's cached derived values if they were computed from another features array. */
+    static void derivedFrom(InferenceEvent e) {
+        if (e.derivedFrom != e.features) {
+            e.derivedFrom = e.features;
+            e.derivedFor = null;
+            e.z = null;
+            e.exactHash = 0;
+        }
+    }
+
     /** A 64-bit hash of the exact feature values. */
     static long exactHash(double[] x) {
         long h = 0x9E3779B97F4A7C15L ^ x.length;

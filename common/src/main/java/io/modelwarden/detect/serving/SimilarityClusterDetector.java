@@ -23,7 +23,9 @@ import java.util.Optional;
  * <p><b>Signal.</b> Each query's z-vector (baseline standardiser, so the origin is the training
  * mean) is compared with the key's last {@code window} queries; it is similar to one of them when the
  * cosine exceeds {@code min-cosine} and the L2 distance is at least {@code min-distance} (exact or
- * near-exact repeats are retries, not probes, and are not counted). Alert when more than {@code
+ * near-exact repeats are retries, not probes: a query closer than that to one still in the window is
+ * neither counted nor stored, so a client re-sending a few records does not fill its window with
+ * copies that each count again). Alert when more than {@code
  * max-similar} recent queries are similar to the new one; one alert per episode, re-armed when the
  * count falls back. Evidence lists the similar queries' event ids.
  *
@@ -90,16 +92,32 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
         if (s.vectors.length == 0) {
             s.vectors = new float[w * e.features.length];
         }
-        double[] z = ServingVectors.encode(baseline, e.features);
+        // With a baseline: the event's cached z-vector and norm (shared by the detectors); without one,
+        // the raw vector (read only here).
+        double[] z = baseline != null ? ServingFeatures.z(e, baseline) : e.features;
         int d = z.length;
-        double norm = Math.sqrt(ServingFeatures.squaredNorm(z));
+        double norm = Math.sqrt(baseline != null ? ServingFeatures.zSquaredNorm(e, baseline) : ServingFeatures.squaredNorm(z));
         int filled = (int) Math.min(s.queries, w);
         double minD2 = settings.minDistance() * settings.minDistance();
         int similar = 0;
         long earliest = e.timestampMillis;
         long similarMask0 = 0; // which slots were similar, for the evidence (window <= 1000: recomputed below if needed)
         for (int i = 0; i < filled; i++) {
-            if (isSimilar(s, i, z, norm, d, minD2)) {
+            double dot = 0;
+            double d2 = 0;
+            for (int j = 0, base = i * d; j < d; j++) {
+                double v = s.vectors[base + j];
+                dot += v * z[j];
+                double diff = v - z[j];
+                d2 += diff * diff;
+            }
+            if (d2 < minD2) {
+                // A re-send of a query still in the window (a retry): it shows nothing new, and kept it
+                // would make every copy count again as similar to the client's other records.
+                return Optional.empty();
+            }
+            double denom = norm * s.norms[i];
+            if (denom > 0 && dot / denom > settings.minCosine()) {
                 similar++;
                 earliest = Math.min(earliest, s.times[i]);
                 if (i < 64) {

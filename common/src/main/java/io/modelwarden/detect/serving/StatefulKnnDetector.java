@@ -104,13 +104,13 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         if (!ServingVectors.usable(e, expected)) {
             return Optional.empty();
         }
-        if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e.features))) {
+        if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e))) {
             return Optional.empty();
         }
         if (s.recent.length > 0) {
             s.recentNext = (s.recentNext + 1) % s.recent.length;
         }
-        double[] x = ServingVectors.encode(baseline, e.features);
+        double[] x = ServingVectors.encode(baseline, e);
         int n = settings.bufferSize();
         boolean coded = baseline != null;
         if (s.dims == 0) {

@@ -44,32 +44,51 @@ class CoverageDetectorTest {
     }
 
     @Test
-    void distinctCellRuleCountsCoverageAndFiresAtItsLimit() {
+    void dilutedExtractionFiresOnOodCellGrowth() {
+        // 1,000 uniform-box queries hidden among 6,000 natural ones of the same client: ~10% OOD, so the
+        // window share never reaches 0.3, but the distinct OOD cells grow at the dilution rate.
         AbuseScenarios w = AbuseScenarios.create(SEED);
-        CoverageDetector d = new CoverageDetector(CoverageSettings.defaults().withMaxDistinctCells(2_000), w.baseline());
-        DetectorRun<CoverageState> run = DetectorRun.byClient(d, w.heavyScorer(Duration.ofMinutes(2)));
+        CoverageDetector d = new CoverageDetector(CoverageSettings.defaults(), w.baseline());
+        List<InferenceEvent> natural = w.heavyScorer(Duration.ofMinutes(2));
+        List<InferenceEvent> synthetic = w.uniformExtraction(1_000);
+        for (InferenceEvent e : synthetic) {
+            e.clientId = "batch-scorer";
+            e.timestampMillis = AbuseScenarios.T0 + (e.timestampMillis - AbuseScenarios.T0) / 5 + 7; // spread over 100 s
+        }
+        DetectorRun<CoverageState> run = DetectorRun.byClient(d, AbuseScenarios.merge(natural, synthetic));
         DetectorRun.Hit first = run.hits.get(0);
-        System.out.printf("coverage_ood distinct cells: limit 2000 reached at query %d (estimate %s)%n", first.query(), first.evidence("distinct_cells"));
-        assertThat(first.evidence("rule")).isEqualTo("distinct_cells");
-        assertThat(first.query()).isBetween(1_800L, 2_400L);
-        // The next cell alert needs twice the cells.
-        assertThat(run.hits).hasSizeBetween(2, 3);
+        System.out.printf("coverage_ood diluted extraction: %s at query %d, evidence %s%n", first.evidence("rule"), first.query(),
+                first.detection().detection().evidence());
+        assertThat(first.evidence("rule")).isEqualTo("ood_cells");
+        assertThat((double) first.evidence("ood_share")).isLessThan(0.3);
+        assertThat((long) first.evidence("distinct_ood_cells")).isGreaterThanOrEqualTo(50L);
+        assertThat(first.query()).isLessThan(1_500L);
+        // The next growth alert needs twice the cells: a handful over the whole stream, not one per query.
+        assertThat(run.hits).hasSizeBetween(2, 6);
     }
 
     @Test
-    void knownLimitationHeavyNaturalClientReachesTheDefaultCellLimitByVolume() {
-        // Pinned on purpose: with 8 features and 10 bins almost every natural query is a new cell, so
-        // the default cell limit (100,000) is reached by a 50 qps batch scorer after ~35 minutes. The
-        // OOD rule stays quiet for it; the cell rule needs an allow-list or a per-client limit.
+    void heavyNaturalClientStaysQuietForAnHour() {
+        // A 50 qps batch scorer of natural data (180,000 queries): its OOD cells stay near the chi-square
+        // tail, far below the rate limit, however many queries it sends.
         AbuseScenarios w = AbuseScenarios.create(SEED);
         CoverageDetector d = new CoverageDetector(CoverageSettings.defaults(), w.baseline());
-        DetectorRun<CoverageState> run = DetectorRun.byClient(d, w.heavyScorer(Duration.ofMinutes(40)));
-        DetectorRun.Hit first = run.hits.get(0);
-        System.out.printf("coverage_ood: heavy natural scorer trips the default cell limit at query %d (%.1f min)%n", first.query(),
-                (first.event().timestampMillis - AbuseScenarios.T0) / 60_000.0);
-        assertThat(first.evidence("rule")).isEqualTo("distinct_cells");
-        assertThat(run.hits).hasSize(1);
-        assertThat(first.query()).isBetween(95_000L, 115_000L);
+        DetectorRun<CoverageState> run = DetectorRun.byClient(d, w.heavyScorer(Duration.ofMinutes(60)));
+        CoverageState s = run.states.get(AbuseScenarios.MODEL + "|batch-scorer");
+        double rate = (double) CoverageDetector.distinctCells(s) / s.queries;
+        System.out.printf("coverage_ood heavy scorer: %d queries, %d distinct OOD cells (rate %.5f)%n", s.queries, CoverageDetector.distinctCells(s), rate);
+        assertThat(s.queries).isGreaterThan(170_000);
+        assertThat(run.hits).isEmpty();
+        assertThat(rate).isLessThan(0.002);
+    }
+
+    @Test
+    void growthRuleNeedsEnoughCells() {
+        // The hill-climb is 94% OOD but, with min-ood-cells above its query count, only the window rule fires.
+        AbuseScenarios w = AbuseScenarios.create(SEED);
+        CoverageDetector d = new CoverageDetector(CoverageSettings.defaults().withOodCellRule(1_000, 0.01), w.baseline());
+        DetectorRun<CoverageState> run = DetectorRun.byClient(d, w.hillClimb(600));
+        assertThat(run.hits).isNotEmpty().allSatisfy(h -> assertThat(h.evidence("rule")).isEqualTo("ood_share"));
     }
 
     @Test
@@ -124,5 +143,8 @@ class CoverageDetectorTest {
         assertThatThrownBy(() -> CoverageSettings.fromConfig(Config.defaults().with("monitor.detectors.coverage.max-ood-share", "1.5")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("monitor.detectors.coverage.max-ood-share must be in (0, 1), was 1.5");
+        assertThatThrownBy(() -> CoverageSettings.fromConfig(Config.defaults().with("monitor.detectors.coverage.max-ood-cell-rate", "0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("monitor.detectors.coverage.max-ood-cell-rate must be in (0, 1), was 0.0");
     }
 }

@@ -22,6 +22,15 @@ final class DetectorRun<S> {
     final Map<String, S> states = new LinkedHashMap<>();
     final Map<String, Long> counts = new LinkedHashMap<>();
     final List<Hit> hits = new ArrayList<>();
+    /** The monitor's first event time, for {@link ServingDetector#newState(long, long)}; null: it started long ago. */
+    Long monitorStart;
+
+    /** A run of a monitor that starts at {@code millis} (its first event), so early keys may predate it. */
+    static <S> DetectorRun<S> monitorStartingAt(long millis) {
+        DetectorRun<S> r = new DetectorRun<>();
+        r.monitorStart = millis;
+        return r;
+    }
 
     static <S> DetectorRun<S> run(ServingDetector<S> detector, List<InferenceEvent> events, Function<InferenceEvent, String> key) {
         DetectorRun<S> r = new DetectorRun<>();
@@ -36,7 +45,7 @@ final class DetectorRun<S> {
     DetectorRun<S> feed(ServingDetector<S> detector, List<InferenceEvent> events, Function<InferenceEvent, String> key) {
         for (InferenceEvent e : events) {
             String k = key.apply(e);
-            S s = states.computeIfAbsent(k, x -> detector.newState());
+            S s = states.computeIfAbsent(k, x -> monitorStart == null ? detector.newState() : detector.newState(e.timestampMillis, monitorStart));
             long n = counts.merge(k, 1L, Long::sum);
             Optional<ServingDetection> d = detector.observe(s, e);
             if (d.isPresent()) {

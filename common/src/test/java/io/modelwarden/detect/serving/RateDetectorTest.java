@@ -96,6 +96,34 @@ class RateDetectorTest {
     }
 
     @Test
+    void aHeavyScorerAlreadyActiveWhenTheMonitorStartsIsJudgedByItsOwnHistory() {
+        // The monitor starts with the scorer's traffic: the scorer's missing history is unknown, not
+        // empty, so it is quiet; a flood that is also there from the start still alerts at once...
+        AbuseScenarios w = AbuseScenarios.create(SEED);
+        RateDetector d = new RateDetector(RateSettings.defaults(), w.baseline());
+        List<InferenceEvent> heavy = w.heavyScorer(Duration.ofMinutes(60));
+        DetectorRun<RateState> run = DetectorRun.<RateState>monitorStartingAt(AbuseScenarios.T0).feed(d, heavy, InferenceEvent::clientKey);
+        RateState s = run.states.get(KEY_PREFIX + "batch-scorer");
+        System.out.printf("rate_limit: heavy scorer active at monitor start: %d alert(s) in %d queries; threshold %.0f/min after warm-up%n",
+                run.hits.size(), heavy.size(), d.threshold60(s));
+        assertThat(s.predatesMonitor).isTrue();
+        assertThat(run.hits).isEmpty();
+        assertThat(d.threshold60(s)).isBetween(3_000.0, 6_000.0);
+
+        DetectorRun<RateState> flood = DetectorRun.<RateState>monitorStartingAt(AbuseScenarios.T0)
+                .feed(d, w.flood(200, Duration.ofMinutes(2)), InferenceEvent::ipKey);
+        assertThat(flood.hits.get(0).query()).isEqualTo(101);
+        assertThat(flood.hits.get(0).evidence("predates_monitor")).isEqualTo(true);
+
+        // ...and a key that appears once the monitor has watched for warm-up minutes is new: the guide's
+        // static limit applies to it (300/min alerts at its 201st query).
+        List<InferenceEvent> late = AbuseScenarios.shift(w.flood(5, Duration.ofMinutes(3)), Duration.ofMinutes(10).toMillis());
+        DetectorRun<RateState> guide = DetectorRun.<RateState>monitorStartingAt(AbuseScenarios.T0).feed(d, late, InferenceEvent::ipKey);
+        assertThat(guide.hits.get(0).query()).isEqualTo(201);
+        assertThat(guide.hits.get(0).evidence("predates_monitor")).isEqualTo(false);
+    }
+
+    @Test
     void benignClientsAndRetrierStayQuietPerClientAndPerIp() {
         AbuseScenarios w = AbuseScenarios.create(SEED);
         RateDetector d = new RateDetector(RateSettings.defaults(), w.baseline());

@@ -1,0 +1,27 @@
+package io.modelwarden.detect.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelwarden.model.InferenceEvent;
+import io.modelwarden.synth.TrafficScenarios;
+import org.junit.jupiter.api.Test;
+
+/** The per-event values the detectors share: computed once per event, never stale. */
+class ServingFeaturesTest {
+    @Test
+    void zIsComputedOncePerEventAndBaselineAndAgainForNewFeatures() {
+        TrafficScenarios t = TrafficScenarios.standard();
+        ServingBaseline b = t.baseline();
+        InferenceEvent e = t.benign("c", 2, 1.0, 3).get(0);
+        double[] z = ServingFeatures.z(e, b);
+        assertThat(ServingFeatures.z(e, b)).isSameAs(z);
+        assertThat(ServingFeatures.zSquaredNorm(e, b)).isEqualTo(ServingFeatures.squaredNorm(b.standardizer().apply(e.features)));
+        long hash = ServingVectors.exactHash(e);
+        assertThat(hash).isEqualTo(ServingVectors.exactHash(e.features));
+
+        // A deserializer that reuses the event object sets a new features array: nothing cached survives.
+        e.features = t.benign("c", 2, 1.0, 4).get(1).features;
+        assertThat(ServingFeatures.z(e, b)).isNotSameAs(z).containsExactly(b.standardizer().apply(e.features));
+        assertThat(ServingVectors.exactHash(e)).isEqualTo(ServingVectors.exactHash(e.features)).isNotEqualTo(hash);
+    }
+}
