@@ -304,7 +304,7 @@ public final class LabelFlipDetector implements RowDetector {
     @Override
     public Detection explain(TrainingRow row, double[] z, double score) {
         Integer given = row.label == null ? null : classIds.get(row.label);
-        Scratch s = newScratch();
+        Scratch s = scratch(); // the per-thread buffers: a flagged row must not allocate n ints
         int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
         int suggested = majority(s.counts, given == null ? 0 : given);
         Map<String, Object> ev = new LinkedHashMap<>();
@@ -373,7 +373,7 @@ public final class LabelFlipDetector implements RowDetector {
 
     /** The label the row's neighbourhood suggests, or null with no neighbours. */
     public String suggestedLabel(TrainingRow row, double[] z) {
-        Scratch s = newScratch();
+        Scratch s = scratch();
         int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
         if (found == 0) {
             return null;
