@@ -357,7 +357,7 @@ public final class DatasetInput {
         }
         MessageType projected = Types.buildMessage().addFields(fields.toArray(new Type[0])).named(full.getName());
         Schema avro = new AvroSchemaConverter().convert(projected);
-        ParquetConverter converter = new ParquetConverter(schema, avro);
+        ParquetConverter converter = new ParquetConverter(schema);
         return new PositionedFormat<>(AvroParquetReaders.forGenericRecord(avro), converter::convert, indexes);
     }
 
@@ -365,19 +365,13 @@ public final class DatasetInput {
     private static final class ParquetConverter implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
         private final String[] featureNames;
-        /** Positions in the projected record (get by position: no field-name lookup per cell); -1: none. */
-        private final int[] featurePositions;
-        private final int labelPosition;
-        private final int idPosition;
+        private final String label;
+        private final String id;
 
-        ParquetConverter(InputSchema schema, Schema projected) {
+        ParquetConverter(InputSchema schema) {
             this.featureNames = schema.featureNames();
-            this.featurePositions = new int[featureNames.length];
-            for (int k = 0; k < featureNames.length; k++) {
-                featurePositions[k] = projected.getField(featureNames[k]).pos();
-            }
-            this.labelPosition = schema.labelIndex() < 0 ? -1 : projected.getField(schema.columns().get(schema.labelIndex()).name()).pos();
-            this.idPosition = schema.idIndex() < 0 ? -1 : projected.getField(schema.columns().get(schema.idIndex()).name()).pos();
+            this.label = schema.labelIndex() < 0 ? null : schema.columns().get(schema.labelIndex()).name();
+            this.id = schema.idIndex() < 0 ? null : schema.columns().get(schema.idIndex()).name();
         }
 
         RawRecord convert(GenericRecord record, int fileIndex, long position) {
@@ -386,7 +380,7 @@ public final class DatasetInput {
             r.rowIndex = position;
             double[] values = new double[featureNames.length];
             for (int k = 0; k < featureNames.length; k++) {
-                Object v = record.get(featurePositions[k]);
+                Object v = record.get(featureNames[k]);
                 if (v instanceof Number n) {
                     values[k] = n.doubleValue();
                 } else if (v instanceof Boolean b) {
@@ -402,8 +396,8 @@ public final class DatasetInput {
                 }
             }
             r.values = values;
-            r.label = text(labelPosition < 0 ? null : record.get(labelPosition));
-            r.id = text(idPosition < 0 ? null : record.get(idPosition));
+            r.label = text(label == null ? null : record.get(label));
+            r.id = text(id == null ? null : record.get(id));
             return r;
         }
 
