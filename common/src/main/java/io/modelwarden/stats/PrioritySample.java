@@ -35,6 +35,8 @@ public final class PrioritySample implements Serializable {
     private final int capacity;
     private final long seed;
     private final PriorityQueue<Entry> heap;
+    /** {@link #rows()} until the sample changes: the client asks for it once per feature and detector. */
+    private transient List<TrainingRow> sorted;
 
     public PrioritySample(int capacity, long seed) {
         if (capacity <= 0) {
@@ -63,9 +65,11 @@ public final class PrioritySample implements Serializable {
     private void offer(Entry e) {
         if (heap.size() < capacity) {
             heap.add(e);
+            sorted = null;
         } else if (LARGEST_FIRST.compare(e, heap.peek()) > 0) {
             heap.poll();
             heap.add(e);
+            sorted = null;
         }
     }
 
@@ -85,12 +89,15 @@ public final class PrioritySample implements Serializable {
 
     /** The sampled rows in a deterministic order (by priority). */
     public List<TrainingRow> rows() {
-        List<Entry> entries = new ArrayList<>(heap);
-        entries.sort(Comparator.comparingLong(Entry::priority).thenComparingLong(e -> e.row.rowIndex));
-        List<TrainingRow> out = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            out.add(e.row);
+        if (sorted == null) {
+            List<Entry> entries = new ArrayList<>(heap);
+            entries.sort(Comparator.comparingLong(Entry::priority).thenComparingLong(e -> e.row.rowIndex));
+            List<TrainingRow> out = new ArrayList<>(entries.size());
+            for (Entry e : entries) {
+                out.add(e.row);
+            }
+            sorted = out;
         }
-        return out;
+        return new ArrayList<>(sorted); // the caller's own list, as before
     }
 }

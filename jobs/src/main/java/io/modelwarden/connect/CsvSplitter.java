@@ -5,11 +5,16 @@ import java.io.Serializable;
 /**
  * Splits one CSV record held on one line (RFC 4180 quoting within the line: {@code "a,b"} and doubled
  * quotes). Records that span lines are not supported: a line with an unbalanced quote is reported as
- * malformed. Allocation: one String per requested field.
+ * malformed. {@link #split(char[], int, int[], int[])} allocates nothing: it marks each field as a
+ * range of the line's characters, unquoting quoted fields in place; {@link #split(String, String[])}
+ * makes one String per requested field on top of it.
  */
 public final class CsvSplitter implements Serializable {
     private static final long serialVersionUID = 1L;
     private final char delimiter;
+    private transient char[] chars;
+    private transient int[] from;
+    private transient int[] to;
 
     public CsvSplitter(char delimiter) {
         this.delimiter = delimiter;
@@ -20,23 +25,47 @@ public final class CsvSplitter implements Serializable {
      * out.length: extra fields are counted, not stored), or -1 when a quote is not closed.
      */
     public int split(String line, String[] out) {
-        int n = 0;
         int len = line.length();
+        if (chars == null || chars.length < len) {
+            chars = new char[Math.max(len, 256)];
+        }
+        if (from == null || from.length < out.length) {
+            from = new int[out.length];
+            to = new int[out.length];
+        }
+        line.getChars(0, len, chars, 0);
+        int n = split(chars, len, from, to);
+        for (int k = 0; k < Math.min(n, out.length); k++) {
+            out[k] = new String(chars, from[k], to[k] - from[k]);
+        }
+        return n;
+    }
+
+    /**
+     * Splits the line {@code s[0, len)} into fields: field k is {@code s[from[k], to[k])} for the
+     * first from.length fields. A quoted field is unquoted in place (its range then covers the
+     * unescaped text), so {@code s} is modified. Returns the number of fields found (which may
+     * exceed from.length: extra fields are counted, not marked), or -1 when a quote is not closed.
+     */
+    public int split(char[] s, int len, int[] from, int[] to) {
+        int n = 0;
         int i = 0;
-        if (len > 0 && line.charAt(len - 1) == '\r') {
+        if (len > 0 && s[len - 1] == '\r') {
             len--;
         }
         while (true) {
-            String field;
-            if (i < len && line.charAt(i) == '"') {
-                StringBuilder sb = new StringBuilder();
+            int start = i;
+            int end;
+            if (i < len && s[i] == '"') {
+                // Unquote into s[start, end): the write position never passes the read position i.
+                end = start;
                 i++;
                 boolean closed = false;
                 while (i < len) {
-                    char c = line.charAt(i);
+                    char c = s[i];
                     if (c == '"') {
-                        if (i + 1 < len && line.charAt(i + 1) == '"') {
-                            sb.append('"');
+                        if (i + 1 < len && s[i + 1] == '"') {
+                            s[end++] = '"';
                             i += 2;
                             continue;
                         }
@@ -44,26 +73,25 @@ public final class CsvSplitter implements Serializable {
                         i++;
                         break;
                     }
-                    sb.append(c);
+                    s[end++] = c;
                     i++;
                 }
                 if (!closed) {
                     return -1;
                 }
-                field = sb.toString();
                 // Skip anything between the closing quote and the delimiter.
-                while (i < len && line.charAt(i) != delimiter) {
+                while (i < len && s[i] != delimiter) {
                     i++;
                 }
             } else {
-                int start = i;
-                while (i < len && line.charAt(i) != delimiter) {
+                while (i < len && s[i] != delimiter) {
                     i++;
                 }
-                field = line.substring(start, i);
+                end = i;
             }
-            if (n < out.length) {
-                out[n] = field;
+            if (n < from.length) {
+                from[n] = start;
+                to[n] = end;
             }
             n++;
             if (i >= len) {

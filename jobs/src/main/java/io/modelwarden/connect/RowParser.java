@@ -37,7 +37,10 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
     private final String[] fileNames;
 
     private transient CsvSplitter splitter;
-    private transient String[] cells;
+    /** The current line's characters; its fields are the ranges [from[c], to[c]). */
+    private transient char[] chars;
+    private transient int[] from;
+    private transient int[] to;
     private transient Counter rowsRead;
     private transient Counter rowsRejected;
 
@@ -54,7 +57,9 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
     @Override
     public void open(OpenContext context) {
         splitter = new CsvSplitter(delimiter);
-        cells = new String[columns];
+        chars = new char[1024];
+        from = new int[columns];
+        to = new int[columns];
         var group = WardenMetrics.group(getRuntimeContext().getMetricGroup());
         rowsRead = group.counter("rowsRead");
         rowsRejected = group.counter("rowsRejected");
@@ -74,7 +79,13 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
         if (line.isBlank()) {
             return reject(ctx, r, WRONG_COLUMN_COUNT, "empty line", line);
         }
-        int n = splitter.split(line, cells);
+        // Fields are parsed straight from the line's characters: no String per cell.
+        int len = line.length();
+        if (chars.length < len) {
+            chars = new char[Math.max(len, chars.length * 2)];
+        }
+        line.getChars(0, len, chars, 0);
+        int n = splitter.split(chars, len, from, to);
         if (n < 0) {
             return reject(ctx, r, UNBALANCED_QUOTE, "a quoted field is not closed on its line", line);
         }
@@ -83,27 +94,45 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
         }
         double[] x = new double[featureIndexes.length];
         for (int k = 0; k < featureIndexes.length; k++) {
-            String cell = cells[featureIndexes[k]];
-            if (cell.isEmpty() || cell.isBlank()) {
-                return reject(ctx, r, MISSING_VALUE, "column " + (featureIndexes[k] + 1) + " is empty", line);
+            int c = featureIndexes[k];
+            int start = from[c];
+            int cellLength = to[c] - start;
+            if (isBlank(chars, start, to[c])) {
+                return reject(ctx, r, MISSING_VALUE, "column " + (c + 1) + " is empty", line);
             }
             double v;
             try {
-                v = NumberInput.parseDouble(cell, true); // FastDoubleParser: Double.parseDouble's result, 3-4x faster
+                // FastDoubleParser: Double.parseDouble's result (same syntax, same rounding), 3-4x faster.
+                v = NumberInput.parseDouble(chars, start, cellLength, true);
             } catch (NumberFormatException e) {
-                return reject(ctx, r, UNPARSABLE_NUMBER, "column " + (featureIndexes[k] + 1) + ": '" + truncate(cell, 40) + "'", line);
+                return reject(ctx, r, UNPARSABLE_NUMBER, "column " + (c + 1) + ": '" + truncate(cell(c), 40) + "'", line);
             }
             if (!allowNonFinite && !Double.isFinite(v)) {
-                return reject(ctx, r, NON_FINITE, "column " + (featureIndexes[k] + 1) + ": " + cell.trim(), line);
+                return reject(ctx, r, NON_FINITE, "column " + (c + 1) + ": " + cell(c).trim(), line);
             }
             x[k] = v;
         }
-        String label = labelIndex < 0 ? null : cells[labelIndex].trim();
+        String label = labelIndex < 0 ? null : cell(labelIndex).trim();
         if (label != null && label.isEmpty()) {
             return reject(ctx, r, MISSING_LABEL, "the label cell is empty", line);
         }
-        String id = idIndex < 0 ? null : cells[idIndex].trim();
+        String id = idIndex < 0 ? null : cell(idIndex).trim();
         return new TrainingRow(rowId(id, r), r.rowIndex, r.fileIndex, x, label);
+    }
+
+    /** The text of field c of the current line. */
+    private String cell(int c) {
+        return new String(chars, from[c], to[c] - from[c]);
+    }
+
+    /** As {@link String#isBlank()} on s[from, to): empty or white space only. */
+    private static boolean isBlank(char[] s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Character.isWhitespace(s[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private TrainingRow fromValues(RawRecord r, Context ctx) {

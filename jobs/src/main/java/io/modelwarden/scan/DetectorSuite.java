@@ -40,6 +40,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -192,30 +193,40 @@ final class DetectorSuite {
         return datasetFindings;
     }
 
+    /**
+     * A {@link DuplicateGroup} in flight: (near key hi, near key lo, {@link DuplicateGroup#toBytes()}).
+     * Every row crosses the shuffle and the sort of the grouping, so it travels as bytes.
+     */
+    static final TypeInformation<Tuple3<Long, Long, byte[]>> ENCODED_GROUP = Types.TUPLE(Types.LONG, Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE));
+
     /** Groups rows by near-duplicate key and turns flagged groups into findings; null when off. */
-    DataStream<Finding> duplicateFindings(DataStream<DuplicateGroup> keys) {
+    DataStream<Finding> duplicateFindings(DataStream<Tuple3<Long, Long, byte[]>> keys) {
         if (model.duplicates() == null) {
             return null;
         }
         DuplicateFindings flatten = new DuplicateFindings(new DuplicateDetector(model.duplicates()), model.findings());
         return keys.keyBy(new GroupKey(), Types.TUPLE(Types.LONG, Types.LONG))
-                .reduce(DuplicateGroup::merge)
+                .reduce(DetectorSuite::mergeEncoded)
                 .uid("group-duplicates").name("group-duplicates")
                 .flatMap(flatten)
                 .returns(TypeInformation.of(Finding.class))
                 .uid("duplicate-findings").name("duplicate-findings");
     }
 
-    private static final class GroupKey implements KeySelector<DuplicateGroup, Tuple2<Long, Long>> {
+    private static Tuple3<Long, Long, byte[]> mergeEncoded(Tuple3<Long, Long, byte[]> a, Tuple3<Long, Long, byte[]> b) {
+        return Tuple3.of(a.f0, a.f1, DuplicateGroup.merge(DuplicateGroup.fromBytes(a.f2), DuplicateGroup.fromBytes(b.f2)).toBytes());
+    }
+
+    private static final class GroupKey implements KeySelector<Tuple3<Long, Long, byte[]>, Tuple2<Long, Long>> {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public Tuple2<Long, Long> getKey(DuplicateGroup g) {
-            return Tuple2.of(g.keyHi, g.keyLo);
+        public Tuple2<Long, Long> getKey(Tuple3<Long, Long, byte[]> g) {
+            return Tuple2.of(g.f0, g.f1);
         }
     }
 
-    private static final class DuplicateFindings implements org.apache.flink.api.common.functions.FlatMapFunction<DuplicateGroup, Finding> {
+    private static final class DuplicateFindings implements org.apache.flink.api.common.functions.FlatMapFunction<Tuple3<Long, Long, byte[]>, Finding> {
         private static final long serialVersionUID = 1L;
         private final DuplicateDetector detector;
         private final FindingFactory factory;
@@ -226,10 +237,11 @@ final class DetectorSuite {
         }
 
         @Override
-        public void flatMap(DuplicateGroup g, Collector<Finding> out) {
-            if (!detector.isFlagged(g)) {
-                return;
+        public void flatMap(Tuple3<Long, Long, byte[]> encoded, Collector<Finding> out) {
+            if (!detector.isFlagged(DuplicateGroup.count(encoded.f2))) {
+                return; // most rows: a group of one, never decoded
             }
+            DuplicateGroup g = DuplicateGroup.fromBytes(encoded.f2);
             for (DuplicateDetector.MemberFinding m : detector.findings(g)) {
                 out.collect(factory.row(m.detector(), m.threat(), m.kind(), m.rowId(), m.rowIndex(), m.fileIndex(), m.detection()));
             }

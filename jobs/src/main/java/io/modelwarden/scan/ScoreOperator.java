@@ -11,6 +11,7 @@ import io.modelwarden.model.TrainingRow;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
@@ -22,15 +23,16 @@ import org.apache.flink.util.OutputTag;
  * Second pass: scores every row with every fitted row detector. Flagged rows become findings on the
  * main output; each task also keeps a score histogram per detector (for the report) and emits it on
  * {@link #STATS} at the end of its input, with the training-row fingerprints for the baseline. For the
- * duplicate detector each row leaves as a one-member {@link DuplicateGroup} on {@link #DUPLICATES},
- * keyed downstream. Per row: one z-scoring plus each detector's score and two 128-bit hashes;
+ * duplicate detector each row leaves as a one-member {@link DuplicateGroup}, encoded, on {@link
+ * #DUPLICATES}, keyed downstream. Per row: one z-scoring plus each detector's score and two 128-bit hashes;
  * evidence is built only for flagged rows. Metrics ({@link WardenMetrics}): {@code rowsScored},
  * {@code findingsEmitted}, and {@code findings} per kind and detector.
  */
 final class ScoreOperator extends AbstractStreamOperator<Finding> implements OneInputStreamOperator<TrainingRow, Finding>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
     static final OutputTag<ScanOutput> STATS = new OutputTag<>("score-stats", TypeInformation.of(ScanOutput.class));
-    static final OutputTag<DuplicateGroup> DUPLICATES = new OutputTag<>("duplicate-keys", TypeInformation.of(DuplicateGroup.class));
+    /** (near key hi, near key lo, the one-row {@link DuplicateGroup} as {@link DuplicateGroup#toBytes()}). */
+    static final OutputTag<Tuple3<Long, Long, byte[]>> DUPLICATES = new OutputTag<>("duplicate-keys", DetectorSuite.ENCODED_GROUP);
 
     private final ScanModel model;
 
@@ -97,7 +99,8 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
         DuplicateSettings dup = model.duplicates();
         if (dup != null) {
             long[] near = DuplicateKeys.nearKey(z, dup.resolution());
-            output.collect(DUPLICATES, new StreamRecord<>(DuplicateGroup.of(row, near, DuplicateKeys.exactKey(row.features), dup.maxMembersListed())));
+            DuplicateGroup group = DuplicateGroup.of(row, near, DuplicateKeys.exactKey(row.features), dup.maxMembersListed());
+            output.collect(DUPLICATES, new StreamRecord<>(Tuple3.of(near[0], near[1], group.toBytes())));
         }
         if (fingerprints != null) {
             fingerprints.add(z);

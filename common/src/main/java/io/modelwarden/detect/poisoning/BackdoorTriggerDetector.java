@@ -188,10 +188,16 @@ public final class BackdoorTriggerDetector implements RowDetector {
                 double dist = 0;
                 double[] a = z[q];
                 double[] b = z[r];
+                // Once k are held, stop as soon as the row cannot enter: the sum only grows. (NaN, no
+                // bound, while fewer are held: dist >= NaN is never true.)
+                double bound = have < k ? Double.NaN : bestD[k - 1];
                 for (int f = 0; f < a.length; f++) {
                     if (f != j) {
                         double t = a[f] - b[f];
                         dist += t * t;
+                        if (dist >= bound) {
+                            break;
+                        }
                     }
                 }
                 if (have < k) {

@@ -59,7 +59,12 @@ public final class DuplicateDetector implements Serializable {
 
     /** Cheap filter a job applies before {@link #findings}: only these groups produce output. */
     public boolean isFlagged(DuplicateGroup g) {
-        return g.count >= settings.minCopies();
+        return isFlagged(g.count);
+    }
+
+    /** {@link #isFlagged(DuplicateGroup)} of a group of this many rows. */
+    public boolean isFlagged(long rows) {
+        return rows >= settings.minCopies();
     }
 
     /** The findings a final group produces; empty below {@code minCopies}. */

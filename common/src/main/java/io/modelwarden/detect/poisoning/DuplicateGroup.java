@@ -1,6 +1,13 @@
 package io.modelwarden.detect.poisoning;
 
 import io.modelwarden.model.TrainingRow;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -103,6 +110,98 @@ public final class DuplicateGroup {
         mergeLabels(a, b, g);
         mergeMembers(a, b, g);
         return g;
+    }
+
+    /**
+     * The group as compact bytes, for a job to shuffle and sort instead of the POJO: a byte array
+     * serializes as one length and one copy, where the POJO's 14 fields and string arrays cost a
+     * reflective call each, on every network hop, sort, spill and merge. {@link #count(byte[])}
+     * reads the row count without decoding; {@link #fromBytes} restores an equal group.
+     */
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 24 * memberRowIds.length);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeLong(count); // first: count(byte[]) reads it
+            out.writeLong(keyHi);
+            out.writeLong(keyLo);
+            out.writeLong(exactMinHi);
+            out.writeLong(exactMinLo);
+            out.writeLong(exactMaxHi);
+            out.writeLong(exactMaxLo);
+            out.writeInt(maxMembers);
+            out.writeInt(labels.length);
+            for (int i = 0; i < labels.length; i++) {
+                writeString(out, labels[i]);
+                out.writeLong(labelCounts[i]);
+            }
+            out.writeInt(memberRowIds.length);
+            for (int i = 0; i < memberRowIds.length; i++) {
+                writeString(out, memberRowIds[i]);
+                out.writeLong(memberRowIndexes[i]);
+                out.writeInt(memberFileIndexes[i]);
+                writeString(out, memberLabels[i]);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array stream does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The group {@link #toBytes()} wrote. */
+    public static DuplicateGroup fromBytes(byte[] data) {
+        DuplicateGroup g = new DuplicateGroup();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            g.count = in.readLong();
+            g.keyHi = in.readLong();
+            g.keyLo = in.readLong();
+            g.exactMinHi = in.readLong();
+            g.exactMinLo = in.readLong();
+            g.exactMaxHi = in.readLong();
+            g.exactMaxLo = in.readLong();
+            g.maxMembers = in.readInt();
+            int labels = in.readInt();
+            g.labels = new String[labels];
+            g.labelCounts = new long[labels];
+            for (int i = 0; i < labels; i++) {
+                g.labels[i] = readString(in);
+                g.labelCounts[i] = in.readLong();
+            }
+            int members = in.readInt();
+            g.memberRowIds = new String[members];
+            g.memberRowIndexes = new long[members];
+            g.memberFileIndexes = new int[members];
+            g.memberLabels = new String[members];
+            for (int i = 0; i < members; i++) {
+                g.memberRowIds[i] = readString(in);
+                g.memberRowIndexes[i] = in.readLong();
+                g.memberFileIndexes[i] = in.readInt();
+                g.memberLabels[i] = readString(in);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a duplicate group written by toBytes", e);
+        }
+        return g;
+    }
+
+    /** The row count of a group in {@link #toBytes()} form, without decoding the rest. */
+    public static long count(byte[] data) {
+        long c = 0;
+        for (int i = 0; i < Long.BYTES; i++) {
+            c = (c << 8) | (data[i] & 0xff);
+        }
+        return c;
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        byte[] b = new byte[in.readInt()];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     /** True when every copy has the same exact feature values. */

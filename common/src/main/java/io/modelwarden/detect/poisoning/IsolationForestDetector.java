@@ -33,9 +33,10 @@ import java.util.SplittableRandom;
  * with the model ({@link #toModelJson()}) for the baseline.
  *
  * <p><b>Cost:</b> training O(t psi log psi) on the reference sample; scoring O(t log psi) per row
- * (at most t x ceil(log2 psi) = 800 node visits with the defaults), allocation-free. Memory: the
- * trees as flat primitive arrays, at most t (2 psi - 1) nodes of 20 bytes (about 1 MB with the
- * defaults), independent of the dataset size.
+ * (t x ceil(log2 psi) = 800 branch-free node visits with the defaults, four trees walked at once),
+ * allocation-free. Memory: the trees as flat primitive arrays, at most t (2 psi - 1) nodes of 20
+ * bytes (about 1 MB with the defaults), plus the same trees completed to one height for scoring
+ * (about 0.8 MB; see {@link CompleteTrees}), independent of the dataset size.
  *
  * <p><b>Parameters</b> ({@link IsolationForestSettings}, {@code scan.detectors.isolation-forest.*}):
  * {@code trees} t = 100, {@code subsample-size} psi = 256, {@code contamination} = 0.01,
@@ -67,6 +68,8 @@ public final class IsolationForestDetector implements RowDetector {
     private final double threshold;
     private final double[] quantiles; // p50, p90, p99 of the fitting sample's scores
     private final int sampleSize;
+    /** The same trees laid out for scoring; null when a tree is too deep for it. */
+    private final CompleteTrees complete;
 
     private IsolationForestDetector(IsolationForestSettings settings, int dimensions, int psi, int[] roots, int[] feature,
             double[] value, int[] left, int[] size, double threshold, double[] quantiles, int sampleSize) {
@@ -82,6 +85,7 @@ public final class IsolationForestDetector implements RowDetector {
         this.threshold = threshold;
         this.quantiles = quantiles;
         this.sampleSize = sampleSize;
+        this.complete = CompleteTrees.of(roots, feature, value, left);
     }
 
     /**
@@ -161,6 +165,11 @@ public final class IsolationForestDetector implements RowDetector {
 
     /** E[h(x)]: the mean path length over the trees. */
     public double meanPathLength(double[] z) {
+        return complete != null ? complete.meanPathLength(z) : meanPathLengthByPointers(z);
+    }
+
+    /** {@link #meanPathLength} by walking the node arrays; the reference the complete layout must equal. */
+    double meanPathLengthByPointers(double[] z) {
         final int[] feature = this.feature;
         final double[] value = this.value;
         final int[] left = this.left;
@@ -341,6 +350,123 @@ public final class IsolationForestDetector implements RowDetector {
             out[i] = ((Number) list.get(i)).doubleValue();
         }
         return out;
+    }
+
+    /**
+     * The trees as complete binary trees of one height D, in heap order (the children of node i are
+     * 2i + 1 and 2i + 2), so that scoring a row is D branch-free steps per tree with no child
+     * pointers to load and no loop exit to predict. A leaf above depth D becomes a pass-through node
+     * (feature 0, cut +infinity) over a subtree whose every leaf holds its path length, so any way down
+     * ends on that value: the mean path length equals the pointer walk's, bit for bit (same values
+     * summed in the same tree order). Memory: t (2^D - 1) inner nodes of 12 bytes plus t 2^D leaf
+     * values of 8, about 820 KB for 100 trees of height 8, against the pointer arrays' 20 bytes per
+     * built node (one walk step there costs three dependent loads and a hard-to-predict branch).
+     */
+    private static final class CompleteTrees implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        /** Deeper trees (only from a hand-made model file) keep the pointer walk: 2^D would not fit. */
+        static final int MAX_HEIGHT = 16;
+
+        private final int height;
+        private final int inner;
+        /** Per tree, inner nodes [t * inner, (t + 1) * inner) in heap order. */
+        private final int[] feature;
+        private final double[] cut;
+        /** Per tree, 2^height leaf path lengths, left to right. */
+        private final double[] leaf;
+
+        private CompleteTrees(int height, int trees) {
+            this.height = height;
+            this.inner = (1 << height) - 1;
+            this.feature = new int[trees * inner];
+            this.cut = new double[trees * inner];
+            this.leaf = new double[trees * (inner + 1)];
+        }
+
+        /** The complete layout of these trees, or null when one is deeper than {@link #MAX_HEIGHT}. */
+        static CompleteTrees of(int[] roots, int[] feature, double[] value, int[] left) {
+            int height = 0;
+            for (int root : roots) {
+                height = Math.max(height, height(root, feature, left, 0));
+                if (height > MAX_HEIGHT) {
+                    return null;
+                }
+            }
+            CompleteTrees c = new CompleteTrees(height, roots.length);
+            for (int t = 0; t < roots.length; t++) {
+                c.place(t, 0, 0, roots[t], feature, value, left);
+            }
+            return c;
+        }
+
+        private static int height(int node, int[] feature, int[] left, int depth) {
+            if (feature[node] < 0 || depth > MAX_HEIGHT) {
+                return depth;
+            }
+            return Math.max(height(left[node], feature, left, depth + 1), height(left[node] + 1, feature, left, depth + 1));
+        }
+
+        /** Writes built node {@code node} at heap position {@code pos} (depth {@code depth}) of tree t. */
+        private void place(int t, int pos, int depth, int node, int[] feature, double[] value, int[] left) {
+            if (depth == height) {
+                leaf[t * (inner + 1) + pos - inner] = value[node]; // a built leaf (the height is the deepest one)
+                return;
+            }
+            int slot = t * inner + pos;
+            if (feature[node] >= 0) {
+                this.feature[slot] = feature[node];
+                cut[slot] = value[node];
+                place(t, 2 * pos + 1, depth + 1, left[node], feature, value, left);
+                place(t, 2 * pos + 2, depth + 1, left[node] + 1, feature, value, left);
+            } else {
+                this.feature[slot] = 0;
+                cut[slot] = Double.POSITIVE_INFINITY;
+                place(t, 2 * pos + 1, depth + 1, node, feature, value, left);
+                place(t, 2 * pos + 2, depth + 1, node, feature, value, left);
+            }
+        }
+
+        double meanPathLength(double[] z) {
+            final int[] feature = this.feature;
+            final double[] cut = this.cut;
+            final double[] leaf = this.leaf;
+            final int inner = this.inner;
+            final int height = this.height;
+            final int trees = leaf.length / (inner + 1);
+            double sum = 0;
+            int t = 0;
+            // Four trees at a time: their walks are independent, so their loads overlap.
+            for (; t + 3 < trees; t += 4) {
+                int b0 = t * inner;
+                int b1 = b0 + inner;
+                int b2 = b1 + inner;
+                int b3 = b2 + inner;
+                int p0 = 0;
+                int p1 = 0;
+                int p2 = 0;
+                int p3 = 0;
+                for (int level = 0; level < height; level++) {
+                    p0 = 2 * p0 + (z[feature[b0 + p0]] <= cut[b0 + p0] ? 1 : 2);
+                    p1 = 2 * p1 + (z[feature[b1 + p1]] <= cut[b1 + p1] ? 1 : 2);
+                    p2 = 2 * p2 + (z[feature[b2 + p2]] <= cut[b2 + p2] ? 1 : 2);
+                    p3 = 2 * p3 + (z[feature[b3 + p3]] <= cut[b3 + p3] ? 1 : 2);
+                }
+                sum += leaf[b0 + t + p0 - inner];
+                sum += leaf[b1 + t + 1 + p1 - inner];
+                sum += leaf[b2 + t + 2 + p2 - inner];
+                sum += leaf[b3 + t + 3 + p3 - inner];
+            }
+            for (; t < trees; t++) {
+                int base = t * inner;
+                int pos = 0;
+                for (int level = 0; level < height; level++) {
+                    // x <= cut goes left, as in the pointer walk (NaN goes right).
+                    pos = 2 * pos + (z[feature[base + pos]] <= cut[base + pos] ? 1 : 2);
+                }
+                sum += leaf[base + t + pos - inner];
+            }
+            return sum / trees;
+        }
     }
 
     /** c(n) = 2H(n-1) - 2(n-1)/n, the average path length of an unsuccessful BST search; c(2) = 1. */

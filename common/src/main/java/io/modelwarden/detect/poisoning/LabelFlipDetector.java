@@ -57,14 +57,15 @@ import java.util.TreeSet;
  *
  * <p><b>Cost:</b> fitting O(T n log n) for the trees plus one leave-one-out query per sample row. Per row
  * O(T log2(n / leaf-size)) comparisons plus at most T x leaf-size distances of d features: with the
- * defaults about 8 x 20 x 30 = 4,800 multiply-adds for d = 30 and n = 20,000, allocation-free (a
- * per-thread scratch buffer). Memory: the sample's z-scored features as floats, once plus once per tree
- * in leaf order so that a leaf's candidates are read sequentially ((T + 1) n d floats: 21.6 MB for
- * T = 8, n = 20,000, d = 30), T permutations of n ints, about 2 n / leaf-size small nodes per tree,
+ * defaults about 4 x 20 x 30 = 2,400 multiply-adds for d = 30 and n = 20,000, allocation-free (a
+ * per-thread scratch buffer, also used by {@link #explain}). Memory: the sample's z-scored features as floats, once plus once per tree
+ * in leaf order so that a leaf's candidates are read sequentially ((T + 1) n d floats: 12 MB for
+ * T = 4, n = 20,000, d = 30; reading the rows through the permutation from the one copy instead was
+ * a third slower), T permutations of n ints, about 2 n / leaf-size small nodes per tree,
  * and one int per sample row of per-thread scratch.
  *
  * <p><b>Parameters</b> ({@link LabelFlipSettings}, {@code scan.detectors.label-flip.*}): {@code
- * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 8, {@code leaf-size} = 32, and
+ * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 4, {@code leaf-size} = 32, and
  * the seed derived from {@code scan.seed}. The reference sample is {@code scan.reference-sample-size}
  * (20,000) rows.
  */
@@ -304,7 +305,7 @@ public final class LabelFlipDetector implements RowDetector {
     @Override
     public Detection explain(TrainingRow row, double[] z, double score) {
         Integer given = row.label == null ? null : classIds.get(row.label);
-        Scratch s = newScratch();
+        Scratch s = scratch(); // the per-thread buffers: a flagged row must not allocate n ints
         int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
         int suggested = majority(s.counts, given == null ? 0 : given);
         Map<String, Object> ev = new LinkedHashMap<>();
@@ -373,7 +374,7 @@ public final class LabelFlipDetector implements RowDetector {
 
     /** The label the row's neighbourhood suggests, or null with no neighbours. */
     public String suggestedLabel(TrainingRow row, double[] z) {
-        Scratch s = newScratch();
+        Scratch s = scratch();
         int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
         if (found == 0) {
             return null;

@@ -10,7 +10,7 @@ import java.io.Serializable;
  * @param neighbours k of the kNN neighbourhood in z-space (default 10, Paudice et al.)
  * @param minAgreement eta: the share of the k neighbours that must carry the suggested label
  *     (default 0.5)
- * @param trees randomised k-d trees whose leaves give the candidate neighbours (default 8)
+ * @param trees randomised k-d trees whose leaves give the candidate neighbours (default 4)
  * @param leafSize maximum number of sample rows in a tree leaf (default 32); candidates per row are
  *     at most {@code trees x leafSize}
  * @param seed seed of the tree construction
@@ -48,7 +48,7 @@ public record LabelFlipSettings(int neighbours, double minAgreement, int trees, 
                 c.getInt(NEIGHBOURS), c.getDouble(MIN_AGREEMENT), c.getInt(TREES), c.getInt(LEAF_SIZE), seed);
     }
 
-    /** The published defaults, as in {@code conf/warden.yaml}: k = 10, eta = 0.5, 8 trees, leaves of 32. */
+    /** The published defaults, as in {@code conf/warden.yaml}: k = 10, eta = 0.5, 4 trees, leaves of 32. */
     public static LabelFlipSettings defaults() {
         return fromConfig(Config.defaults(), DEFAULT_SEED);
     }

@@ -125,6 +125,23 @@ class DuplicateDetectorTest {
     }
 
     @Test
+    void bytesRoundTripGivesAnEqualGroupAndItsCount() {
+        long[] key = {-7, 8};
+        DuplicateGroup g = null;
+        String[] labels = {"b", "", "été", "b", "a"};
+        for (int i = 0; i < labels.length; i++) {
+            TrainingRow r = new TrainingRow("row-" + i, 10L * i, i % 2, new double[] {i}, labels[i].isEmpty() ? null : labels[i]);
+            DuplicateGroup one = DuplicateGroup.of(r, key, DuplicateKeys.exactKey(r.features), 3);
+            g = g == null ? one : DuplicateGroup.merge(g, one);
+        }
+        byte[] bytes = g.toBytes();
+        DuplicateGroup back = DuplicateGroup.fromBytes(bytes);
+        assertThat(back).usingRecursiveComparison().isEqualTo(g);
+        assertThat(DuplicateGroup.count(bytes)).isEqualTo(5);
+        assertThat(new DuplicateDetector(SETTINGS).isFlagged(DuplicateGroup.count(bytes))).isEqualTo(new DuplicateDetector(SETTINGS).isFlagged(g));
+    }
+
+    @Test
     void singletonsAreNotFlagged() {
         TrainingRow r = new TrainingRow("r", 0, 0, new double[] {1}, "a");
         DuplicateGroup g = DuplicateGroup.of(r, new long[] {1, 1}, new long[] {1, 1}, 10);

@@ -133,6 +133,29 @@ class IsolationForestDetectorTest {
     }
 
     @Test
+    void completeTreeLayoutGivesThePointerWalksPathLengthsBitForBit() {
+        IsolationForestDetector d = outliers.detector();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        List<double[]> queries = new ArrayList<>(outliers.z().subList(0, 2_000));
+        for (int i = 0; i < 2_000; i++) {
+            double[] q = new double[FEATURES];
+            for (int j = 0; j < FEATURES; j++) {
+                // Far values, exact cut values, signed zeros and NaN: every way a comparison can go.
+                q[j] = switch (r.nextInt(6)) {
+                    case 0 -> Double.NaN;
+                    case 1 -> r.nextBoolean() ? 0.0 : -0.0;
+                    case 2 -> r.nextGaussian() * 50;
+                    default -> r.nextGaussian();
+                };
+            }
+            queries.add(q);
+        }
+        for (double[] q : queries) {
+            assertThat(Double.doubleToRawLongBits(d.meanPathLength(q))).isEqualTo(Double.doubleToRawLongBits(d.meanPathLengthByPointers(q)));
+        }
+    }
+
+    @Test
     void explainsWithPathLengthsAndTopFeatures() {
         int i = outliers.data().indexesOf(Poison.OUTLIER).get(0).intValue();
         IsolationForestDetector d = outliers.detector();
