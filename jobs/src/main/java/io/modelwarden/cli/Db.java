@@ -61,11 +61,27 @@ final class Db implements Callable<Integer> {
         }
     }
 
+    /**
+     * The credential in variable {@code name}, or in the file that {@code name_FILE} names (a mounted
+     * Kubernetes or Docker secret; the file wins, one trailing newline is dropped).
+     */
     private String env(String name) {
+        String file = warden.env.get(name + "_FILE");
+        if (file != null && !file.isBlank()) {
+            try {
+                String value = java.nio.file.Files.readString(java.nio.file.Path.of(file)).replaceFirst("\\R$", "");
+                if (value.isEmpty()) {
+                    throw new ConfigException(name + "_FILE: the file " + file + " is empty");
+                }
+                return value;
+            } catch (java.io.IOException e) {
+                throw new ConfigException(name + "_FILE: cannot read " + file);
+            }
+        }
         String value = warden.env.get(name);
         if (value == null) {
             throw new ConfigException(name + " is not set: warden db reads the database "
-                    + (name.equals(USER_ENV) ? "user" : "password") + " from it");
+                    + (name.equals(USER_ENV) ? "user" : "password") + " from it (or from the file " + name + "_FILE names)");
         }
         return value;
     }

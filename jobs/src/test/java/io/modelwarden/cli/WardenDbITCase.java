@@ -85,6 +85,19 @@ class WardenDbITCase {
     }
 
     @Test
+    void credentialsMayComeFromFilesNamedByTheEnvironment(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path user = java.nio.file.Files.writeString(dir.resolve("user"), PG.user() + "\n");
+        java.nio.file.Path password = java.nio.file.Files.writeString(dir.resolve("password"), PG.password() + "\n");
+        Map<String, String> files = Map.of(Db.USER_ENV + "_FILE", user.toString(), Db.PASSWORD_ENV + "_FILE", password.toString());
+        WardenCliTest.Result r = run(files, "db", "migrate", "--jdbc-url", PG.createDatabase());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Applied V1");
+
+        Map<String, String> missing = Map.of(Db.USER_ENV, PG.user(), Db.PASSWORD_ENV + "_FILE", dir.resolve("nope").toString());
+        WardenCliTest.assertOneLineError(run(missing, "db", "info", "--jdbc-url", PG.jdbcUrl("postgres")), Db.PASSWORD_ENV + "_FILE", "nope");
+    }
+
+    @Test
     void badUsageIsExitTwoWithOneLine() {
         WardenCliTest.assertOneLineError(run(ENV, "db", "migrate", "--jdbc-url", "jdbc:mysql://db/warden"), "--jdbc-url", "jdbc:mysql://db/warden");
         WardenCliTest.assertOneLineError(run(ENV, "db", "migrate"), "--jdbc-url", "warden db migrate --help");
