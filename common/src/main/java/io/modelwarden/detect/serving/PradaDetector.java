@@ -50,6 +50,8 @@ public final class PradaDetector implements ServingDetector<PradaState> {
 
     private final PradaSettings settings;
     private final ServingBaseline baseline;
+    /** Scratch of {@link #check} (the pooled distances), reused: a detector instance is single-threaded. */
+    private transient double[] pool;
 
     /** @param baseline the model's baseline (z-space distances), or null for raw feature distances */
     public PradaDetector(PradaSettings settings, ServingBaseline baseline) {
@@ -123,14 +125,26 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         int cap = settings.growingSetCap();
         int d = s.dims;
         int size = Math.min(s.growingAdded[slot], cap);
-        double min = Double.POSITIVE_INFINITY;
         int base = slot * cap * d;
-        for (int i = 0; i < size; i++) {
-            double dist = baseline != null
-                    ? ServingVectors.distance(x, s.growing, base + i * d, ServingVectors.Z_QUANTUM)
-                    : ServingVectors.distance(x, s.growingRaw, base + i * d);
-            if (dist < min) {
-                min = dist;
+        double min = Double.POSITIVE_INFINITY;
+        if (baseline != null) {
+            // Squared distances, early-abandoned once a partial sum reaches the best so far, and one square
+            // root of the smallest: the same value as the minimum of the square roots (sqrt is monotonic
+            // and a partial sum of squares never exceeds the full one).
+            double best = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < size; i++) {
+                double sq = ServingVectors.distanceSqBelow(x, s.growing, base + i * d, ServingVectors.Z_QUANTUM, best);
+                if (sq < best) {
+                    best = sq;
+                }
+            }
+            min = Math.sqrt(best);
+        } else {
+            for (int i = 0; i < size; i++) {
+                double dist = ServingVectors.distance(x, s.growingRaw, base + i * d);
+                if (dist < min) {
+                    min = dist;
+                }
             }
         }
         int window = settings.distanceWindow();
@@ -152,7 +166,11 @@ public final class PradaDetector implements ServingDetector<PradaState> {
 
     private Optional<ServingDetection> check(PradaState s, InferenceEvent e) {
         int window = settings.distanceWindow();
-        double[] pool = new double[s.classes() * window];
+        int poolSize = s.classes() * window;
+        if (pool == null || pool.length < poolSize) {
+            pool = new double[poolSize];
+        }
+        double[] pool = this.pool;
         int n = 0;
         long start = e.timestampMillis;
         for (int c = 0; c < s.classes(); c++) {

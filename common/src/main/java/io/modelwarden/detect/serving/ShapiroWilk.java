@@ -1,6 +1,7 @@
 package io.modelwarden.detect.serving;
 
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.commons.math3.special.Erf;
 
 /**
@@ -10,7 +11,7 @@ import org.apache.commons.math3.special.Erf;
  * coefficients a_i come from the expected normal order statistics m_i = Phi^-1((i - 3/8)/(n + 1/4)) with
  * Royston's polynomial corrections of the two outermost weights; the p-value is exact for n = 3, and
  * for n >= 4 comes from a normalising transformation of W (log-gamma form for n <= 11, log-normal for
- * n >= 12). Stateless; allocation O(n) per call.
+ * n >= 12). Stateless apart from a bounded cache of the weights per n; allocation O(n) per call.
  */
 public final class ShapiroWilk {
     public static final int MIN_N = 3;
@@ -29,6 +30,15 @@ public final class ShapiroWilk {
     /** W in (0, 1] and its p-value (small W, small p: evidence against normality). */
     public record Result(double w, double pValue, int n) {}
 
+    /**
+     * The weights a_i depend on n alone, and a detector tests the same few n again and again (PRADA: every
+     * 10th query of a client), while computing them takes n inverse error functions. Up to
+     * {@link #CACHED_SIZES} sizes are kept (shared, never modified after insertion); beyond that the
+     * weights are computed per call.
+     */
+    private static final ConcurrentHashMap<Integer, double[]> COEFFICIENTS = new ConcurrentHashMap<>();
+    static final int CACHED_SIZES = 256;
+
     private ShapiroWilk() {}
 
     /** Tests the first n values of x (not modified). */
@@ -42,7 +52,7 @@ public final class ShapiroWilk {
         if (!(range > 0)) {
             throw new IllegalArgumentException("Shapiro-Wilk needs at least two distinct values");
         }
-        double[] a = coefficients(n);
+        double[] a = cachedCoefficients(n);
         double mean = 0;
         for (double v : s) {
             mean += v;
@@ -61,6 +71,18 @@ public final class ShapiroWilk {
 
     public static Result test(double[] x) {
         return test(x, x.length);
+    }
+
+    /** {@link #coefficients(int)} from the shared cache (read-only: the array is shared). */
+    static double[] cachedCoefficients(int n) {
+        double[] a = COEFFICIENTS.get(n);
+        if (a == null) {
+            a = coefficients(n);
+            if (COEFFICIENTS.size() < CACHED_SIZES) {
+                COEFFICIENTS.putIfAbsent(n, a);
+            }
+        }
+        return a;
     }
 
     /** The weights a_1..a_n (antisymmetric, sum of squares 1). */

@@ -55,6 +55,9 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
     private final double tau;
     private final boolean tauFromBaseline;
     private final double quantum;
+    /** Scratch (the query's codes, the squared distances), reused: a detector instance is single-threaded. */
+    private transient byte[] codes;
+    private transient int[] d2;
 
     /** @param baseline the model's baseline (z-space, and tau when it has one), or null for raw features */
     public StatefulKnnDetector(StatefulKnnSettings settings, ServingBaseline baseline) {
@@ -125,7 +128,10 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         }
         byte[] q = null;
         if (coded) {
-            q = new byte[x.length];
+            if (codes == null || codes.length != x.length) {
+                codes = new byte[x.length];
+            }
+            q = codes;
             ServingVectors.quantize(x, quantum, q, 0);
         }
         int held = s.size();
@@ -139,10 +145,11 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
             }
             windowStart = Math.min(windowStart, s.timeBase + oldest);
             if (coded) {
-                int[] d2 = new int[held];
-                for (int i = 0, off = 0; i < held; i++, off += s.dims) {
-                    d2[i] = ServingVectors.distanceSq(q, s.buffer, off);
+                if (d2 == null || d2.length < held) {
+                    d2 = new int[Math.max(held, n)];
                 }
+                int[] d2 = this.d2;
+                ServingVectors.distancesSq(q, s.buffer, held, d2);
                 stat = meanOfSmallestCoded(d2, held, k, quantum);
             } else {
                 double[] d = new double[held];
