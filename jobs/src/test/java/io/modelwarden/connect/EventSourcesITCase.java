@@ -133,13 +133,19 @@ class EventSourcesITCase {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<String, String> producer =
                 new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (int i = 0; i < values.size(); i++) {
-                producer.send(new ProducerRecord<>(topic, "client-" + (i % 7), values.get(i)));
+                sent.add(producer.send(new ProducerRecord<>(topic, "client-" + (i % 7), values.get(i))));
             }
             if (tombstone) {
-                producer.send(new ProducerRecord<>(topic, "client-0", null));
+                sent.add(producer.send(new ProducerRecord<>(topic, "client-0", null)));
             }
             producer.flush();
+            // A send that failed (a batch expired on a starved broker) must fail here, with its cause,
+            // not later as a record the source "did not read".
+            for (java.util.concurrent.Future<?> f : sent) {
+                f.get();
+            }
         }
     }
 }
