@@ -57,12 +57,20 @@ public final class Secrets {
         return value;
     }
 
-    private static String fromFile(String key, Path path) {
+    /**
+     * The secret held in {@code path} (one trailing newline dropped); {@code key} names where the path
+     * came from in the error.
+     *
+     * @throws ConfigException when the file is unreadable or empty
+     */
+    public static String fromFile(String key, Path path) {
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
-            throw new ConfigException(key + ": cannot read " + path + " (" + e.getClass().getSimpleName() + ")");
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage());
+            throw new ConfigException(key + ": cannot read " + path + " (" + why + ")");
         }
         // A secret file written with echo or kubectl ends in a newline that is not part of the secret.
         String value = text.replaceAll("[\r\n]+$", "");

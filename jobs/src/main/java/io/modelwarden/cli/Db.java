@@ -1,6 +1,7 @@
 package io.modelwarden.cli;
 
 import io.modelwarden.config.ConfigException;
+import io.modelwarden.config.Secrets;
 import io.modelwarden.connect.Migrations;
 import java.io.PrintWriter;
 import java.sql.SQLException;
@@ -68,15 +69,7 @@ final class Db implements Callable<Integer> {
     private String env(String name) {
         String file = warden.env.get(name + "_FILE");
         if (file != null && !file.isBlank()) {
-            try {
-                String value = java.nio.file.Files.readString(java.nio.file.Path.of(file)).replaceFirst("\\R$", "");
-                if (value.isEmpty()) {
-                    throw new ConfigException(name + "_FILE: the file " + file + " is empty");
-                }
-                return value;
-            } catch (java.io.IOException e) {
-                throw new ConfigException(name + "_FILE: cannot read " + file);
-            }
+            return Secrets.fromFile(name + "_FILE", java.nio.file.Path.of(file));
         }
         String value = warden.env.get(name);
         if (value == null) {

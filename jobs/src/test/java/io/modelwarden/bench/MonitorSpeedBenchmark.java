@@ -429,19 +429,31 @@ public final class MonitorSpeedBenchmark {
 
     // ---- state size ----
 
-    static void stateSizes(String model, Path baselineDir, TrafficScenarios t) throws Exception {
-        Config c = Config.defaults();
-        ServingBaseline b = ServingBaseline.of(model, Baseline.read(baselineDir));
-        DetectorCatalog catalog = DetectorCatalog.build(c, Map.of(model, b), null);
-        List<ServingDetector<?>> detectors = catalog.forModel(model);
+    /** The client profiles whose state size the benchmark and MonitorStateSizeTest measure. */
+    static Map<String, List<InferenceEvent>> stateProfiles(TrafficScenarios t) {
         Map<String, List<InferenceEvent>> profiles = new LinkedHashMap<>();
         profiles.put("benign 1k", t.benign("s", 1_000, 1.0, 5));
         profiles.put("benign 10k", t.benign("s", 10_000, 1.0, 6));
         profiles.put("uniform 1k", t.uniformExtraction("s", 1_000, 7));
         profiles.put("near-dup 1k", t.nearDuplicates("s", 1_000, 0.05, 8));
         profiles.put("hsj 1k", t.hopSkipJump("s", 1_000, 9));
+        return profiles;
+    }
+
+    /** Flink's serializer configuration with generic (Kryo) types off, as the monitor runs. */
+    static SerializerConfigImpl kryoFree() {
         SerializerConfigImpl sc = new SerializerConfigImpl();
         sc.setGenericTypes(false);
+        return sc;
+    }
+
+    static void stateSizes(String model, Path baselineDir, TrafficScenarios t) throws Exception {
+        Config c = Config.defaults();
+        ServingBaseline b = ServingBaseline.of(model, Baseline.read(baselineDir));
+        DetectorCatalog catalog = DetectorCatalog.build(c, Map.of(model, b), null);
+        List<ServingDetector<?>> detectors = catalog.forModel(model);
+        Map<String, List<InferenceEvent>> profiles = stateProfiles(t);
+        SerializerConfigImpl sc = kryoFree();
         int keyBytes = serializedSize(TypeInformation.of(String.class), model + "|client-000000");
         System.out.printf(Locale.ROOT, "  %s (%d features):%n  %-20s", model, b.dimensions(), "detector");
         for (String p : profiles.keySet()) {

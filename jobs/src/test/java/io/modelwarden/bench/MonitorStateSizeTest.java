@@ -14,7 +14,6 @@ import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.monitor.DetectorCatalog;
 import io.modelwarden.synth.TrafficScenarios;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,14 +55,8 @@ class MonitorStateSizeTest {
         Config c = Config.defaults();
         DetectorCatalog catalog = DetectorCatalog.build(c, Map.of(model, b), null);
         List<ServingDetector<?>> detectors = catalog.forModel(model);
-        Map<String, List<InferenceEvent>> profiles = new LinkedHashMap<>();
-        profiles.put("benign 1k", t.benign("s", 1_000, 1.0, 5));
-        profiles.put("benign 10k", t.benign("s", 10_000, 1.0, 6));
-        profiles.put("uniform 1k", t.uniformExtraction("s", 1_000, 7));
-        profiles.put("near-dup 1k", t.nearDuplicates("s", 1_000, 0.05, 8));
-        profiles.put("hsj 1k", t.hopSkipJump("s", 1_000, 9));
-        SerializerConfigImpl sc = new SerializerConfigImpl();
-        sc.setGenericTypes(false);
+        Map<String, List<InferenceEvent>> profiles = MonitorSpeedBenchmark.stateProfiles(t);
+        SerializerConfigImpl sc = MonitorSpeedBenchmark.kryoFree();
         int keyBytes = MonitorSpeedBenchmark.serializedSize(TypeInformation.of(String.class), model + "|client-000000");
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "STATE (%d features) %-20s", t.features(), "detector"));
         for (String p : profiles.keySet()) {
