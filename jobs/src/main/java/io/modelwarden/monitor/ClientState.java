@@ -54,6 +54,12 @@ public final class ClientState {
     public SuppressionState[] suppressions = new SuppressionState[SLOTS.size()];
     /** The event time of the cleanup timer that owns this state, or {@link #NO_TIMER}. */
     public long cleanupAt = NO_TIMER;
+    /**
+     * The calibration the detector states were made under: 0 before the model's warm-up finished (or
+     * for a model with a baseline), 1 after. A key whose state predates its model's calibration drops the
+     * states of the detectors that depend on it ({@link ServingDetectorsFunction}).
+     */
+    public int calibration;
 
     public ClientState() {}
 

@@ -1,6 +1,7 @@
 package io.modelwarden.monitor;
 
 import io.modelwarden.config.Config;
+import io.modelwarden.detect.poisoning.Standardizer;
 import io.modelwarden.detect.serving.BlacklightDetector;
 import io.modelwarden.detect.serving.BlacklightSettings;
 import io.modelwarden.detect.serving.BoundaryProbeDetector;
@@ -23,6 +24,8 @@ import io.modelwarden.detect.serving.SimilarityClusterDetector;
 import io.modelwarden.detect.serving.SimilarityClusterSettings;
 import io.modelwarden.detect.serving.StatefulKnnDetector;
 import io.modelwarden.detect.serving.StatefulKnnSettings;
+import io.modelwarden.detect.serving.WarmupSample;
+import io.modelwarden.detect.serving.WarmupSettings;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,24 +36,32 @@ import java.util.TreeSet;
 
 /**
  * The client-keyed streaming detectors of one monitor, per model: every detector for a model with a
- * baseline; for a model without one, only those that need none (the others are off, and the job
- * says which at start). Also the per-IP rate detector. Built once in the client, shipped inside the
+ * baseline; for a model without one, only those that need none until its warm-up has calibrated a
+ * baseline from its first events ({@link WarmupSample}; the job says at start which detectors wait).
+ * Also the per-IP rate detector. Built once in the client, shipped inside the
  * keyed functions.
  */
 public final class DetectorCatalog implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Detectors that cannot run without a baseline (they compare traffic with the training data). */
-    static final List<String> NEED_BASELINE = List.of("blacklight", "coverage_ood", "membership_probe", "model_inversion");
+    static final List<String> NEED_BASELINE = List.of("similarity_cluster", "blacklight", "coverage_ood", "membership_probe", "model_inversion");
 
+    private final Config config;
     private final LinkedHashMap<String, List<ServingDetector<?>>> byModel;
     private final List<ServingDetector<?>> withoutBaseline;
     private final ServingDetector<?> ipRate;
+    private final WarmupSettings warmup;
+    private final boolean baselineForEveryModel;
 
-    private DetectorCatalog(LinkedHashMap<String, List<ServingDetector<?>>> byModel, List<ServingDetector<?>> withoutBaseline, ServingDetector<?> ipRate) {
+    private DetectorCatalog(Config config, LinkedHashMap<String, List<ServingDetector<?>>> byModel, List<ServingDetector<?>> withoutBaseline,
+            ServingDetector<?> ipRate, boolean baselineForEveryModel) {
+        this.config = config;
         this.byModel = byModel;
         this.withoutBaseline = withoutBaseline;
         this.ipRate = ipRate;
+        this.warmup = WarmupSettings.fromConfig(config);
+        this.baselineForEveryModel = baselineForEveryModel;
     }
 
     /**
@@ -62,7 +73,7 @@ public final class DetectorCatalog implements Serializable {
             byModel.put(e.getKey(), detectors(c, e.getValue()));
         }
         List<ServingDetector<?>> fallback = detectors(c, forEveryModel);
-        return new DetectorCatalog(byModel, fallback, new RateDetector(RateSettings.fromConfig(c), forEveryModel));
+        return new DetectorCatalog(c, byModel, fallback, new RateDetector(RateSettings.fromConfig(c), forEveryModel), forEveryModel != null);
     }
 
     /** Validates every detector key (called at start). */
@@ -72,6 +83,7 @@ public final class DetectorCatalog implements Serializable {
         CoverageSettings.fromConfig(c);
         MembershipProbeSettings.fromConfig(c);
         InversionSettings.fromConfig(c);
+        WarmupSettings.fromConfig(c);
     }
 
     private static List<ServingDetector<?>> detectors(Config c, ServingBaseline b) {
@@ -85,7 +97,9 @@ public final class DetectorCatalog implements Serializable {
         if (on(c, "boundary")) {
             out.add(new BoundaryProbeDetector(BoundaryProbeSettings.fromConfig(c), b));
         }
-        if (on(c, "rate.similarity")) {
+        if (on(c, "rate.similarity") && b != null) {
+            // Cosines need the training mean as origin: raw features that are all positive, say, make
+            // any two queries similar.
             out.add(new SimilarityClusterDetector(SimilarityClusterSettings.fromConfig(c), b));
         }
         if (on(c, "explanation")) {
@@ -123,6 +137,38 @@ public final class DetectorCatalog implements Serializable {
         return d != null ? d : withoutBaseline;
     }
 
+    /**
+     * Whether events of this model go into a warm-up sample: the model has no baseline and warm-up
+     * calibration is on ({@link WarmupSample}).
+     */
+    public boolean warmsUp(String modelId) {
+        return warmup.enabled() && !baselineForEveryModel && !byModel.containsKey(modelId);
+    }
+
+    Config config() {
+        return config;
+    }
+
+    public WarmupSettings warmup() {
+        return warmup;
+    }
+
+    /** The detectors for a model once its warm-up has calibrated this baseline (every one that it allows). */
+    public List<ServingDetector<?>> forCalibratedModel(ServingBaseline calibrated) {
+        return detectors(config, calibrated);
+    }
+
+    /** The longest idle timeout of these detectors. */
+    static Duration idleTimeout(List<ServingDetector<?>> detectors) {
+        Duration max = Duration.ZERO;
+        for (ServingDetector<?> d : detectors) {
+            if (d.idleTimeout().compareTo(max) > 0) {
+                max = d.idleTimeout();
+            }
+        }
+        return max;
+    }
+
     /** The rate detector run per source IP. */
     public ServingDetector<?> ipRate() {
         return ipRate;
@@ -139,18 +185,22 @@ public final class DetectorCatalog implements Serializable {
                 out.putIfAbsent(d.id(), d);
             }
         }
+        if (warmup.enabled() && !baselineForEveryModel) {
+            // The detectors a finished warm-up adds, built on a one-feature placeholder baseline only
+            // to learn their ids and threats (the function registers a metric per detector at start).
+            double[] q = new double[101];
+            ServingBaseline placeholder = new ServingBaseline("*", List.of("features[0]"), new Standardizer(new double[1], new double[] {1}),
+                    new double[][] {q}, null, Map.of(), Map.of());
+            for (ServingDetector<?> d : forCalibratedModel(placeholder)) {
+                out.putIfAbsent(d.id(), d);
+            }
+        }
         return out;
     }
 
     /** The longest idle timeout of a model's detectors: the key's state lives this long unused. */
     public Duration idleTimeout(String modelId) {
-        Duration max = Duration.ZERO;
-        for (ServingDetector<?> d : forModel(modelId)) {
-            if (d.idleTimeout().compareTo(max) > 0) {
-                max = d.idleTimeout();
-            }
-        }
-        return max;
+        return idleTimeout(forModel(modelId));
     }
 
     /** Models with a baseline, and which detectors are off for models without one. */
@@ -165,6 +215,10 @@ public final class DetectorCatalog implements Serializable {
                 off.add(id);
             }
         }
-        return "models with a baseline: " + byModel.keySet() + "; for other models " + (off.isEmpty() ? "every detector runs" : off + " are off (no baseline)");
+        String others = off.isEmpty() ? "every detector runs"
+                : warmup.enabled() ? off + " start once the model's first " + warmup.events() + " events (per subtask, at most " + warmup.maxPerClient()
+                        + " per client) have calibrated its thresholds; membership_probe stays off (no training fingerprints)"
+                : off + " are off (no baseline, monitor.warmup.enabled is false)";
+        return "models with a baseline: " + byModel.keySet() + "; for other models " + others;
     }
 }

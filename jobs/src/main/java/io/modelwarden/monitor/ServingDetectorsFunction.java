@@ -1,6 +1,11 @@
 package io.modelwarden.monitor;
 
+import io.modelwarden.detect.Detection;
 import io.modelwarden.detect.serving.AlertFactory;
+import io.modelwarden.detect.serving.ExplanationAbuseDetector;
+import io.modelwarden.detect.serving.RateDetector;
+import io.modelwarden.detect.serving.ServingBaseline;
+import io.modelwarden.detect.serving.WarmupSample;
 import io.modelwarden.detect.serving.AlertSuppression;
 import io.modelwarden.detect.serving.ServingDetection;
 import io.modelwarden.detect.serving.ServingDetector;
@@ -19,6 +24,7 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
@@ -27,6 +33,8 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs every client-keyed detector of the event's model on each event, keyed by {@code
@@ -37,11 +45,17 @@ import org.apache.flink.util.Collector;
  * monitor's time). One event-time timer owns the state: it fires after the longest idle timeout of
  * the model's detectors without traffic (rounded up to the minute so timers coalesce) and clears it.
  *
+ * <p>A model without a baseline warms up ({@link ModelWarmups}, {@link WarmupSample}): its events fill a
+ * calibration sample, and when it is complete the model's detectors are rebuilt on the calibrated
+ * baseline (a new calibration number in {@link ModelSlots}); each key drops the states of the detectors
+ * that depend on the calibration at its next event ({@link ClientState#calibration}). The warm-ups are
+ * union operator state ({@code model-warmups}).
+ *
  * <p>Late events (behind the watermark) are counted ({@code eventsLate}) and still observed: the
  * detectors are state machines over the client's sequence, not windows that have closed.
  *
  * <p>Metrics ({@link WardenMetrics}): {@code eventsObserved}, {@code eventsLate}, {@code alertsEmitted},
- * {@code alertsSuppressed}, {@code alerts} per threat and detector, {@code keysExpired} and the gauge
+ * {@code alertsSuppressed}, {@code alerts} per threat and detector, {@code keysExpired}, {@code modelsCalibrated} and the gauge
  * {@code activeKeys}: keys seen and not yet expired, kept in operator state so that it survives a
  * restore. Summed over the subtasks it is exact; after a rescale one subtask's share is not (keys move
  * between subtasks, the counts do not follow them).
@@ -49,6 +63,7 @@ import org.apache.flink.util.Collector;
 public final class ServingDetectorsFunction extends KeyedProcessFunction<String, InferenceEvent, Alert>
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ServingDetectorsFunction.class);
     static final long TIMER_ROUNDING_MS = 60_000;
     static final String STATE_NAME = "client.state";
 
@@ -68,6 +83,9 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     private transient ListState<Long> activeKeysState;
     private transient long activeKeys;
     private transient MonitorStart monitorStart;
+    private transient ListState<byte[]> warmupState;
+    private transient ModelWarmups warmups;
+    private transient Counter modelsCalibrated;
 
     public ServingDetectorsFunction(DetectorCatalog catalog, AlertFactory alerts, AlertSuppression suppression) {
         this.catalog = catalog;
@@ -88,6 +106,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         alertsSuppressed = group.counter("alertsSuppressed");
         eventsLate = group.counter("eventsLate");
         keysExpired = group.counter("keysExpired");
+        modelsCalibrated = group.counter("modelsCalibrated");
         group.gauge("activeKeys", (Gauge<Long>) () -> activeKeys);
         Map<String, String> threats = new LinkedHashMap<>();
         catalog.all().forEach((id, d) -> threats.put(id, d.threat().name()));
@@ -102,11 +121,20 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         for (Long n : activeKeysState.get()) {
             activeKeys += n;
         }
+        warmupState = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("model-warmups", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        warmups = ModelWarmups.restore(warmupState.get());
+        for (String m : warmups.calibratedModels().keySet()) {
+            LOG.info("Monitor: model {} was calibrated by its warm-up before the restore", m);
+        }
+        for (String line : warmups.describe()) {
+            LOG.info("Monitor: {} (restored)", line);
+        }
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
         activeKeysState.update(List.of(activeKeys));
+        warmupState.update(List.of(warmups.toBytes()));
     }
 
     @Override
@@ -121,30 +149,93 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
             model = slots(e.modelId);
             slotsByModel.put(e.modelId, model);
         }
+        if (model.warmsUp) {
+            model = warmUp(e, model);
+        }
         ClientState cs = state.value();
         if (cs == null) {
             cs = new ClientState();
         }
+        if (cs.calibration != model.calibration) {
+            dropCalibratedStates(cs, model);
+        }
         for (int i = 0; i < model.detectors.length; i++) {
-            observe(model.detectors[i], model.slots[i], cs, e, start, out);
+            observe(model, i, cs, e, start, out);
         }
         moveCleanupTimer(ctx, cs, e.timestampMillis + model.idleMillis);
         state.update(cs); // always write back: RocksDB keeps a copy, not our object
     }
 
     private ModelSlots slots(String modelId) {
-        List<ServingDetector<?>> detectors = catalog.forModel(modelId);
-        int[] slots = new int[detectors.size()];
-        for (int i = 0; i < slots.length; i++) {
-            slots[i] = ClientState.slotOf(detectors.get(i).id());
+        ServingBaseline calibrated = catalog.warmsUp(modelId) ? warmups.calibrated(modelId) : null;
+        if (calibrated != null) {
+            return calibratedSlots(calibrated);
         }
-        return new ModelSlots(detectors.toArray(new ServingDetector<?>[0]), slots, catalog.idleTimeout(modelId).toMillis());
+        return slots(catalog.forModel(modelId), catalog.warmsUp(modelId), 0, null);
     }
 
-    /** A model's detectors, their slots in {@link ClientState}, and the model's idle timeout. */
-    private record ModelSlots(ServingDetector<?>[] detectors, int[] slots, long idleMillis) {}
+    private static ModelSlots slots(List<ServingDetector<?>> detectors, boolean warmsUp, int calibration, Map<String, Object> calibrationEvidence) {
+        int[] slots = new int[detectors.size()];
+        boolean[] calibrated = new boolean[slots.length];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = ClientState.slotOf(detectors.get(i).id());
+            calibrated[i] = !BASELINE_FREE.contains(detectors.get(i).id());
+        }
+        return new ModelSlots(detectors.toArray(new ServingDetector<?>[0]), slots, calibrated, DetectorCatalog.idleTimeout(detectors).toMillis(), warmsUp,
+                calibration, calibrationEvidence);
+    }
 
-    private <S> void observe(ServingDetector<S> d, int slot, ClientState cs, InferenceEvent e, long start, Collector<Alert> out) {
+    private ModelSlots calibratedSlots(ServingBaseline calibrated) {
+        return slots(catalog.forCalibratedModel(calibrated), false, 1, calibrated.detector(WarmupSample.CALIBRATION));
+    }
+
+    /** Adds the event to its model's warm-up; when that completes it, calibrates the model's detectors. */
+    private ModelSlots warmUp(InferenceEvent e, ModelSlots model) {
+        WarmupSample complete = warmups.offer(e, catalog.warmup());
+        if (complete == null) {
+            return model;
+        }
+        ServingBaseline calibrated = complete.calibrate(catalog.config());
+        warmups.finish(e.modelId, calibrated);
+        ModelSlots next = calibratedSlots(calibrated);
+        slotsByModel.put(e.modelId, next);
+        modelsCalibrated.inc();
+        LOG.info("Monitor: model {} calibrated by its warm-up ({}); its detectors now: {}", e.modelId, calibrated.detector(WarmupSample.CALIBRATION),
+                java.util.Arrays.stream(next.detectors).map(ServingDetector::id).toList());
+        return next;
+    }
+
+    /**
+     * A key whose detector states were made under another calibration of its model (its first event
+     * after the model's warm-up finished) starts those detectors afresh: their states hold vectors in the
+     * old encoding. Rate and explanation states do not depend on it and are kept.
+     */
+    private static void dropCalibratedStates(ClientState cs, ModelSlots model) {
+        for (int i = 0; i < model.slots.length; i++) {
+            if (model.calibrated[i]) {
+                cs.set(model.slots[i], null);
+            }
+        }
+        cs.calibration = model.calibration;
+    }
+
+    /** Detectors whose state does not depend on the model's baseline. */
+    private static final java.util.Set<String> BASELINE_FREE = java.util.Set.of(RateDetector.ID, ExplanationAbuseDetector.ID);
+
+    /**
+     * A model's detectors, their slots in {@link ClientState}, which of them depend on the calibration,
+     * the model's idle timeout, whether its events go to a warm-up, and its calibration (0: as at start;
+     * 1: by its warm-up, described by the evidence that its alerts carry).
+     */
+    private record ModelSlots(ServingDetector<?>[] detectors, int[] slots, boolean[] calibrated, long idleMillis, boolean warmsUp, int calibration,
+            Map<String, Object> calibrationEvidence) {}
+
+    private void observe(ModelSlots model, int i, ClientState cs, InferenceEvent e, long start, Collector<Alert> out) {
+        observe(model.detectors[i], model.slots[i], model.calibrated[i] ? model.calibrationEvidence : null, cs, e, start, out);
+    }
+
+    private <S> void observe(ServingDetector<S> d, int slot, Map<String, Object> calibration, ClientState cs, InferenceEvent e, long start,
+            Collector<Alert> out) {
         Object stored = cs.get(slot);
         S current;
         if (stored == null) {
@@ -157,7 +248,13 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         if (hit.isEmpty()) {
             return;
         }
-        Alert alert = alerts.create(hit.get(), d, e);
+        ServingDetection detection = hit.get();
+        if (calibration != null) {
+            Map<String, Object> ev = new LinkedHashMap<>(detection.detection().evidence());
+            ev.put("warmup_calibration", calibration);
+            detection = new ServingDetection(Detection.of(detection.detection().score(), ev), detection.windowStartMillis(), detection.windowEndMillis());
+        }
+        Alert alert = alerts.create(detection, d, e);
         SuppressionState s = cs.suppressions[slot];
         if (s == null) {
             s = suppression.newState();

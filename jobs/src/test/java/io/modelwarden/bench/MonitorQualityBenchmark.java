@@ -39,7 +39,10 @@ import java.util.TreeSet;
  * and per hour the share of benign clients that got any alert (client alerts, or an IP alert on
  * their source IP).
  *
- * <pre>bin/bench monitor-quality [SEED HOURS BENIGN_CLIENTS]</pre>
+ * <p>With {@code warmup} as the fourth argument the monitor runs without a baseline: each model is
+ * calibrated by its warm-up on the merged traffic's first events (the attacks start 20 minutes in).
+ *
+ * <pre>bin/bench monitor-quality [SEED HOURS BENIGN_CLIENTS [warmup]]</pre>
  */
 public final class MonitorQualityBenchmark {
     private MonitorQualityBenchmark() {}
@@ -55,8 +58,14 @@ public final class MonitorQualityBenchmark {
         System.out.printf(Locale.ROOT, "Monitor quality: seed %d, %d h of traffic, default configuration; %s at start%n", seed, hours,
                 MonitorBenchSupport.uptime());
 
-        Path baseline = MonitorBenchSupport.scannedBaseline(dir, "quality", seed, AbuseScenarios.ROWS, AbuseScenarios.FEATURES);
-        System.out.println("baseline: ScanJob of a 5,000-row x 8-feature clean training CSV -> " + baseline);
+        boolean warmup = args.length > 3 && args[3].equals("warmup");
+        Path baseline = null;
+        if (warmup) {
+            System.out.println("no baseline: every model is calibrated by its warm-up (monitor.warmup.*); membership_probe is off (no fingerprints)");
+        } else {
+            baseline = MonitorBenchSupport.scannedBaseline(dir, "quality", seed, AbuseScenarios.ROWS, AbuseScenarios.FEATURES);
+            System.out.println("baseline: ScanJob of a 5,000-row x 8-feature clean training CSV -> " + baseline);
+        }
 
         TrafficScenarios t = new TrafficScenarios(seed, AbuseScenarios.FEATURES, AbuseScenarios.ROWS);
         AbuseScenarios a = AbuseScenarios.create(seed);
@@ -124,7 +133,7 @@ public final class MonitorQualityBenchmark {
 
         Path out = dir.resolve("monitor");
         long runStart = System.nanoTime();
-        MonitorBenchSupport.runMonitor(file, Map.of(), baseline.toString(), out, Config.defaults());
+        MonitorBenchSupport.runMonitor(file, Map.of(), baseline == null ? null : baseline.toString(), out, Config.defaults());
         double runSecs = (System.nanoTime() - runStart) / 1e9;
         List<JsonNode> alerts = MonitorBenchSupport.readAlerts(out);
         System.out.printf(Locale.ROOT, "MonitorJob on a MiniCluster (parallelism = %d cores): %.1f s, %,d alerts; %s%n%n",

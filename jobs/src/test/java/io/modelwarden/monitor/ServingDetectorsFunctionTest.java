@@ -9,6 +9,7 @@ import io.modelwarden.detect.serving.AlertSuppression;
 import io.modelwarden.model.Alert;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.risk.RiskPolicy;
+import io.modelwarden.synth.AbuseScenarios;
 import io.modelwarden.synth.TrafficScenarios;
 import java.time.Clock;
 import java.time.Instant;
@@ -103,6 +104,80 @@ class ServingDetectorsFunctionTest {
             }
             resumed.addAll(ids(alerts(restored)));
         }
+        assertThat(resumed).containsExactlyElementsOf(continuous);
+    }
+
+    // ---- a model without a baseline: warm-up calibration ----
+
+    static final AbuseScenarios ABUSE = AbuseScenarios.create(3);
+
+    static KeyedOneInputStreamOperatorTestHarness<String, InferenceEvent, Alert> harnessWithoutBaseline(Config c) throws Exception {
+        DetectorCatalog catalog = DetectorCatalog.build(c, Map.of(), null);
+        AlertFactory alerts = new AlertFactory(RiskPolicy.fromConfig(c), Clock.fixed(Instant.parse("2026-11-29T08:00:00Z"), ZoneOffset.UTC));
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ServingDetectorsFunction(catalog, alerts,
+                new AlertSuppression(AlertSettings.fromConfig(c)))), InferenceEvent::clientKey, Types.STRING);
+    }
+
+    /** Ten minutes of benign clients; five minutes in, one-feature inversion sweeps from one client. */
+    static List<InferenceEvent> benignThenInversion(int clients) {
+        return AbuseScenarios.merge(ABUSE.benignClients(clients, java.time.Duration.ofMinutes(10)),
+                AbuseScenarios.shift(ABUSE.inversionSweep(5, 40), java.time.Duration.ofMinutes(5).toMillis()));
+    }
+
+    static List<Alert> run(KeyedOneInputStreamOperatorTestHarness<String, InferenceEvent, Alert> h, List<InferenceEvent> events) throws Exception {
+        for (InferenceEvent e : events) {
+            h.processElement(e, e.timestampMillis);
+        }
+        return alerts(h);
+    }
+
+    @Test
+    void aModelWithoutABaselineIsCalibratedByItsWarmupAndThenRunsTheDetectorsThatNeedOne() throws Exception {
+        List<Alert> alerts;
+        try (var h = harnessWithoutBaseline(CONFIG)) {
+            h.open();
+            alerts = run(h, benignThenInversion(200));
+        }
+        List<Alert> inversion = alerts.stream().filter(a -> a.detector.equals("model_inversion")).toList();
+        assertThat(inversion).isNotEmpty().allMatch(a -> a.clientId.equals("inversion-client"));
+        assertThat(inversion.get(0).evidenceJson).contains("\"warmup_calibration\"").contains("\"events\":2000");
+        // The 200 benign clients, whose first events made the calibration, stay quiet under it.
+        assertThat(alerts).extracting(a -> a.clientId).allMatch(c -> c.equals("inversion-client"));
+
+        // With warm-up off, the detectors that need a baseline stay off for this model.
+        try (var h = harnessWithoutBaseline(CONFIG.with("monitor.warmup.enabled", "false"))) {
+            h.open();
+            assertThat(run(h, benignThenInversion(200))).noneMatch(a -> a.detector.equals("model_inversion"));
+        }
+    }
+
+    @Test
+    void theWarmupCalibrationSurvivesSnapshotAndRestore() throws Exception {
+        List<InferenceEvent> events = benignThenInversion(100); // the harness keeps snapshots in memory, at most 5 MiB
+        long attackStart = ABUSE.inversionSweep(5, 40).get(0).timestampMillis + java.time.Duration.ofMinutes(5).toMillis();
+        int cut = 0;
+        while (events.get(cut).timestampMillis < attackStart) {
+            cut++;
+        }
+        List<String> continuous;
+        try (var h = harnessWithoutBaseline(CONFIG)) {
+            h.open();
+            continuous = ids(run(h, events));
+        }
+        OperatorSubtaskState snapshot;
+        List<String> resumed;
+        try (var h = harnessWithoutBaseline(CONFIG)) {
+            h.open();
+            resumed = new ArrayList<>(ids(run(h, events.subList(0, cut))));
+            snapshot = h.snapshot(1, events.get(cut).timestampMillis);
+        }
+        assertThat(resumed).isEmpty(); // calibrated before the cut, nothing alerted yet
+        try (var restored = harnessWithoutBaseline(CONFIG)) {
+            restored.initializeState(snapshot);
+            restored.open();
+            resumed.addAll(ids(run(restored, events.subList(cut, events.size()))));
+        }
+        assertThat(continuous).isNotEmpty();
         assertThat(resumed).containsExactlyElementsOf(continuous);
     }
 
