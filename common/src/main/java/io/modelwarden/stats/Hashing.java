@@ -6,7 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** Small hashing helpers: a 64-bit finaliser for seeded priorities and SHA-256 of files and text. */
+/** Small hashing helpers: a 64-bit finaliser and string hash for seeded priorities, and SHA-256 of files and text. */
 public final class Hashing {
     private Hashing() {}
 
@@ -15,6 +15,15 @@ public final class Hashing {
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
         z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
         return z ^ (z >>> 31);
+    }
+
+    /** A 64-bit hash of a string's characters (one multiply per character, then {@link #mix64}). */
+    public static long hash64(String s) {
+        long h = 0x9e3779b97f4a7c15L ^ s.length();
+        for (int i = 0; i < s.length(); i++) {
+            h = (h ^ s.charAt(i)) * 0x100000001b3L + 0x9e3779b97f4a7c15L;
+        }
+        return mix64(h);
     }
 
     public static String sha256Hex(String text) {

@@ -9,7 +9,7 @@ import java.util.PriorityQueue;
 
 /**
  * A uniform random sample of at most {@code capacity} rows, chosen by a seeded hash of each row's
- * position (bottom-k priority sampling). The sample depends only on the seed and the rows, not on
+ * id (bottom-k priority sampling; see {@link #priorityOf}). The sample depends only on the seed and the rows, not on
  * how the rows were partitioned or ordered, so per-partition samples merge into the sample one pass
  * would have drawn. Memory: {@code capacity} rows.
  */
@@ -47,9 +47,15 @@ public final class PrioritySample implements Serializable {
         this.heap = new PriorityQueue<>(Math.min(capacity, 1024) + 1, LARGEST_FIRST);
     }
 
-    /** The row's priority: a 64-bit mix of (seed, file, position). */
+    /**
+     * The row's priority: a 64-bit mix of the seed and the row id. The id is the id column's value when
+     * the dataset has one, so the sample (and the models fitted on it, in its order) does not change when
+     * the same rows come in other files or another format; without one it is the row's position in its
+     * file. A row without an id uses (file, position).
+     */
     public long priorityOf(TrainingRow row) {
-        return Hashing.mix64(seed ^ Hashing.mix64(((long) row.fileIndex << 40) ^ row.rowIndex));
+        long identity = row.rowId != null ? Hashing.hash64(row.rowId) : Hashing.mix64(((long) row.fileIndex << 40) ^ row.rowIndex);
+        return Hashing.mix64(seed ^ identity);
     }
 
     /** Offers a row; a kept row is copied, so callers may reuse their row objects. */

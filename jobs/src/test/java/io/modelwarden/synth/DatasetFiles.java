@@ -62,6 +62,11 @@ public final class DatasetFiles {
 
     /** The same columns as {@link #writeCsv}, as a Snappy-compressed Parquet file. */
     public static Path writeParquet(PoisonedDataset data, Path file) throws IOException {
+        return writeParquet(data, file, 0, data.rows());
+    }
+
+    /** Rows {@code from} (inclusive) to {@code to} (exclusive) as {@link #writeParquet(PoisonedDataset, Path)}. */
+    public static Path writeParquet(PoisonedDataset data, Path file, long from, long to) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.deleteIfExists(file);
         Schema schema = avroSchema(data);
@@ -70,7 +75,7 @@ public final class DatasetFiles {
                 .withSchema(schema)
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
                 .build()) {
-            for (long i = 0; i < data.rows(); i++) {
+            for (long i = from; i < to; i++) {
                 TrainingRow r = data.row(i);
                 GenericRecord rec = new GenericData.Record(schema);
                 rec.put("id", r.rowId);
