@@ -183,22 +183,33 @@ public final class Config implements Serializable {
     }
 
     /**
-     * {@code key=value, ...} of every key below the given top-level sections ({@code "scan"},
-     * {@code "kafka"}): the options line a job logs once at start. Secrets never sit in the
-     * configuration (only the names of their variables and files do), and a {@code password=} inside a
-     * value such as a JDBC URL is masked all the same ({@link Secrets#mask}).
+     * {@code key=value, ...} of the keys below the given top-level sections ({@code "scan"}, {@code
+     * "kafka"}) whose value differs from the shipped defaults (conf/warden.yaml), then how many are at
+     * their default: the options line a job logs once at start, short enough to read. Secrets never sit
+     * in the configuration (only the names of their variables and files do), and a {@code password=}
+     * inside a value such as a JDBC URL is masked all the same ({@link Secrets#mask}).
      */
     public String describe(String... sections) {
+        Config defaults = defaults();
         StringBuilder out = new StringBuilder();
+        int unchanged = 0;
         for (String section : sections) {
             for (Map.Entry<String, String> e : subtree(section).entrySet()) {
+                String key = section + "." + e.getKey();
+                if (e.getValue().equals(defaults.values.get(key))) {
+                    unchanged++;
+                    continue;
+                }
                 if (out.length() > 0) {
                     out.append(", ");
                 }
-                out.append(section).append('.').append(e.getKey()).append('=').append(Secrets.mask(e.getValue()));
+                out.append(key).append('=').append(Secrets.mask(e.getValue()));
             }
         }
-        return out.toString();
+        if (out.length() == 0) {
+            out.append("the defaults");
+        }
+        return out.append(" (").append(unchanged).append(" other keys of ").append(String.join(", ", sections)).append(" at their defaults)").toString();
     }
 
     /** All keys and values, secrets are not stored here (they come from environment variables or files, see Secrets). */

@@ -63,9 +63,12 @@ class SecretsTest {
 
         String line = c.describe("scan", "kafka");
 
-        assertThat(line).contains("scan.sinks.jdbc.url=jdbc:postgresql://db/w?password=***")
-                .contains("kafka.security-protocol=plaintext")
+        assertThat(line).startsWith("scan.sinks.jdbc.url=jdbc:postgresql://db/w?password=*** (")
+                .doesNotContain("kafka.security-protocol=plaintext") // at its default: counted, not listed
                 .doesNotContain("Hunter2")
                 .doesNotContain("monitor.");
+        int keys = c.subtree("scan").size() + c.subtree("kafka").size();
+        assertThat(line).endsWith("(" + (keys - 1) + " other keys of scan, kafka at their defaults)");
+        assertThat(Config.defaults().describe("monitor")).startsWith("the defaults (");
     }
 }
