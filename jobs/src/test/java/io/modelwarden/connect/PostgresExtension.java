@@ -51,6 +51,11 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
         return PASSWORD;
     }
 
+    /** The server's port (for a {@link TcpProxy} in front of it). */
+    public int port() {
+        return postgres.getPort();
+    }
+
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + database;
     }

@@ -7,6 +7,7 @@ import io.modelwarden.cli.Warden;
 import io.modelwarden.config.Config;
 import io.modelwarden.connect.KafkaExtension;
 import io.modelwarden.connect.PostgresExtension;
+import io.modelwarden.connect.TcpProxy;
 import io.modelwarden.json.Json;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.synth.DatasetFiles;
@@ -99,9 +100,11 @@ class MonitorKafkaPostgresITCase {
     @TempDir
     Path dir;
 
-    @Test
-    void restoreFromSavepointLosesNoAlertAndDuplicatesNone(@InjectClusterClient ClusterClient<?> cluster) throws Exception {
-        // Arrange: a baseline from a real scan of the training data of the traffic's world.
+    /** The baseline of a real scan, the seeded traffic, and the alerts of one uninterrupted bounded run of it. */
+    record World(Path baseline, List<InferenceEvent> events, ReferenceAlerts referenceAlerts) {}
+
+    private World world() throws Exception {
+        // A baseline from a real scan of the training data of the traffic's world.
         Path training = DatasetFiles.writeCsv(PoisonedDataset.clean(SEED, TRAINING_ROWS, FEATURES), dir.resolve("train.csv"));
         Path scan = dir.resolve("scan");
         StringWriter err = new StringWriter();
@@ -114,7 +117,7 @@ class MonitorKafkaPostgresITCase {
         ReferenceAlerts.assertOneClientPerIp(events);
 
         // Reference: the whole stream, one uninterrupted bounded run, alerts into alerts.jsonl.
-        String referenceTopic = KAFKA.createTopic("events-reference", PARTITIONS);
+        String referenceTopic = KAFKA.createTopic("events-reference-" + UUID.randomUUID(), PARTITIONS);
         KAFKA.produce(referenceTopic, events);
         Path referenceDir = dir.resolve("reference");
         MonitorJob referenceJob = job(baseline, Map.of(
@@ -125,7 +128,15 @@ class MonitorKafkaPostgresITCase {
         StreamExecutionEnvironment referenceEnv = env(referenceJob, null);
         referenceJob.build(referenceEnv);
         referenceEnv.execute("monitor-reference");
-        ReferenceAlerts referenceAlerts = ReferenceAlerts.read(referenceDir.resolve("alerts.jsonl"));
+        return new World(baseline, events, ReferenceAlerts.read(referenceDir.resolve("alerts.jsonl")));
+    }
+
+    @Test
+    void restoreFromSavepointLosesNoAlertAndDuplicatesNone(@InjectClusterClient ClusterClient<?> cluster) throws Exception {
+        World world = world();
+        Path baseline = world.baseline();
+        List<InferenceEvent> events = world.events();
+        ReferenceAlerts referenceAlerts = world.referenceAlerts();
         Set<String> reference = referenceAlerts.ids();
         List<InferenceEvent> part1 = referenceAlerts.part1(events);
         List<InferenceEvent> part2 = referenceAlerts.part2(events);
@@ -192,6 +203,65 @@ class MonitorKafkaPostgresITCase {
         // No failure happened, so at-least-once delivered each alert once: the restored job resumed at
         // the savepoint's offsets and did not re-read part 1.
         assertThat(records).as("records on the alerts topic").hasSize(reference.size());
+    }
+
+    /**
+     * The database goes away while the monitor runs and comes back a few seconds later. The JDBC sink
+     * fails, the job restarts (fixed delay) from its last completed checkpoint until the database
+     * answers again, and replays the events since: PostgreSQL ends with exactly the alerts of the
+     * uninterrupted run, none lost, none doubled. The outage is a {@link TcpProxy} in front of the
+     * real server that drops every connection and refuses new ones.
+     */
+    @Test
+    void aDatabaseOutageLosesNoAlert(@InjectClusterClient ClusterClient<?> cluster) throws Exception {
+        World world = world();
+        Set<String> reference = world.referenceAlerts().ids();
+        Set<String> expectedPart1 = world.referenceAlerts().beforeSplit();
+        String eventsTopic = KAFKA.createTopic("events-outage", PARTITIONS);
+        String direct = PG.createDatabase();
+        String group = "monitor-outage-" + UUID.randomUUID();
+        try (TcpProxy proxy = new TcpProxy(PG.port())) {
+            String viaProxy = direct.replace("localhost:" + PG.port(), "127.0.0.1:" + proxy.port());
+            MonitorJob job = job(world.baseline(), Map.of(
+                    "monitor.sources.kafka.topic", eventsTopic,
+                    "monitor.sources.kafka.group-id", group,
+                    "monitor.sources.kafka.bounded", "false",
+                    "monitor.sinks.jdbc.url", viaProxy + "?connectTimeout=2&socketTimeout=5",
+                    "monitor.sinks.jdbc.max-retries", "1",
+                    "monitor.restart.attempts", "30",
+                    "monitor.restart.delay", "1s"));
+            KAFKA.produce(eventsTopic, world.referenceAlerts().part1(world.events()));
+            StreamExecutionEnvironment env = env(job, null);
+            job.build(env);
+            JobClient run = env.executeAsync("monitor-outage");
+            awaitWhileRunning(run, "the alerts of part 1 in PostgreSQL", () -> alertIds(direct).containsAll(expectedPart1));
+
+            proxy.cut();
+            KAFKA.produce(eventsTopic, world.referenceAlerts().part2(world.events()));
+            awaitWhileRunning(run, "a restart of the job while the database is away", () -> failures(cluster, run.getJobID()).size() > 0);
+            assertThat(failures(cluster, run.getJobID()).get(0)).as("the first failure").contains("org.postgresql");
+            proxy.restore();
+            awaitWhileRunning(run, "every reference alert in PostgreSQL after the outage", () -> alertIds(direct).containsAll(reference));
+            awaitWhileRunning(run, "the end of " + eventsTopic + " committed by group " + group, () -> KAFKA.committedToEnd(eventsTopic, group));
+            assertThat(run.getJobStatus().get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(JobStatus.RUNNING);
+            run.cancel().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        assertThat(alertIds(direct)).as("alert ids in PostgreSQL after the outage vs the uninterrupted run")
+                .containsExactlyInAnyOrderElementsOf(reference);
+        assertThat(count(direct, "SELECT count(*) FROM alerts")).isEqualTo(reference.size());
+    }
+
+    /** The stack traces of the failures the job restarted from, oldest first ({@code /jobs/:id/exceptions}). */
+    private static List<String> failures(ClusterClient<?> cluster, JobID job) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(cluster.getWebInterfaceURL() + "/jobs/" + job + "/exceptions")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : Json.read(r.body()).path("exceptionHistory").path("entries")) {
+            out.add(0, e.path("stacktrace").asText());
+        }
+        return out;
     }
 
     /** The monitor on Kafka with a 1 s checkpoint interval and no restarts (a failure fails the test). */
