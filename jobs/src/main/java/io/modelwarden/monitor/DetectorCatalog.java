@@ -215,9 +215,12 @@ public final class DetectorCatalog implements Serializable {
                 off.add(id);
             }
         }
-        String others = off.isEmpty() ? "every detector runs"
-                : warmup.enabled() ? off + " start once the model's first " + warmup.events() + " events (per subtask, at most " + warmup.maxPerClient()
-                        + " per client) have calibrated its thresholds; membership_probe stays off (no training fingerprints)"
+        if (baselineForEveryModel) {
+            return "one baseline for every model: " + (off.isEmpty() ? "every detector runs" : off + " off (the baseline has no training fingerprints)");
+        }
+        List<String> waiting = off.stream().filter(id -> !id.equals(MembershipProbeDetector.ID)).toList();
+        String others = warmup.enabled() ? waiting + " start once the model's first " + warmup.events() + " events (per subtask, at most "
+                        + warmup.maxPerClient() + " per client) have calibrated its thresholds; membership_probe stays off (no training fingerprints)"
                 : off + " are off (no baseline, monitor.warmup.enabled is false)";
         return "models with a baseline: " + byModel.keySet() + "; for other models " + others;
     }
