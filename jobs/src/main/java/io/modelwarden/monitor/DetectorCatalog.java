@@ -158,7 +158,7 @@ public final class DetectorCatalog implements Serializable {
         return detectors(config, calibrated);
     }
 
-    /** The longest idle timeout of these detectors. */
+    /** The longest idle timeout of these detectors: a key's state lives this long unused. */
     static Duration idleTimeout(List<ServingDetector<?>> detectors) {
         Duration max = Duration.ZERO;
         for (ServingDetector<?> d : detectors) {
@@ -198,12 +198,7 @@ public final class DetectorCatalog implements Serializable {
         return out;
     }
 
-    /** The longest idle timeout of a model's detectors: the key's state lives this long unused. */
-    public Duration idleTimeout(String modelId) {
-        return idleTimeout(forModel(modelId));
-    }
-
-    /** Models with a baseline, and which detectors are off for models without one. */
+        /** Models with a baseline, and which detectors are off for models without one. */
     public String describe() {
         TreeSet<String> ids = new TreeSet<>();
         for (ServingDetector<?> d : withoutBaseline) {
