@@ -58,11 +58,13 @@ import java.util.TreeSet;
  * <p><b>Cost:</b> fitting O(T n log n) for the trees plus one leave-one-out query per sample row. Per row
  * O(T log2(n / leaf-size)) comparisons plus at most T x leaf-size distances of d features: with the
  * defaults about 4 x 20 x 30 = 2,400 multiply-adds for d = 30 and n = 20,000, allocation-free (a
- * per-thread scratch buffer, also used by {@link #explain}). Memory: the sample's z-scored features as floats, once plus once per tree
+ * per-thread scratch buffer of O(k + d), also used by {@link #explain}). A candidate is read by its leaf
+ * slot; its row number is looked up only when it enters the k best (about 30 of the 78 candidates
+ * with the defaults), which also drops a row met in several trees' leaves (it has the same distance).
+ * Memory: the sample's z-scored features as floats, once plus once per tree
  * in leaf order so that a leaf's candidates are read sequentially ((T + 1) n d floats: 12 MB for
  * T = 4, n = 20,000, d = 30; reading the rows through the permutation from the one copy instead was
- * a third slower), T permutations of n ints, about 2 n / leaf-size small nodes per tree,
- * and one int per sample row of per-thread scratch.
+ * a third slower), T permutations of n ints, about 2 n / leaf-size small nodes per tree.
  *
  * <p><b>Parameters</b> ({@link LabelFlipSettings}, {@code scan.detectors.label-flip.*}): {@code
  * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 4, {@code leaf-size} = 32, and
@@ -125,28 +127,16 @@ public final class LabelFlipDetector implements RowDetector {
     /** Per-thread buffers of the per-row path. */
     private static final class Scratch {
         final int[] bestIdx;
-        final double[] bestDist;
+        final float[] bestDist;
         final int[] counts;
         /** The query as floats. */
         final float[] q;
-        /** stamp[i] == query: sample row i was already a candidate of this query. */
-        final int[] stamp;
-        int query;
 
-        Scratch(int k, int classes, int n, int d) {
+        Scratch(int k, int classes, int d) {
             q = new float[d];
             bestIdx = new int[k];
-            bestDist = new double[k];
+            bestDist = new float[k];
             counts = new int[classes];
-            stamp = new int[n];
-        }
-
-        int nextQuery() {
-            if (++query == 0) {
-                Arrays.fill(stamp, 0);
-                query = 1;
-            }
-            return query;
         }
     }
 
@@ -305,7 +295,7 @@ public final class LabelFlipDetector implements RowDetector {
     @Override
     public Detection explain(TrainingRow row, double[] z, double score) {
         Integer given = row.label == null ? null : classIds.get(row.label);
-        Scratch s = scratch(); // the per-thread buffers: a flagged row must not allocate n ints
+        Scratch s = scratch(); // the per-thread buffers: a flagged row allocates only its evidence
         int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
         int suggested = majority(s.counts, given == null ? 0 : given);
         Map<String, Object> ev = new LinkedHashMap<>();
@@ -474,7 +464,7 @@ public final class LabelFlipDetector implements RowDetector {
     }
 
     private Scratch newScratch() {
-        return new Scratch(settings.neighbours(), classes.length, n, d);
+        return new Scratch(settings.neighbours(), classes.length, d);
     }
 
     private Scratch scratch() {
@@ -495,9 +485,7 @@ public final class LabelFlipDetector implements RowDetector {
     private int search(double[] q, int selfSample, Scratch s) {
         final int k = s.bestIdx.length;
         final int[] bestIdx = s.bestIdx;
-        final double[] bestDist = s.bestDist;
-        final int[] stamp = s.stamp;
-        final int query = s.nextQuery();
+        final float[] bestDist = s.bestDist;
         final float[] fq = s.q;
         for (int j = 0; j < d; j++) {
             if (Double.isNaN(q[j])) {
@@ -506,11 +494,8 @@ public final class LabelFlipDetector implements RowDetector {
             }
             fq[j] = (float) q[j];
         }
-        if (selfSample >= 0) {
-            stamp[selfSample] = query; // as if already measured: never its own neighbour
-        }
         int found = 0;
-        double worst = Double.POSITIVE_INFINITY;
+        float worst = Float.POSITIVE_INFINITY;
         for (int root : roots) {
             int node = root;
             int f;
@@ -518,15 +503,15 @@ public final class LabelFlipDetector implements RowDetector {
                 node = child[node] + (q[f] <= cut[node] ? 0 : 1);
             }
             for (int p = child[node], end = leafEnd[node]; p < end; p++) {
-                int idx = perm[p];
-                // A row in several trees' leaves is met more than once: measure it once.
-                if (stamp[idx] == query) {
-                    continue;
-                }
-                stamp[idx] = query;
-                double dist = distance(fq, p * d, worst);
+                float dist = distance(fq, p * d, worst);
                 if (!(dist < worst)) {
                     continue; // also drops NaN: a row with a missing value is no neighbour
+                }
+                int idx = perm[p];
+                // The query itself is never its own neighbour. A row met again in another tree's leaf
+                // has the same distance: it is still among the best (skip it) or was beaten since.
+                if (idx == selfSample || contains(bestIdx, found, idx)) {
+                    continue;
                 }
                 int pos = found < k ? found++ : k - 1;
                 while (pos > 0 && bestDist[pos - 1] > dist) {
@@ -548,8 +533,17 @@ public final class LabelFlipDetector implements RowDetector {
         return found;
     }
 
+    private static boolean contains(int[] a, int length, int value) {
+        for (int i = 0; i < length; i++) {
+            if (a[i] == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Squared distance to the row at pOff of slotPoints; abandoned (returning a value >= bound) past bound. */
-    private double distance(float[] q, int pOff, double bound) {
+    private float distance(float[] q, int pOff, float bound) {
         final float[] pts = slotPoints;
         final int dims = d;
         float a0 = 0;
