@@ -57,17 +57,20 @@ import java.util.TreeSet;
  *
  * <p><b>Cost:</b> fitting O(T n log n) for the trees plus one leave-one-out query per sample row. Per row
  * O(T log2(n / leaf-size)) comparisons plus at most T x leaf-size distances of d features: with the
- * defaults about 4 x 20 x 30 = 2,400 multiply-adds for d = 30 and n = 20,000, allocation-free (a
+ * defaults about 4 x 10 x 30 = 1,200 multiply-adds for d = 30 and n = 20,000 (leaves of 16 hold about
+ * 10 rows; leaves of 32, the default until the scan-speed work, about 20: 1.4-1.5x slower, with
+ * label-flip recall 0.980 instead of 0.972 in {@code bin/bench quality}), allocation-free (a
  * per-thread scratch buffer of O(k + d), also used by {@link #explain}). A candidate is read by its leaf
- * slot; its row number is looked up only when it enters the k best (about 30 of the 78 candidates
- * with the defaults), which also drops a row met in several trees' leaves (it has the same distance).
+ * slot; its row number is looked up only when it enters the k best, which is also where a row met in
+ * several trees' leaves is dropped (it has the same distance). {@link #explain} right after {@link
+ * #score} of the same row reuses its search.
  * Memory: the sample's z-scored features as floats, once plus once per tree
  * in leaf order so that a leaf's candidates are read sequentially ((T + 1) n d floats: 12 MB for
  * T = 4, n = 20,000, d = 30; reading the rows through the permutation from the one copy instead was
  * a third slower), T permutations of n ints, about 2 n / leaf-size small nodes per tree.
  *
  * <p><b>Parameters</b> ({@link LabelFlipSettings}, {@code scan.detectors.label-flip.*}): {@code
- * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 4, {@code leaf-size} = 32, and
+ * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 4, {@code leaf-size} = 16, and
  * the seed derived from {@code scan.seed}. The reference sample is {@code scan.reference-sample-size}
  * (20,000) rows.
  */
@@ -131,9 +134,17 @@ public final class LabelFlipDetector implements RowDetector {
         final int[] counts;
         /** The query as floats. */
         final float[] q;
+        /**
+         * The last query searched, its excluded sample row and the count it found (-1: none): {@link
+         * #explain} of a flagged row, called right after {@link #score} of it, reuses that search.
+         */
+        final double[] lastQuery;
+        int lastSelf;
+        int lastFound = -1;
 
         Scratch(int k, int classes, int d) {
             q = new float[d];
+            lastQuery = new double[d];
             bestIdx = new int[k];
             bestDist = new float[k];
             counts = new int[classes];
@@ -487,6 +498,10 @@ public final class LabelFlipDetector implements RowDetector {
         final int[] bestIdx = s.bestIdx;
         final float[] bestDist = s.bestDist;
         final float[] fq = s.q;
+        if (s.lastFound >= 0 && s.lastSelf == selfSample && Arrays.equals(q, 0, d, s.lastQuery, 0, d)) {
+            return s.lastFound; // bestIdx and counts still hold its result
+        }
+        s.lastFound = -1;
         for (int j = 0; j < d; j++) {
             if (Double.isNaN(q[j])) {
                 Arrays.fill(s.counts, 0);
@@ -530,6 +545,9 @@ public final class LabelFlipDetector implements RowDetector {
         for (int b = 0; b < found; b++) {
             s.counts[labelOf[bestIdx[b]]]++;
         }
+        System.arraycopy(q, 0, s.lastQuery, 0, d);
+        s.lastSelf = selfSample;
+        s.lastFound = found;
         return found;
     }
 
