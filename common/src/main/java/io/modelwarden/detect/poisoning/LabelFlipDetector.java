@@ -67,7 +67,8 @@ import java.util.TreeSet;
  * Memory: the sample's z-scored features as floats, once plus once per tree
  * in leaf order so that a leaf's candidates are read sequentially ((T + 1) n d floats: 12 MB for
  * T = 4, n = 20,000, d = 30; reading the rows through the permutation from the one copy instead was
- * a third slower), T permutations of n ints, about 2 n / leaf-size small nodes per tree.
+ * a third slower), T permutations of n ints, about 2 n / leaf-size nodes of 16 bytes per tree (one cache
+ * line per step down; the T trees are descended together, so their reads overlap).
  *
  * <p><b>Parameters</b> ({@link LabelFlipSettings}, {@code scan.detectors.label-flip.*}): {@code
  * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 4, {@code leaf-size} = 16, and
@@ -104,13 +105,14 @@ public final class LabelFlipDetector implements RowDetector {
     private final HashMap<String, Integer> classIds;
     private final int[] classCount;
 
-    // The forest, flat. Inner node: split >= 0, children child and child + 1. Leaf: split < 0, rows
-    // perm[child, leafEnd).
     private final int[] roots;
-    private final int[] split;
-    private final double[] cut;
-    private final int[] child;
-    private final int[] leafEnd;
+    /**
+     * The forest, flat, two longs per node so that a step of the descent reads one cache line. Word
+     * 2i: the split feature in the high half (< 0 for a leaf), in the low half the first child (the
+     * second is next to it) or, for a leaf, the first slot of its rows. Word 2i + 1: the cut's bits, or
+     * for a leaf the end of its slots: rows perm[first, end).
+     */
+    private final long[] nodes;
     private final int[] perm;
     /**
      * The sample's features once more per tree, in leaf order (slot p holds row perm[p]): a leaf's
@@ -141,9 +143,12 @@ public final class LabelFlipDetector implements RowDetector {
         final double[] lastQuery;
         int lastSelf;
         int lastFound = -1;
+        /** Per tree, the node the query has reached. */
+        final int[] leaves;
 
-        Scratch(int k, int classes, int d) {
+        Scratch(int k, int classes, int d, int trees) {
             q = new float[d];
+            leaves = new int[trees];
             lastQuery = new double[d];
             bestIdx = new int[k];
             bestDist = new float[k];
@@ -184,10 +189,12 @@ public final class LabelFlipDetector implements RowDetector {
             classCount[label]++;
         }
         this.roots = forest.roots;
-        this.split = Arrays.copyOf(forest.split, forest.count);
-        this.cut = Arrays.copyOf(forest.cut, forest.count);
-        this.child = Arrays.copyOf(forest.child, forest.count);
-        this.leafEnd = Arrays.copyOf(forest.leafEnd, forest.count);
+        this.nodes = new long[2 * forest.count];
+        for (int i = 0; i < forest.count; i++) {
+            boolean leaf = forest.split[i] < 0;
+            nodes[2 * i] = ((long) forest.split[i] << 32) | (forest.child[i] & 0xffffffffL);
+            nodes[2 * i + 1] = leaf ? forest.leafEnd[i] : Double.doubleToRawLongBits(forest.cut[i]);
+        }
         this.perm = forest.perm;
         this.slotPoints = new float[perm.length * d];
         for (int p = 0; p < perm.length; p++) {
@@ -475,7 +482,7 @@ public final class LabelFlipDetector implements RowDetector {
     }
 
     private Scratch newScratch() {
-        return new Scratch(settings.neighbours(), classes.length, d);
+        return new Scratch(settings.neighbours(), classes.length, d, roots.length);
     }
 
     private Scratch scratch() {
@@ -511,13 +518,23 @@ public final class LabelFlipDetector implements RowDetector {
         }
         int found = 0;
         float worst = Float.POSITIVE_INFINITY;
-        for (int root : roots) {
-            int node = root;
-            int f;
-            while ((f = split[node]) >= 0) {
-                node = child[node] + (q[f] <= cut[node] ? 0 : 1);
+        final long[] nodes = this.nodes;
+        final int[] at = s.leaves;
+        System.arraycopy(roots, 0, at, 0, roots.length);
+        // All trees step down together: their node reads do not wait on one another.
+        for (boolean moved = true; moved; ) {
+            moved = false;
+            for (int t = 0; t < at.length; t++) {
+                long w = nodes[2 * at[t]];
+                int f = (int) (w >> 32);
+                if (f >= 0) {
+                    at[t] = (int) w + (q[f] <= Double.longBitsToDouble(nodes[2 * at[t] + 1]) ? 0 : 1);
+                    moved = true;
+                }
             }
-            for (int p = child[node], end = leafEnd[node]; p < end; p++) {
+        }
+        for (int node : at) {
+            for (int p = (int) nodes[2 * node], end = (int) nodes[2 * node + 1]; p < end; p++) {
                 float dist = distance(fq, p * d, worst);
                 if (!(dist < worst)) {
                     continue; // also drops NaN: a row with a missing value is no neighbour
