@@ -104,8 +104,8 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
         long[] near = null;
         if (dup != null) {
             near = DuplicateKeys.nearKey(z, dup.resolution());
-            DuplicateGroup group = DuplicateGroup.of(row, near, DuplicateKeys.exactKey(row.features), dup.maxMembersListed());
-            output.collect(DUPLICATES, new StreamRecord<>(Tuple3.of(near[0], near[1], group.toBytes())));
+            byte[] group = DuplicateGroup.oneRowBytes(row, near, DuplicateKeys.exactKey(row.features), dup.maxMembersListed());
+            output.collect(DUPLICATES, new StreamRecord<>(Tuple3.of(near[0], near[1], group)));
         }
         if (fingerprints != null) {
             if (near != null && fingerprintsShareNearKey) {
