@@ -64,7 +64,15 @@ public final class TrainingFingerprints implements Serializable {
     }
 
     public void add(double[] z) {
-        long[] h = DuplicateKeys.nearKey(z, resolution);
+        addCell(DuplicateKeys.nearKey(z, resolution));
+    }
+
+    /**
+     * Adds the row whose grid cell is {@code nearKey}: {@link DuplicateKeys#nearKey} of its z-features at
+     * this filter's {@link #resolution()}, for a caller that has already computed it.
+     */
+    public void addCell(long[] nearKey) {
+        long[] h = nearKey;
         for (int i = 0; i < hashes; i++) {
             long bit = Math.floorMod(h[0] + i * h[1], bits);
             words[(int) (bit >>> 6)] |= 1L << (bit & 63);

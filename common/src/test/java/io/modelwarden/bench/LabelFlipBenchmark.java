@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * Single-thread scoring throughput of {@link LabelFlipDetector} with a 20,000-row reference sample,
- * d = 30 (5% flipped labels), in wall and CPU time. Args: [rows=200000] [trees=8] [leaf-size=32]
+ * d = 30 (5% flipped labels), in wall and CPU time. Args: [rows=200000] [trees] [leaf-size]
+ * (both default to the scan's, {@link LabelFlipSettings#defaults()})
  * [sample=20000]. Run: {@code mvn -q -B -o -pl common test-compile exec:java
  * -Dexec.classpathScope=test -Dexec.mainClass=io.modelwarden.bench.LabelFlipBenchmark}.
  */
@@ -24,8 +25,8 @@ public final class LabelFlipBenchmark {
 
     public static void main(String[] args) {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
-        int trees = args.length > 1 ? Integer.parseInt(args[1]) : 8;
-        int leaf = args.length > 2 ? Integer.parseInt(args[2]) : 32;
+        int trees = args.length > 1 ? Integer.parseInt(args[1]) : LabelFlipSettings.defaults().trees();
+        int leaf = args.length > 2 ? Integer.parseInt(args[2]) : LabelFlipSettings.defaults().leafSize();
         PoisonedDataset data = PoisonedDataset.poisoned(7, rows, 30, new Rates(0, 0.05, 0, 0));
         int sampleSize = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;
         ScanProfile profile = new ScanProfile(data.featureNames(), sampleSize, 42);

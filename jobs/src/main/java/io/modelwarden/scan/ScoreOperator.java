@@ -25,7 +25,8 @@ import org.apache.flink.util.OutputTag;
  * {@link #STATS} at the end of its input, with the training-row fingerprints for the baseline. For the
  * duplicate detector each row leaves as a one-member {@link DuplicateGroup}, encoded, on {@link
  * #DUPLICATES}, keyed downstream. Per row: one z-scoring plus each detector's score and two 128-bit hashes;
- * evidence is built only for flagged rows. Metrics ({@link WardenMetrics}): {@code rowsScored},
+ * evidence is built only for flagged rows (the near key is hashed once when the fingerprints share the
+ * duplicate grid). Metrics ({@link WardenMetrics}): {@code rowsScored},
  * {@code findingsEmitted}, and {@code findings} per kind and detector.
  */
 final class ScoreOperator extends AbstractStreamOperator<Finding> implements OneInputStreamOperator<TrainingRow, Finding>, BoundedOneInput {
@@ -45,6 +46,8 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
     private transient Counter findingsEmitted;
     private transient Counter[] findingsByDetector;
     private transient TrainingFingerprints fingerprints;
+    /** The fingerprints quantise on the duplicate detector's grid, so its near key is their cell. */
+    private transient boolean fingerprintsShareNearKey;
 
     ScoreOperator(ScanModel model) {
         this.model = model;
@@ -76,6 +79,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
         }
         if (model.fingerprints() != null) {
             fingerprints = TrainingFingerprints.create(model.expectedRows(), model.fingerprints());
+            fingerprintsShareNearKey = model.duplicates() != null && Double.compare(model.duplicates().resolution(), fingerprints.resolution()) == 0;
         }
     }
 
@@ -97,13 +101,18 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
             }
         }
         DuplicateSettings dup = model.duplicates();
+        long[] near = null;
         if (dup != null) {
-            long[] near = DuplicateKeys.nearKey(z, dup.resolution());
-            DuplicateGroup group = DuplicateGroup.of(row, near, DuplicateKeys.exactKey(row.features), dup.maxMembersListed());
-            output.collect(DUPLICATES, new StreamRecord<>(Tuple3.of(near[0], near[1], group.toBytes())));
+            near = DuplicateKeys.nearKey(z, dup.resolution());
+            byte[] group = DuplicateGroup.oneRowBytes(row, near, DuplicateKeys.exactKey(row.features), dup.maxMembersListed());
+            output.collect(DUPLICATES, new StreamRecord<>(Tuple3.of(near[0], near[1], group)));
         }
         if (fingerprints != null) {
-            fingerprints.add(z);
+            if (near != null && fingerprintsShareNearKey) {
+                fingerprints.addCell(near); // the same grid (both resolutions default to 0.01): hash it once
+            } else {
+                fingerprints.add(z);
+            }
         }
         rowsScored.inc();
     }

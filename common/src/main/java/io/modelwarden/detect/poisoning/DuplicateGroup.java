@@ -7,6 +7,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -76,6 +77,28 @@ public final class DuplicateGroup {
         g.memberFileIndexes = new int[] {row.fileIndex};
         g.memberLabels = new String[] {label};
         return g;
+    }
+
+    /**
+     * {@code of(row, nearKey, exactKey, maxMembers).toBytes()}, written straight into one array without
+     * the group object, its seven small arrays and the synchronized streams: what a scan does per row.
+     */
+    public static byte[] oneRowBytes(TrainingRow row, long[] nearKey, long[] exactKey, int maxMembers) {
+        if (maxMembers < 1) {
+            throw new IllegalArgumentException("maxMembers must be > 0, was " + maxMembers);
+        }
+        byte[] label = (row.label == null ? "" : row.label).getBytes(StandardCharsets.UTF_8);
+        byte[] id = row.rowId.getBytes(StandardCharsets.UTF_8);
+        int size = 7 * Long.BYTES + 3 * Integer.BYTES + (Integer.BYTES + label.length + Long.BYTES)
+                + (Integer.BYTES + id.length + Long.BYTES + Integer.BYTES + Integer.BYTES + label.length);
+        // Big-endian, as DataOutputStream writes; the layout of toBytes() with one label and one member.
+        ByteBuffer b = ByteBuffer.allocate(size);
+        b.putLong(1).putLong(nearKey[0]).putLong(nearKey[1]);
+        b.putLong(exactKey[0]).putLong(exactKey[1]).putLong(exactKey[0]).putLong(exactKey[1]);
+        b.putInt(maxMembers);
+        b.putInt(1).putInt(label.length).put(label).putLong(1);
+        b.putInt(1).putInt(id.length).put(id).putLong(row.rowIndex).putInt(row.fileIndex).putInt(label.length).put(label);
+        return b.array();
     }
 
     /** A group of one row, listing at most the configured default number of members. */

@@ -57,15 +57,21 @@ import java.util.TreeSet;
  *
  * <p><b>Cost:</b> fitting O(T n log n) for the trees plus one leave-one-out query per sample row. Per row
  * O(T log2(n / leaf-size)) comparisons plus at most T x leaf-size distances of d features: with the
- * defaults about 4 x 20 x 30 = 2,400 multiply-adds for d = 30 and n = 20,000, allocation-free (a
- * per-thread scratch buffer, also used by {@link #explain}). Memory: the sample's z-scored features as floats, once plus once per tree
+ * defaults about 4 x 10 x 30 = 1,200 multiply-adds for d = 30 and n = 20,000 (leaves of 16 hold about
+ * 10 rows; leaves of 32, the default until the scan-speed work, about 20: 1.4-1.5x slower, with
+ * label-flip recall 0.980 instead of 0.972 in {@code bin/bench quality}), allocation-free (a
+ * per-thread scratch buffer of O(k + d), also used by {@link #explain}). A candidate is read by its leaf
+ * slot; its row number is looked up only when it enters the k best, which is also where a row met in
+ * several trees' leaves is dropped (it has the same distance). {@link #explain} right after {@link
+ * #score} of the same row reuses its search.
+ * Memory: the sample's z-scored features as floats, once plus once per tree
  * in leaf order so that a leaf's candidates are read sequentially ((T + 1) n d floats: 12 MB for
  * T = 4, n = 20,000, d = 30; reading the rows through the permutation from the one copy instead was
- * a third slower), T permutations of n ints, about 2 n / leaf-size small nodes per tree,
- * and one int per sample row of per-thread scratch.
+ * a third slower), T permutations of n ints, about 2 n / leaf-size nodes of 16 bytes per tree (one cache
+ * line per step down; the T trees are descended together, so their reads overlap).
  *
  * <p><b>Parameters</b> ({@link LabelFlipSettings}, {@code scan.detectors.label-flip.*}): {@code
- * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 4, {@code leaf-size} = 32, and
+ * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 4, {@code leaf-size} = 16, and
  * the seed derived from {@code scan.seed}. The reference sample is {@code scan.reference-sample-size}
  * (20,000) rows.
  */
@@ -99,13 +105,14 @@ public final class LabelFlipDetector implements RowDetector {
     private final HashMap<String, Integer> classIds;
     private final int[] classCount;
 
-    // The forest, flat. Inner node: split >= 0, children child and child + 1. Leaf: split < 0, rows
-    // perm[child, leafEnd).
     private final int[] roots;
-    private final int[] split;
-    private final double[] cut;
-    private final int[] child;
-    private final int[] leafEnd;
+    /**
+     * The forest, flat, two longs per node so that a step of the descent reads one cache line. Word
+     * 2i: the split feature in the high half (< 0 for a leaf), in the low half the first child (the
+     * second is next to it) or, for a leaf, the first slot of its rows. Word 2i + 1: the cut's bits, or
+     * for a leaf the end of its slots: rows perm[first, end).
+     */
+    private final long[] nodes;
     private final int[] perm;
     /**
      * The sample's features once more per tree, in leaf order (slot p holds row perm[p]): a leaf's
@@ -125,28 +132,27 @@ public final class LabelFlipDetector implements RowDetector {
     /** Per-thread buffers of the per-row path. */
     private static final class Scratch {
         final int[] bestIdx;
-        final double[] bestDist;
+        final float[] bestDist;
         final int[] counts;
         /** The query as floats. */
         final float[] q;
-        /** stamp[i] == query: sample row i was already a candidate of this query. */
-        final int[] stamp;
-        int query;
+        /**
+         * The last query searched, its excluded sample row and the count it found (-1: none): {@link
+         * #explain} of a flagged row, called right after {@link #score} of it, reuses that search.
+         */
+        final double[] lastQuery;
+        int lastSelf;
+        int lastFound = -1;
+        /** Per tree, the node the query has reached. */
+        final int[] leaves;
 
-        Scratch(int k, int classes, int n, int d) {
+        Scratch(int k, int classes, int d, int trees) {
             q = new float[d];
+            leaves = new int[trees];
+            lastQuery = new double[d];
             bestIdx = new int[k];
-            bestDist = new double[k];
+            bestDist = new float[k];
             counts = new int[classes];
-            stamp = new int[n];
-        }
-
-        int nextQuery() {
-            if (++query == 0) {
-                Arrays.fill(stamp, 0);
-                query = 1;
-            }
-            return query;
         }
     }
 
@@ -183,10 +189,12 @@ public final class LabelFlipDetector implements RowDetector {
             classCount[label]++;
         }
         this.roots = forest.roots;
-        this.split = Arrays.copyOf(forest.split, forest.count);
-        this.cut = Arrays.copyOf(forest.cut, forest.count);
-        this.child = Arrays.copyOf(forest.child, forest.count);
-        this.leafEnd = Arrays.copyOf(forest.leafEnd, forest.count);
+        this.nodes = new long[2 * forest.count];
+        for (int i = 0; i < forest.count; i++) {
+            boolean leaf = forest.split[i] < 0;
+            nodes[2 * i] = ((long) forest.split[i] << 32) | (forest.child[i] & 0xffffffffL);
+            nodes[2 * i + 1] = leaf ? forest.leafEnd[i] : Double.doubleToRawLongBits(forest.cut[i]);
+        }
         this.perm = forest.perm;
         this.slotPoints = new float[perm.length * d];
         for (int p = 0; p < perm.length; p++) {
@@ -305,7 +313,7 @@ public final class LabelFlipDetector implements RowDetector {
     @Override
     public Detection explain(TrainingRow row, double[] z, double score) {
         Integer given = row.label == null ? null : classIds.get(row.label);
-        Scratch s = scratch(); // the per-thread buffers: a flagged row must not allocate n ints
+        Scratch s = scratch(); // the per-thread buffers: a flagged row allocates only its evidence
         int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
         int suggested = majority(s.counts, given == null ? 0 : given);
         Map<String, Object> ev = new LinkedHashMap<>();
@@ -474,7 +482,7 @@ public final class LabelFlipDetector implements RowDetector {
     }
 
     private Scratch newScratch() {
-        return new Scratch(settings.neighbours(), classes.length, n, d);
+        return new Scratch(settings.neighbours(), classes.length, d, roots.length);
     }
 
     private Scratch scratch() {
@@ -495,10 +503,12 @@ public final class LabelFlipDetector implements RowDetector {
     private int search(double[] q, int selfSample, Scratch s) {
         final int k = s.bestIdx.length;
         final int[] bestIdx = s.bestIdx;
-        final double[] bestDist = s.bestDist;
-        final int[] stamp = s.stamp;
-        final int query = s.nextQuery();
+        final float[] bestDist = s.bestDist;
         final float[] fq = s.q;
+        if (s.lastFound >= 0 && s.lastSelf == selfSample && Arrays.equals(q, 0, d, s.lastQuery, 0, d)) {
+            return s.lastFound; // bestIdx and counts still hold its result
+        }
+        s.lastFound = -1;
         for (int j = 0; j < d; j++) {
             if (Double.isNaN(q[j])) {
                 Arrays.fill(s.counts, 0);
@@ -506,27 +516,34 @@ public final class LabelFlipDetector implements RowDetector {
             }
             fq[j] = (float) q[j];
         }
-        if (selfSample >= 0) {
-            stamp[selfSample] = query; // as if already measured: never its own neighbour
-        }
         int found = 0;
-        double worst = Double.POSITIVE_INFINITY;
-        for (int root : roots) {
-            int node = root;
-            int f;
-            while ((f = split[node]) >= 0) {
-                node = child[node] + (q[f] <= cut[node] ? 0 : 1);
-            }
-            for (int p = child[node], end = leafEnd[node]; p < end; p++) {
-                int idx = perm[p];
-                // A row in several trees' leaves is met more than once: measure it once.
-                if (stamp[idx] == query) {
-                    continue;
+        float worst = Float.POSITIVE_INFINITY;
+        final long[] nodes = this.nodes;
+        final int[] at = s.leaves;
+        System.arraycopy(roots, 0, at, 0, roots.length);
+        // All trees step down together: their node reads do not wait on one another.
+        for (boolean moved = true; moved; ) {
+            moved = false;
+            for (int t = 0; t < at.length; t++) {
+                long w = nodes[2 * at[t]];
+                int f = (int) (w >> 32);
+                if (f >= 0) {
+                    at[t] = (int) w + (q[f] <= Double.longBitsToDouble(nodes[2 * at[t] + 1]) ? 0 : 1);
+                    moved = true;
                 }
-                stamp[idx] = query;
-                double dist = distance(fq, p * d, worst);
+            }
+        }
+        for (int node : at) {
+            for (int p = (int) nodes[2 * node], end = (int) nodes[2 * node + 1]; p < end; p++) {
+                float dist = distance(fq, p * d, worst);
                 if (!(dist < worst)) {
                     continue; // also drops NaN: a row with a missing value is no neighbour
+                }
+                int idx = perm[p];
+                // The query itself is never its own neighbour. A row met again in another tree's leaf
+                // has the same distance: it is still among the best (skip it) or was beaten since.
+                if (idx == selfSample || contains(bestIdx, found, idx)) {
+                    continue;
                 }
                 int pos = found < k ? found++ : k - 1;
                 while (pos > 0 && bestDist[pos - 1] > dist) {
@@ -545,11 +562,23 @@ public final class LabelFlipDetector implements RowDetector {
         for (int b = 0; b < found; b++) {
             s.counts[labelOf[bestIdx[b]]]++;
         }
+        System.arraycopy(q, 0, s.lastQuery, 0, d);
+        s.lastSelf = selfSample;
+        s.lastFound = found;
         return found;
     }
 
+    private static boolean contains(int[] a, int length, int value) {
+        for (int i = 0; i < length; i++) {
+            if (a[i] == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Squared distance to the row at pOff of slotPoints; abandoned (returning a value >= bound) past bound. */
-    private double distance(float[] q, int pOff, double bound) {
+    private float distance(float[] q, int pOff, float bound) {
         final float[] pts = slotPoints;
         final int dims = d;
         float a0 = 0;

@@ -11,8 +11,9 @@ import java.io.Serializable;
  * @param minAgreement eta: the share of the k neighbours that must carry the suggested label
  *     (default 0.5)
  * @param trees randomised k-d trees whose leaves give the candidate neighbours (default 4)
- * @param leafSize maximum number of sample rows in a tree leaf (default 32); candidates per row are
- *     at most {@code trees x leafSize}
+ * @param leafSize maximum number of sample rows in a tree leaf (default 16); candidates per row are
+ *     at most {@code trees x leafSize}. A node is halved while it holds more, so leaves hold between
+ *     half of it and all of it (about 10 rows with the default and a 20,000-row sample)
  * @param seed seed of the tree construction
  */
 public record LabelFlipSettings(int neighbours, double minAgreement, int trees, int leafSize, long seed)
@@ -48,7 +49,7 @@ public record LabelFlipSettings(int neighbours, double minAgreement, int trees, 
                 c.getInt(NEIGHBOURS), c.getDouble(MIN_AGREEMENT), c.getInt(TREES), c.getInt(LEAF_SIZE), seed);
     }
 
-    /** The published defaults, as in {@code conf/warden.yaml}: k = 10, eta = 0.5, 4 trees, leaves of 32. */
+    /** The published defaults, as in {@code conf/warden.yaml}: k = 10, eta = 0.5, 4 trees, leaves of 16. */
     public static LabelFlipSettings defaults() {
         return fromConfig(Config.defaults(), DEFAULT_SEED);
     }

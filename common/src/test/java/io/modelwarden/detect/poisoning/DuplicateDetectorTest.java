@@ -142,6 +142,22 @@ class DuplicateDetectorTest {
     }
 
     @Test
+    void oneRowBytesAreTheOneRowGroupsBytes() {
+        long[] key = {-7, 8};
+        String[] labels = {"b", "", "été"};
+        String[] ids = {"row-1", "", "ligne-é"};
+        for (int i = 0; i < labels.length; i++) {
+            TrainingRow r = new TrainingRow(ids[i], 1L << 33 | i, i, new double[] {i, -i}, labels[i].isEmpty() ? null : labels[i]);
+            long[] exact = DuplicateKeys.exactKey(r.features);
+
+            byte[] direct = DuplicateGroup.oneRowBytes(r, key, exact, 3);
+
+            assertThat(direct).isEqualTo(DuplicateGroup.of(r, key, exact, 3).toBytes());
+            assertThat(DuplicateGroup.fromBytes(direct)).usingRecursiveComparison().isEqualTo(DuplicateGroup.of(r, key, exact, 3));
+        }
+    }
+
+    @Test
     void singletonsAreNotFlagged() {
         TrainingRow r = new TrainingRow("r", 0, 0, new double[] {1}, "a");
         DuplicateGroup g = DuplicateGroup.of(r, new long[] {1, 1}, new long[] {1, 1}, 10);

@@ -146,6 +146,27 @@ class LabelFlipDetectorTest {
     }
 
     @Test
+    void explainAfterScoreOfTheSameRowEqualsAFreshSearch() {
+        LabelFlipDetector d = flips.detector();
+        int i = firstFlaggedFlip();
+        TrainingRow row = flips.rows().get(i);
+        double[] z = flips.z().get(i).clone();
+        d.score(flips.rows().get(i + 1), flips.z().get(i + 1));
+        Map<String, Object> fresh = d.explain(row, z, flips.scores()[i]).evidence();
+
+        d.score(row, z);
+        Map<String, Object> afterScore = d.explain(row, z, flips.scores()[i]).evidence();
+
+        assertThat(afterScore).isEqualTo(fresh);
+        // The same features at another position: the sample row is no longer excluded, so it is the nearest.
+        TrainingRow inSample = flips.sample().get(0);
+        double[] zs = flips.standardizer().apply(inSample.features);
+        d.score(inSample, zs);
+        TrainingRow copy = new TrainingRow("copy", 10_000_000L, inSample.fileIndex, inSample.features, inSample.label);
+        assertThat((List<Object>) d.explain(copy, zs, 0.0).evidence().get("neighbour_row_ids")).startsWith(inSample.rowId);
+    }
+
+    @Test
     void unseenOrMissingLabelScoresZero() {
         TrainingRow row = flips.rows().get(firstFlaggedFlip());
         double[] z = flips.z().get(firstFlaggedFlip());
