@@ -9,6 +9,11 @@ import io.modelwarden.detect.poisoning.RowDetector;
 import io.modelwarden.detect.poisoning.Standardizer;
 import io.modelwarden.model.TrainingRow;
 import java.util.ArrayList;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,19 +27,47 @@ final class DetectorFits {
         LabelFlipSettings.fromConfig(c, 0);
     }
 
-    static List<RowDetector> fit(Config c, DetectorSuite.Settings s, List<TrainingRow> sample, Standardizer std, String[] names, long seed) {
-        List<RowDetector> out = new ArrayList<>();
+    static List<Callable<RowDetector>> fits(Config c, DetectorSuite.Settings s, List<TrainingRow> sample, Standardizer std, long seed) {
+        List<Callable<RowDetector>> out = new ArrayList<>();
         if (s.isolationForest()) {
-            List<double[]> z = new ArrayList<>(sample.size());
-            for (TrainingRow r : sample) {
-                z.add(std.apply(r.features));
-            }
-            out.add(IsolationForestDetector.fit(IsolationForestSettings.fromConfig(c, seed), z));
+            out.add(() -> {
+                List<double[]> z = new ArrayList<>(sample.size());
+                for (TrainingRow r : sample) {
+                    z.add(std.apply(r.features));
+                }
+                return IsolationForestDetector.fit(IsolationForestSettings.fromConfig(c, seed), z);
+            });
         }
         if (s.labelFlip() && hasLabels(sample)) {
-            out.add(LabelFlipDetector.fit(LabelFlipSettings.fromConfig(c, seed), sample, std));
+            out.add(() -> LabelFlipDetector.fit(LabelFlipSettings.fromConfig(c, seed), sample, std));
         }
         return out;
+    }
+
+    /**
+     * Runs the fits at once, one thread each up to the client's cores (each reads the sample and is
+     * seeded on its own, so the detectors are the same as one after the other), and returns the
+     * detectors in the fits' order.
+     */
+    static List<RowDetector> runAll(List<Callable<RowDetector>> fits) {
+        if (fits.isEmpty()) {
+            return List.of();
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(fits.size(), Runtime.getRuntime().availableProcessors()));
+        try {
+            List<RowDetector> out = new ArrayList<>();
+            for (Future<RowDetector> f : pool.invokeAll(fits)) {
+                out.add(f.get());
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while fitting the detectors", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static boolean hasLabels(List<TrainingRow> sample) {

@@ -34,6 +34,7 @@ import io.modelwarden.model.TrainingRow;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.concurrent.Callable;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -121,12 +122,13 @@ final class DetectorSuite {
 
         List<RowDetector> detectors = new ArrayList<>();
         if (profile.rows() > 0) {
-            detectors.addAll(DetectorFits.fit(c, s, sample, std, names, options.seed()));
+            List<Callable<RowDetector>> fits = new ArrayList<>(DetectorFits.fits(c, s, sample, std, options.seed()));
             boolean labelled = !sample.isEmpty() && sample.get(0).label != null;
             if (s.backdoor() && labelled) {
-                detectors.add(BackdoorTriggerDetector.fit(sample, std, names, s.backdoorSettings()));
-                detectors.add(SpectralSignatureDetector.fit(sample, std, s.backdoorSettings()));
+                fits.add(() -> BackdoorTriggerDetector.fit(sample, std, names, s.backdoorSettings()));
+                fits.add(() -> SpectralSignatureDetector.fit(sample, std, s.backdoorSettings()));
             }
+            detectors.addAll(DetectorFits.runAll(fits));
             if (s.schema() && baseline != null) {
                 detectors.add(RangeConstraintDetector.fromStats(alignedStats(baseline, names), s.schemaSettings()));
             }
