@@ -40,7 +40,8 @@ import java.util.SplittableRandom;
  * + 4 x bucket count + 8 x recent-repeats, with S' = min(S, windows) and Q = min(index-queries,
  * index-entries / S'). At defaults and d = 8: S' = 7, Q = 128, 896 entries: 7.2 KB + 2 KB buckets +
  * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 19 KB (12.6 KB serialized). At
- * d = 30 (S' = 24, Q = 42) about 12 KB serialized.
+ * d = 30 (S' = 24, Q = 42) about 12 KB serialized. The index and the retry ring grow with the queries
+ * (doubling from 8 query slots, {@link Rings}); at d = 8 a key reaches the bound after 65 queries.
  *
  * <p><b>Parameters</b> ({@link BlacklightSettings}): salt-seed, quantization 10 (the paper's 50 leaves
  * six levels per tabular feature, so benign tabular rows collide), window 0 (auto), top-hashes 50,
@@ -112,21 +113,42 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
 
     @Override
     public BlacklightState newState() {
-        BlacklightState s = new BlacklightState();
-        s.recent = new long[settings.recentRepeats()];
+        BlacklightState s = new BlacklightState(); // the index grows as queries arrive (reserve)
         s.hashesPerQuery = hashesPerQuery;
         s.queryCapacity = queryCapacity;
-        s.queryIds = new String[queryCapacity];
-        s.queryTimes = new long[queryCapacity];
-        s.chainLengths = new int[queryCapacity];
-        int entries = queryCapacity * hashesPerQuery;
-        s.entryHash = new int[entries];
-        s.entryNext = new int[entries];
-        Arrays.fill(s.entryNext, -1);
-        // About two entries per bucket (a power of two at least entries / 2): chains of ~2 per lookup.
+        return s;
+    }
+
+    /**
+     * Makes room for the query slot the next insert writes: the index's arrays grow like a {@link Rings}
+     * ring (doubling, up to query-capacity slots), and the buckets with them (about two entries per
+     * bucket: a power of two at least entries / 2, so chains of ~2 per lookup), relinking the held
+     * entries. Bucket order within a chain changes no match count.
+     */
+    private static void reserve(BlacklightState s) {
+        int q = (int) (s.count % s.queryCapacity);
+        if (q < s.queryIds.length) {
+            return;
+        }
+        int held = s.entryHash.length;
+        int slots = Rings.slots(s.queryIds.length, q, s.queryCapacity);
+        s.queryIds = Arrays.copyOf(s.queryIds, slots);
+        s.queryTimes = Arrays.copyOf(s.queryTimes, slots);
+        s.chainLengths = Arrays.copyOf(s.chainLengths, slots);
+        int entries = slots * s.hashesPerQuery;
+        s.entryHash = Arrays.copyOf(s.entryHash, entries);
+        s.entryNext = Arrays.copyOf(s.entryNext, entries);
+        Arrays.fill(s.entryNext, held, entries, -1);
         s.bucketHead = new int[Math.max(1, Integer.highestOneBit(Math.max(1, entries - 1)))];
         Arrays.fill(s.bucketHead, -1);
-        return s;
+        int mask = s.bucketHead.length - 1;
+        for (int en = 0; en < held; en++) {
+            if (s.entryHash[en] != 0) {
+                int b = s.entryHash[en] & mask;
+                s.entryNext[en] = s.bucketHead[b];
+                s.bucketHead[b] = en;
+            }
+        }
     }
 
     @Override
@@ -181,19 +203,22 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
         if (!ServingVectors.usable(e, dims)) {
             return Optional.empty();
         }
+        int repeats = settings.recentRepeats();
+        s.recent = Rings.fit(s.recent, s.recentNext, repeats);
         if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e))) {
             return Optional.empty();
         }
-        if (s.recent.length > 0) {
-            s.recentNext = (s.recentNext + 1) % s.recent.length;
+        if (repeats > 0) {
+            s.recentNext = (s.recentNext + 1) % repeats;
         }
+        reserve(s);
         long[] fp = fingerprint(e.features);
         int[] keys = new int[fp.length];
         for (int i = 0; i < fp.length; i++) {
             keys[i] = key(fp[i]);
         }
         int mask = s.bucketHead.length - 1;
-        int[] shared = new int[s.queryCapacity];
+        int[] shared = new int[s.queryIds.length];
         for (int h : keys) {
             for (int en = s.bucketHead[h & mask]; en >= 0; en = s.entryNext[en]) {
                 if (s.entryHash[en] == h) {
