@@ -64,6 +64,12 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
     private final int linkThreshold;
     private final int queryCapacity;
     private final long hashSeed;
+    /**
+     * Scratch of {@link #observe} (hashes shared per query slot, zero between events, and the slots
+     * touched), reused: a detector instance is single-threaded.
+     */
+    private transient int[] shared;
+    private transient int[] touched;
 
     /** @param baseline the model's baseline: feature ranges come from its quantiles (required) */
     public BlacklightDetector(BlacklightSettings settings, ServingBaseline baseline) {
@@ -218,25 +224,39 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
             keys[i] = key(fp[i]);
         }
         int mask = s.bucketHead.length - 1;
-        int[] shared = new int[s.queryIds.length];
+        if (shared == null || shared.length < s.queryCapacity) {
+            shared = new int[s.queryCapacity];
+            touched = new int[s.queryCapacity];
+        }
+        int[] shared = this.shared;
+        int[] touched = this.touched;
+        int touches = 0;
         for (int h : keys) {
             for (int en = s.bucketHead[h & mask]; en >= 0; en = s.entryNext[en]) {
                 if (s.entryHash[en] == h) {
-                    shared[en / s.hashesPerQuery]++;
+                    int q = en / s.hashesPerQuery;
+                    if (shared[q]++ == 0) {
+                        touched[touches++] = q;
+                    }
                 }
             }
         }
         // Best predecessor: most shared hashes, ties to the most recent (attack iterations are sequential,
-        // so this is what makes the QPA chain follow the attack's path).
+        // so this is what makes the QPA chain follow the attack's path). Only the queries that share a
+        // hash can be it, so only those are visited (and their counts reset for the next event).
         int best = -1;
         int match = 0;
+        int bestAge = Integer.MAX_VALUE;
         int newest = (int) ((s.count - 1) % s.queryCapacity);
-        for (int age = 0; age < Math.min(s.count, s.queryCapacity); age++) {
-            int q = Math.floorMod(newest - age, s.queryCapacity);
-            if (shared[q] > match) {
+        for (int i = 0; i < touches; i++) {
+            int q = touched[i];
+            int age = Math.floorMod(newest - q, s.queryCapacity);
+            if (shared[q] > match || (shared[q] == match && age < bestAge)) {
                 match = shared[q];
                 best = q;
+                bestAge = age;
             }
+            shared[q] = 0;
         }
         int chain = match >= linkThreshold && best >= 0 ? s.chainLengths[best] + 1 : 1;
         String matchedId = best >= 0 ? s.queryIds[best] : null;

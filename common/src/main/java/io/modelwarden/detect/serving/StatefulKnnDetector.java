@@ -134,11 +134,6 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         double stat = Double.NaN;
         long windowStart = e.timestampMillis;
         if (held >= k) {
-            int oldest = Integer.MAX_VALUE;
-            for (int i = 0; i < held; i++) {
-                oldest = Math.min(oldest, s.times[i]);
-            }
-            windowStart = Math.min(windowStart, s.timeBase + oldest);
             if (coded) {
                 if (d2 == null || d2.length < held) {
                     d2 = new int[Math.max(held, n)];
@@ -155,6 +150,15 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
             }
             s.lastScore = stat;
             s.consecutive = stat < tau ? s.consecutive + 1 : 0;
+            if (s.consecutive >= settings.minConsecutive()) {
+                // The alarm's window: from the oldest buffered query (read only when it fires, before
+                // this query overwrites a slot).
+                int oldest = Integer.MAX_VALUE;
+                for (int i = 0; i < held; i++) {
+                    oldest = Math.min(oldest, s.times[i]);
+                }
+                windowStart = Math.min(windowStart, s.timeBase + oldest);
+            }
         }
         int pos = s.count % n;
         s.times = Rings.fit(s.times, pos, n);
