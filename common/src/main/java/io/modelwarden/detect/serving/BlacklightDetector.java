@@ -39,9 +39,11 @@ import java.util.SplittableRandom;
  * <p><b>Memory per key.</b> Q queries x (S' (4 + 4) entry bytes (the index keeps 32 bits of each hash) + 8 time + 4 chain + the event id)
  * + 4 x bucket count + 8 x recent-repeats, with S' = min(S, windows) and Q = min(index-queries,
  * index-entries / S'). At defaults and d = 8: S' = 7, Q = 128, 896 entries: 7.2 KB + 2 KB buckets +
- * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 19 KB (12.6 KB serialized). At
- * d = 30 (S' = 24, Q = 42) about 12 KB serialized. The index and the retry ring grow with the queries
- * (doubling from 8 query slots, {@link Rings}); at d = 8 a key reaches the bound after 65 queries.
+ * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 19 KB on the heap. Serialized
+ * (checkpoints, RocksDB) the hash chains (entry links and buckets) are left out and relinked when
+ * needed: 7.1 KB at d = 8, 5.9 KB at d = 30 (S' = 24, Q = 42). The index and the retry ring grow with
+ * the queries (doubling from 8 query slots, {@link Rings}); at d = 8 a key reaches the bound after 65
+ * queries.
  *
  * <p><b>Parameters</b> ({@link BlacklightSettings}): salt-seed, quantization 10 (the paper's 50 leaves
  * six levels per tabular feature, so benign tabular rows collide), window 0 (auto), top-hashes 50,
@@ -126,29 +128,32 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
     }
 
     /**
-     * Makes room for the query slot the next insert writes: the index's arrays grow like a {@link Rings}
-     * ring (doubling, up to query-capacity slots), and the buckets with them (about two entries per
-     * bucket: a power of two at least entries / 2, so chains of ~2 per lookup), relinking the held
-     * entries. Bucket order within a chain changes no match count.
+     * Makes room for the query slot the next insert writes, and links the hash chains when they are
+     * missing (a new, restored or copied state: they are transient). The index's arrays grow like a
+     * {@link Rings} ring (doubling, up to query-capacity slots), and the buckets with them (about two
+     * entries per bucket: a power of two at least entries / 2, so chains of ~2 per lookup), relinking
+     * the held entries. Bucket order within a chain changes no match count.
      */
     private static void reserve(BlacklightState s) {
         int q = (int) (s.count % s.queryCapacity);
-        if (q < s.queryIds.length) {
+        boolean linked = s.bucketHead != null && s.bucketHead.length > 0;
+        if (q < s.queryIds.length && linked) {
             return;
         }
-        int held = s.entryHash.length;
-        int slots = Rings.slots(s.queryIds.length, q, s.queryCapacity);
-        s.queryIds = Arrays.copyOf(s.queryIds, slots);
-        s.queryTimes = Arrays.copyOf(s.queryTimes, slots);
-        s.chainLengths = Arrays.copyOf(s.chainLengths, slots);
-        int entries = slots * s.hashesPerQuery;
-        s.entryHash = Arrays.copyOf(s.entryHash, entries);
-        s.entryNext = Arrays.copyOf(s.entryNext, entries);
-        Arrays.fill(s.entryNext, held, entries, -1);
+        if (q >= s.queryIds.length) {
+            int slots = Rings.slots(s.queryIds.length, q, s.queryCapacity);
+            s.queryIds = Arrays.copyOf(s.queryIds, slots);
+            s.queryTimes = Arrays.copyOf(s.queryTimes, slots);
+            s.chainLengths = Arrays.copyOf(s.chainLengths, slots);
+            s.entryHash = Arrays.copyOf(s.entryHash, slots * s.hashesPerQuery);
+        }
+        int entries = s.entryHash.length;
+        s.entryNext = new int[entries];
+        Arrays.fill(s.entryNext, -1);
         s.bucketHead = new int[Math.max(1, Integer.highestOneBit(Math.max(1, entries - 1)))];
         Arrays.fill(s.bucketHead, -1);
         int mask = s.bucketHead.length - 1;
-        for (int en = 0; en < held; en++) {
+        for (int en = 0; en < entries; en++) {
             if (s.entryHash[en] != 0) {
                 int b = s.entryHash[en] & mask;
                 s.entryNext[en] = s.bucketHead[b];
