@@ -42,7 +42,7 @@ import java.util.SplittableRandom;
  * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 19 KB on the heap. Serialized
  * (checkpoints, RocksDB) the hash chains (entry links and buckets) are left out and relinked when
  * needed: 7.1 KB at d = 8, 5.9 KB at d = 30 (S' = 24, Q = 42). The index and the retry ring grow with
- * the queries (doubling from 8 query slots, {@link Rings}); at d = 8 a key reaches the bound after 65
+ * the queries (32 query slots, then fourfold, {@link Rings}); at d = 8 a key reaches the bound after 33
  * queries.
  *
  * <p><b>Parameters</b> ({@link BlacklightSettings}): salt-seed, quantization 10 (the paper's 50 leaves
@@ -130,7 +130,7 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
     /**
      * Makes room for the query slot the next insert writes, and links the hash chains when they are
      * missing (a new, restored or copied state: they are transient). The index's arrays grow like a
-     * {@link Rings} ring (doubling, up to query-capacity slots), and the buckets with them (about two
+     * {@link Rings} ring (up to query-capacity slots), and the buckets with them (about two
      * entries per bucket: a power of two at least entries / 2, so chains of ~2 per lookup), relinking
      * the held entries. Bucket order within a chain changes no match count.
      */

@@ -37,7 +37,7 @@ import java.util.Optional;
  * 2,600 bytes per class at d = 8 and 4,000 at d = 30, so 12 KB for three classes at d = 30 and 32 KB
  * at the worst case of 8 classes. That is the bound: the growing sets and distance rings grow as they
  * fill ({@link Rings}; all class slots share one stride), so after 100 queries of three classes a key
- * holds 3.6 KB at d = 8 and 7.8 KB at d = 30.
+ * holds 5.1 KB at d = 8 and 9.3 KB at d = 30.
  *
  * <p><b>Parameters</b> ({@link PradaSettings}): delta 0.9, check-every 10, min-distances 100,
  * min-class-distances 10, outlier-sigma 3, max-classes 8, growing-set-cap 64, distance-window 256

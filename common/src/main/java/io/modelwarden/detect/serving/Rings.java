@@ -5,16 +5,20 @@ import java.util.Arrays;
 /**
  * Lazily grown ring buffers of detector state. A ring of at most {@code cap} slots (each {@code width}
  * array elements wide) is written at slot {@code count % cap}, so while it fills, slot i is written only
- * after slots 0..i-1: the array can start empty and double (from {@value #INITIAL} slots, up to cap)
- * when a write reaches its end. A key's state is then proportional to what it has seen (most clients
- * send a few hundred events, while rings hold up to 500), which is what checkpoints write and what the
- * heap backend copies when a snapshot is running; slots are read only below the number written, so the
- * detectors' results are those of a ring allocated at full size. Cost: the copies of the doublings, less
- * than two writes per slot, once per key.
+ * after slots 0..i-1: the array can start empty and grow ({@value #INITIAL} slots, then fourfold, up to
+ * cap) when a write reaches its end. A key's state is then proportional to what it has seen (most
+ * clients send a few hundred events, while rings hold up to 500), which is what checkpoints write and
+ * what the heap backend copies when a snapshot is running; slots are read only below the number
+ * written, so the detectors' results are those of a ring allocated at full size. Cost: the copies of
+ * the growth steps, once per key. Fourfold rather than doubling: each step leaves garbage and a young
+ * array under an old state object: doubling from 8 slots made the young collections' pauses add up to
+ * about three times as much in a JFR-profiled monitor run (1,000,000 events of 10,000 clients).
  */
 final class Rings {
     /** Slots allocated at a ring's first write. */
-    static final int INITIAL = 8;
+    static final int INITIAL = 32;
+    /** Growth factor of a step. */
+    static final int GROWTH = 4;
 
     private Rings() {}
 
@@ -25,7 +29,7 @@ final class Rings {
         }
         int n = Math.max(INITIAL, held);
         while (n <= slot) {
-            n *= 2;
+            n *= GROWTH;
         }
         return Math.min(n, cap);
     }

@@ -6,11 +6,11 @@ import org.junit.jupiter.api.Test;
 
 class RingsTest {
     @Test
-    void ringDoublesFromInitialUpToItsCap() {
-        assertThat(Rings.slots(0, 0, 500)).isEqualTo(Rings.INITIAL);
-        assertThat(Rings.slots(8, 8, 500)).isEqualTo(16);
-        assertThat(Rings.slots(256, 256, 500)).isEqualTo(500);
-        assertThat(Rings.slots(8, 3, 500)).as("a slot that fits keeps the size").isEqualTo(8);
+    void ringGrowsFourfoldFromInitialUpToItsCap() {
+        assertThat(Rings.slots(0, 0, 500)).isEqualTo(32);
+        assertThat(Rings.slots(32, 32, 500)).isEqualTo(128);
+        assertThat(Rings.slots(128, 128, 500)).isEqualTo(500);
+        assertThat(Rings.slots(32, 3, 500)).as("a slot that fits keeps the size").isEqualTo(32);
         assertThat(Rings.slots(0, 0, 3)).as("a cap below the initial size").isEqualTo(3);
         assertThat(Rings.slots(0, 0, 0)).isZero();
     }
@@ -18,12 +18,12 @@ class RingsTest {
     @Test
     void fitKeepsTheWrittenSlotsAndGrowsByWholeSlots() {
         byte[] a = new byte[0];
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 40; i++) {
             a = Rings.fit(a, i, 50, 3);
             a[i * 3] = (byte) (i + 1);
         }
-        assertThat(a).hasSize(32 * 3);
-        for (int i = 0; i < 20; i++) {
+        assertThat(a).hasSize(50 * 3);
+        for (int i = 0; i < 40; i++) {
             assertThat(a[i * 3]).isEqualTo((byte) (i + 1));
         }
         long[] same = new long[16];
