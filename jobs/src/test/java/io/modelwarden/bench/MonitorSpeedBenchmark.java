@@ -464,6 +464,7 @@ public final class MonitorSpeedBenchmark {
     /** The client profiles whose state size the benchmark and MonitorStateSizeTest measure. */
     static Map<String, List<InferenceEvent>> stateProfiles(TrafficScenarios t) {
         Map<String, List<InferenceEvent>> profiles = new LinkedHashMap<>();
+        profiles.put("benign 100", t.benign("s", 100, 1.0, 4)); // the throughput run's clients send about 100 events each
         profiles.put("benign 1k", t.benign("s", 1_000, 1.0, 5));
         profiles.put("benign 10k", t.benign("s", 10_000, 1.0, 6));
         profiles.put("uniform 1k", t.uniformExtraction("s", 1_000, 7));

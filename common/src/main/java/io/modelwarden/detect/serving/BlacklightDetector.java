@@ -39,8 +39,11 @@ import java.util.SplittableRandom;
  * <p><b>Memory per key.</b> Q queries x (S' (4 + 4) entry bytes (the index keeps 32 bits of each hash) + 8 time + 4 chain + the event id)
  * + 4 x bucket count + 8 x recent-repeats, with S' = min(S, windows) and Q = min(index-queries,
  * index-entries / S'). At defaults and d = 8: S' = 7, Q = 128, 896 entries: 7.2 KB + 2 KB buckets +
- * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 19 KB (12.6 KB serialized). At
- * d = 30 (S' = 24, Q = 42) about 12 KB serialized.
+ * 1.5 KB + event ids (~128 x 60 B heap) + 1 KB of retry hashes, about 19 KB on the heap. Serialized
+ * (checkpoints, RocksDB) the hash chains (entry links and buckets) are left out and relinked when
+ * needed: 7.1 KB at d = 8, 5.9 KB at d = 30 (S' = 24, Q = 42). The index and the retry ring grow with
+ * the queries (32 query slots, then fourfold, {@link Rings}); at d = 8 a key reaches the bound after 33
+ * queries.
  *
  * <p><b>Parameters</b> ({@link BlacklightSettings}): salt-seed, quantization 10 (the paper's 50 leaves
  * six levels per tabular feature, so benign tabular rows collide), window 0 (auto), top-hashes 50,
@@ -63,6 +66,12 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
     private final int linkThreshold;
     private final int queryCapacity;
     private final long hashSeed;
+    /**
+     * Scratch of {@link #observe} (hashes shared per query slot, zero between events, and the slots
+     * touched), reused: a detector instance is single-threaded.
+     */
+    private transient int[] shared;
+    private transient int[] touched;
 
     /** @param baseline the model's baseline: feature ranges come from its quantiles (required) */
     public BlacklightDetector(BlacklightSettings settings, ServingBaseline baseline) {
@@ -112,21 +121,45 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
 
     @Override
     public BlacklightState newState() {
-        BlacklightState s = new BlacklightState();
-        s.recent = new long[settings.recentRepeats()];
+        BlacklightState s = new BlacklightState(); // the index grows as queries arrive (reserve)
         s.hashesPerQuery = hashesPerQuery;
         s.queryCapacity = queryCapacity;
-        s.queryIds = new String[queryCapacity];
-        s.queryTimes = new long[queryCapacity];
-        s.chainLengths = new int[queryCapacity];
-        int entries = queryCapacity * hashesPerQuery;
-        s.entryHash = new int[entries];
+        return s;
+    }
+
+    /**
+     * Makes room for the query slot the next insert writes, and links the hash chains when they are
+     * missing (a new, restored or copied state: they are transient). The index's arrays grow like a
+     * {@link Rings} ring (up to query-capacity slots), and the buckets with them (about two
+     * entries per bucket: a power of two at least entries / 2, so chains of ~2 per lookup), relinking
+     * the held entries. Bucket order within a chain changes no match count.
+     */
+    private static void reserve(BlacklightState s) {
+        int q = (int) (s.count % s.queryCapacity);
+        boolean linked = s.bucketHead != null && s.bucketHead.length > 0;
+        if (q < s.queryIds.length && linked) {
+            return;
+        }
+        if (q >= s.queryIds.length) {
+            int slots = Rings.slots(s.queryIds.length, q, s.queryCapacity);
+            s.queryIds = Arrays.copyOf(s.queryIds, slots);
+            s.queryTimes = Arrays.copyOf(s.queryTimes, slots);
+            s.chainLengths = Arrays.copyOf(s.chainLengths, slots);
+            s.entryHash = Arrays.copyOf(s.entryHash, slots * s.hashesPerQuery);
+        }
+        int entries = s.entryHash.length;
         s.entryNext = new int[entries];
         Arrays.fill(s.entryNext, -1);
-        // About two entries per bucket (a power of two at least entries / 2): chains of ~2 per lookup.
         s.bucketHead = new int[Math.max(1, Integer.highestOneBit(Math.max(1, entries - 1)))];
         Arrays.fill(s.bucketHead, -1);
-        return s;
+        int mask = s.bucketHead.length - 1;
+        for (int en = 0; en < entries; en++) {
+            if (s.entryHash[en] != 0) {
+                int b = s.entryHash[en] & mask;
+                s.entryNext[en] = s.bucketHead[b];
+                s.bucketHead[b] = en;
+            }
+        }
     }
 
     @Override
@@ -181,37 +214,54 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
         if (!ServingVectors.usable(e, dims)) {
             return Optional.empty();
         }
+        int repeats = settings.recentRepeats();
+        s.recent = Rings.fit(s.recent, s.recentNext, repeats);
         if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e))) {
             return Optional.empty();
         }
-        if (s.recent.length > 0) {
-            s.recentNext = (s.recentNext + 1) % s.recent.length;
+        if (repeats > 0) {
+            s.recentNext = (s.recentNext + 1) % repeats;
         }
+        reserve(s);
         long[] fp = fingerprint(e.features);
         int[] keys = new int[fp.length];
         for (int i = 0; i < fp.length; i++) {
             keys[i] = key(fp[i]);
         }
         int mask = s.bucketHead.length - 1;
-        int[] shared = new int[s.queryCapacity];
+        if (shared == null || shared.length < s.queryCapacity) {
+            shared = new int[s.queryCapacity];
+            touched = new int[s.queryCapacity];
+        }
+        int[] shared = this.shared;
+        int[] touched = this.touched;
+        int touches = 0;
         for (int h : keys) {
             for (int en = s.bucketHead[h & mask]; en >= 0; en = s.entryNext[en]) {
                 if (s.entryHash[en] == h) {
-                    shared[en / s.hashesPerQuery]++;
+                    int q = en / s.hashesPerQuery;
+                    if (shared[q]++ == 0) {
+                        touched[touches++] = q;
+                    }
                 }
             }
         }
         // Best predecessor: most shared hashes, ties to the most recent (attack iterations are sequential,
-        // so this is what makes the QPA chain follow the attack's path).
+        // so this is what makes the QPA chain follow the attack's path). Only the queries that share a
+        // hash can be it, so only those are visited (and their counts reset for the next event).
         int best = -1;
         int match = 0;
+        int bestAge = Integer.MAX_VALUE;
         int newest = (int) ((s.count - 1) % s.queryCapacity);
-        for (int age = 0; age < Math.min(s.count, s.queryCapacity); age++) {
-            int q = Math.floorMod(newest - age, s.queryCapacity);
-            if (shared[q] > match) {
+        for (int i = 0; i < touches; i++) {
+            int q = touched[i];
+            int age = Math.floorMod(newest - q, s.queryCapacity);
+            if (shared[q] > match || (shared[q] == match && age < bestAge)) {
                 match = shared[q];
                 best = q;
+                bestAge = age;
             }
+            shared[q] = 0;
         }
         int chain = match >= linkThreshold && best >= 0 ? s.chainLengths[best] + 1 : 1;
         String matchedId = best >= 0 ? s.queryIds[best] : null;

@@ -30,7 +30,8 @@ import java.util.Optional;
  * <p><b>Cost per event.</b> O(compare-last x d) = 64 flops at defaults with d = 8, plus O(c) for the margin.
  *
  * <p><b>Memory per key.</b> window x (1 + 1 + 8) bytes + compare-last x (4 d + label) + 8 x 32: at
- * defaults (window 200, compare-last 8, d = 8) 2,000 + 256 + ~400 + 256, about 3 KB.
+ * defaults (window 200, compare-last 8, d = 8) 2,000 + 256 + ~400 + 256, about 3 KB once the window is
+ * full; the rings grow with the queries ({@link Rings}).
  *
  * <p><b>Parameters</b> ({@link BoundaryProbeSettings}): window 200, min-queries 10, low-margin 0.1,
  * low-margin-fraction 0.5, flip-fraction 0.15, near-duplicate-radius 0.5, compare-last 8, idle-timeout 24h.
@@ -75,13 +76,7 @@ public final class BoundaryProbeDetector implements ServingDetector<BoundaryProb
 
     @Override
     public BoundaryProbeState newState() {
-        BoundaryProbeState s = new BoundaryProbeState();
-        s.lowMargin = new byte[settings.window()];
-        s.flip = new byte[settings.window()];
-        s.times = new long[settings.window()];
-        s.lastLabels = new String[settings.compareLast()];
-        s.recent = new long[RECENT_REPEATS];
-        return s;
+        return new BoundaryProbeState(); // rings grow as queries arrive (Rings)
     }
 
     @Override
@@ -136,15 +131,15 @@ public final class BoundaryProbeDetector implements ServingDetector<BoundaryProb
         if (!e.hasPrediction() || !ServingVectors.usable(e, expected)) {
             return Optional.empty();
         }
+        s.recent = Rings.fit(s.recent, s.recentNext, RECENT_REPEATS);
         if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e))) {
             return Optional.empty();
         }
-        s.recentNext = (s.recentNext + 1) % s.recent.length;
+        s.recentNext = (s.recentNext + 1) % RECENT_REPEATS;
         double[] x = ServingVectors.encode(baseline, e);
         int m = settings.compareLast();
         if (s.dims == 0) {
             s.dims = x.length;
-            s.lastVectors = new float[m * x.length];
         }
         double margin = e.margin();
         boolean low = margin < settings.lowMargin(); // NaN (no probabilities): not low
@@ -158,6 +153,9 @@ public final class BoundaryProbeDetector implements ServingDetector<BoundaryProb
         }
         int w = settings.window();
         int pos = (int) (s.count % w);
+        s.lowMargin = Rings.fit(s.lowMargin, pos, w, 1);
+        s.flip = Rings.fit(s.flip, pos, w, 1);
+        s.times = Rings.fit(s.times, pos, w);
         if (s.count >= w) {
             s.lowMarginCount -= s.lowMargin[pos];
             s.flipCount -= s.flip[pos];
@@ -168,6 +166,8 @@ public final class BoundaryProbeDetector implements ServingDetector<BoundaryProb
         s.lowMarginCount += s.lowMargin[pos];
         s.flipCount += s.flip[pos];
         int last = (int) (s.count % m);
+        s.lastVectors = Rings.fit(s.lastVectors, last, m, s.dims);
+        s.lastLabels = Rings.fit(s.lastLabels, last, m);
         ServingVectors.store(x, s.lastVectors, last * s.dims);
         s.lastLabels[last] = e.predictedLabel;
         s.count++;

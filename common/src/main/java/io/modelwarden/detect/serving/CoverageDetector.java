@@ -47,7 +47,7 @@ import java.util.Optional;
  *
  * <p><b>Cost.</b> O(d) per event (z-scores); an OOD query adds O(d * B) bins, one hash and an O(2^p)
  * estimate. <b>Memory per key</b> at defaults: 1,024 B registers + 200 x 8 B times + 4 x 8 B OOD bits
- * + ~50 B fields, about 2.7 KiB.
+ * + ~50 B fields, about 2.7 KiB once the window is full (the times ring grows with the queries, {@link Rings}).
  */
 public final class CoverageDetector implements ServingDetector<CoverageState> {
     private static final long serialVersionUID = 1L;
@@ -83,7 +83,7 @@ public final class CoverageDetector implements ServingDetector<CoverageState> {
         CoverageState s = new CoverageState();
         s.registers = new byte[1 << settings.hllPrecision()];
         s.oodBits = new long[(settings.window() + 63) / 64];
-        s.times = new long[settings.window()];
+        // times: grown as the window fills (Rings)
         s.nextCellAlert = settings.minOodCells();
         return s;
     }
@@ -119,6 +119,7 @@ public final class CoverageDetector implements ServingDetector<CoverageState> {
         if (ood) {
             s.oodInWindow++;
         }
+        s.times = Rings.fit(s.times, slot, w);
         s.times[slot] = e.timestampMillis;
         s.queries++;
 

@@ -7,7 +7,7 @@ public final class CoverageState {
     /** OOD flags of the last {@code window} queries, one bit each, ring-indexed by {@link #queries}. */
     public long[] oodBits;
     /** Event times of the last {@code window} queries, ring-indexed by {@link #queries}. */
-    public long[] times;
+    public long[] times = new long[0];
     /** Queries observed (with a usable feature vector). */
     public long queries;
     /** OOD queries currently in the window. */

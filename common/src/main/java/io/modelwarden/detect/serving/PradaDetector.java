@@ -35,7 +35,9 @@ import java.util.Optional;
  * off by at most 1/32 per coordinate), distances as floats with int time offsets: per class slot
  * cap d + 8 window + ~40 bytes, plus 8 x recent-repeats. At defaults (cap 64, window 256, 32 repeats):
  * 2,600 bytes per class at d = 8 and 4,000 at d = 30, so 12 KB for three classes at d = 30 and 32 KB
- * at the worst case of 8 classes.
+ * at the worst case of 8 classes. That is the bound: the growing sets and distance rings grow as they
+ * fill ({@link Rings}; all class slots share one stride), so after 100 queries of three classes a key
+ * holds 5.1 KB at d = 8 and 9.3 KB at d = 30.
  *
  * <p><b>Parameters</b> ({@link PradaSettings}): delta 0.9, check-every 10, min-distances 100,
  * min-class-distances 10, outlier-sigma 3, max-classes 8, growing-set-cap 64, distance-window 256
@@ -76,9 +78,7 @@ public final class PradaDetector implements ServingDetector<PradaState> {
 
     @Override
     public PradaState newState() {
-        PradaState s = new PradaState();
-        s.recent = new long[settings.recentRepeats()];
-        return s;
+        return new PradaState(); // rings grow as queries arrive (Rings)
     }
 
     @Override
@@ -92,11 +92,13 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         if (!e.hasPrediction() || !ServingVectors.usable(e, expected)) {
             return Optional.empty();
         }
+        int repeats = settings.recentRepeats();
+        s.recent = Rings.fit(s.recent, s.recentNext, repeats);
         if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e))) {
             return Optional.empty();
         }
-        if (s.recent.length > 0) {
-            s.recentNext = (s.recentNext + 1) % s.recent.length;
+        if (repeats > 0) {
+            s.recentNext = (s.recentNext + 1) % repeats;
         }
         double[] x = ServingVectors.encode(baseline, e);
         if (s.dims == 0) {
@@ -125,7 +127,7 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         int cap = settings.growingSetCap();
         int d = s.dims;
         int size = Math.min(s.growingAdded[slot], cap);
-        int base = slot * cap * d;
+        int base = slot * growingStride(s) * d;
         double min = Double.POSITIVE_INFINITY;
         if (baseline != null) {
             // Squared distances, early-abandoned once a partial sum reaches the best so far, and one square
@@ -148,7 +150,15 @@ public final class PradaDetector implements ServingDetector<PradaState> {
             }
         }
         int window = settings.distanceWindow();
-        int pos = slot * window + s.distanceCount[slot] % window;
+        int at = s.distanceCount[slot] % window;
+        int stride = distanceStride(s);
+        if (at >= stride) {
+            int grown = Rings.slots(stride, at, window);
+            s.distances = Rings.restride(s.distances, s.classes(), stride, grown);
+            s.distanceTimes = Rings.restride(s.distanceTimes, s.classes(), stride, grown);
+            stride = grown;
+        }
+        int pos = slot * stride + at;
         s.distances[pos] = (float) min;
         s.timeBase = ServingVectors.storeTime(s.timeBase, s.distanceTimes, pos, time);
         s.distanceCount[slot]++;
@@ -166,7 +176,8 @@ public final class PradaDetector implements ServingDetector<PradaState> {
 
     private Optional<ServingDetection> check(PradaState s, InferenceEvent e) {
         int window = settings.distanceWindow();
-        int poolSize = s.classes() * window;
+        int stride = distanceStride(s);
+        int poolSize = s.classes() * stride;
         if (pool == null || pool.length < poolSize) {
             pool = new double[poolSize];
         }
@@ -179,8 +190,8 @@ public final class PradaDetector implements ServingDetector<PradaState> {
                 continue;
             }
             for (int i = 0; i < held; i++) {
-                pool[n++] = s.distances[c * window + i];
-                start = Math.min(start, s.timeBase + s.distanceTimes[c * window + i]);
+                pool[n++] = s.distances[c * stride + i];
+                start = Math.min(start, s.timeBase + s.distanceTimes[c * stride + i]);
             }
         }
         if (n <= settings.minDistances()) {
@@ -246,12 +257,38 @@ public final class PradaDetector implements ServingDetector<PradaState> {
     private void addToGrowingSet(PradaState s, int slot, double[] x) {
         int cap = settings.growingSetCap();
         int pos = s.growingAdded[slot] % cap;
+        int stride = growingStride(s);
+        if (pos >= stride) {
+            int grown = Rings.slots(stride, pos, cap);
+            if (baseline != null) {
+                s.growing = Rings.restride(s.growing, s.classes(), stride * s.dims, grown * s.dims);
+            } else {
+                s.growingRaw = Rings.restride(s.growingRaw, s.classes(), stride * s.dims, grown * s.dims);
+            }
+            stride = grown;
+        }
         if (baseline != null) {
-            ServingVectors.quantize(x, ServingVectors.Z_QUANTUM, s.growing, (slot * cap + pos) * s.dims);
+            ServingVectors.quantize(x, ServingVectors.Z_QUANTUM, s.growing, (slot * stride + pos) * s.dims);
         } else {
-            ServingVectors.store(x, s.growingRaw, (slot * cap + pos) * s.dims);
+            ServingVectors.store(x, s.growingRaw, (slot * stride + pos) * s.dims);
         }
         s.growingAdded[slot]++;
+    }
+
+    /**
+     * Vectors each class slot's growing set has room for: all slots share one stride, grown as the
+     * fullest one fills ({@link Rings}; at most growing-set-cap). Derived from the array's length, so
+     * a state written at full size reads the same.
+     */
+    private int growingStride(PradaState s) {
+        int per = s.classes() * s.dims;
+        int length = baseline != null ? s.growing.length : s.growingRaw.length;
+        return per == 0 ? 0 : length / per;
+    }
+
+    /** Distances each class slot's ring has room for (one stride for all slots, at most distance-window). */
+    private static int distanceStride(PradaState s) {
+        return s.classes() == 0 ? 0 : s.distances.length / s.classes();
     }
 
     private static int slotOf(PradaState s, String label) {
@@ -265,14 +302,15 @@ public final class PradaDetector implements ServingDetector<PradaState> {
 
     private int addSlot(PradaState s, String label) {
         int c = s.classes() + 1;
-        int cap = settings.growingSetCap();
-        int window = settings.distanceWindow();
+        // A new slot takes the others' strides (the first one, room for a few).
+        int vectors = c == 1 ? Math.min(Rings.INITIAL, settings.growingSetCap()) : growingStride(s);
+        int window = c == 1 ? Math.min(Rings.INITIAL, settings.distanceWindow()) : distanceStride(s);
         s.classLabels = Arrays.copyOf(s.classLabels, c);
         s.classLabels[c - 1] = label;
         if (baseline != null) {
-            s.growing = Arrays.copyOf(s.growing, c * cap * s.dims);
+            s.growing = Arrays.copyOf(s.growing, c * vectors * s.dims);
         } else {
-            s.growingRaw = Arrays.copyOf(s.growingRaw, c * cap * s.dims);
+            s.growingRaw = Arrays.copyOf(s.growingRaw, c * vectors * s.dims);
         }
         s.growingAdded = Arrays.copyOf(s.growingAdded, c);
         s.thresholds = Arrays.copyOf(s.thresholds, c);

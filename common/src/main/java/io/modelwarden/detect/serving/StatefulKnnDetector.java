@@ -38,7 +38,8 @@ import java.util.SplittableRandom;
  * <p><b>Cost per event.</b> O(N d) integer distances plus an O(N) quickselect of the k smallest (N = 500).
  *
  * <p><b>Memory per key.</b> N (d + 4) bytes + 8 x recent-repeats + ~60 (codes, int time offsets): at
- * defaults (N = 500) 6.3 KB at d = 8 and 17.3 KB at d = 30 (Flink serializer).
+ * defaults (N = 500) 6.3 KB at d = 8 and 17.3 KB at d = 30 (Flink serializer). That is the bound: the
+ * rings grow as queries arrive ({@link Rings}), so after 100 queries a key holds 1.9 KB and 4.7 KB.
  *
  * <p><b>Parameters</b> ({@link StatefulKnnSettings}): k 50, buffer-size 500, tau fallback 0.5,
  * min-consecutive 3, calibration-percentile 0.1, recent-repeats 32, quantum 1/16, idle-timeout 24h. Earliest alarm:
@@ -86,9 +87,7 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
 
     @Override
     public StatefulKnnState newState() {
-        StatefulKnnState s = new StatefulKnnState();
-        s.recent = new long[settings.recentRepeats()];
-        return s;
+        return new StatefulKnnState(); // rings grow as queries arrive (Rings)
     }
 
     @Override
@@ -107,23 +106,19 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         if (!ServingVectors.usable(e, expected)) {
             return Optional.empty();
         }
+        int repeats = settings.recentRepeats();
+        s.recent = Rings.fit(s.recent, s.recentNext, repeats);
         if (ServingVectors.isRepeat(s.recent, s.recentNext, ServingVectors.exactHash(e))) {
             return Optional.empty();
         }
-        if (s.recent.length > 0) {
-            s.recentNext = (s.recentNext + 1) % s.recent.length;
+        if (repeats > 0) {
+            s.recentNext = (s.recentNext + 1) % repeats;
         }
         double[] x = ServingVectors.encode(baseline, e);
         int n = settings.bufferSize();
         boolean coded = baseline != null;
         if (s.dims == 0) {
             s.dims = x.length;
-            if (coded) {
-                s.buffer = new byte[n * x.length];
-            } else {
-                s.raw = new float[n * x.length];
-            }
-            s.times = new int[n];
             s.timeBase = e.timestampMillis;
         }
         byte[] q = null;
@@ -139,11 +134,6 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         double stat = Double.NaN;
         long windowStart = e.timestampMillis;
         if (held >= k) {
-            int oldest = Integer.MAX_VALUE;
-            for (int i = 0; i < held; i++) {
-                oldest = Math.min(oldest, s.times[i]);
-            }
-            windowStart = Math.min(windowStart, s.timeBase + oldest);
             if (coded) {
                 if (d2 == null || d2.length < held) {
                     d2 = new int[Math.max(held, n)];
@@ -160,11 +150,23 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
             }
             s.lastScore = stat;
             s.consecutive = stat < tau ? s.consecutive + 1 : 0;
+            if (s.consecutive >= settings.minConsecutive()) {
+                // The alarm's window: from the oldest buffered query (read only when it fires, before
+                // this query overwrites a slot).
+                int oldest = Integer.MAX_VALUE;
+                for (int i = 0; i < held; i++) {
+                    oldest = Math.min(oldest, s.times[i]);
+                }
+                windowStart = Math.min(windowStart, s.timeBase + oldest);
+            }
         }
         int pos = s.count % n;
+        s.times = Rings.fit(s.times, pos, n);
         if (coded) {
+            s.buffer = Rings.fit(s.buffer, pos, n, s.dims);
             System.arraycopy(q, 0, s.buffer, pos * s.dims, s.dims);
         } else {
+            s.raw = Rings.fit(s.raw, pos, n, s.dims);
             ServingVectors.store(x, s.raw, pos * s.dims);
         }
         s.timeBase = ServingVectors.storeTime(s.timeBase, s.times, pos, e.timestampMillis);

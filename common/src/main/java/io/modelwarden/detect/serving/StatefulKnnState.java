@@ -1,7 +1,7 @@
 package io.modelwarden.detect.serving;
 
 /**
- * Per-client state of {@link StatefulKnnDetector}: a ring buffer of encoded queries (Flink POJO). With a
+ * Per-client state of {@link StatefulKnnDetector}: a ring buffer of encoded queries (Flink POJO), grown as it fills. With a
  * baseline the queries are z-scores kept as int8 codes ({@code buffer}); without one, raw features are
  * kept as floats ({@code raw}). Only one of the two is non-empty.
  */
@@ -27,7 +27,10 @@ public final class StatefulKnnState {
 
     public StatefulKnnState() {}
 
-    /** Queries currently in the buffer. */
+    /**
+     * Queries currently in the buffer. The rings grow as they fill ({@link Rings}), so {@code times} is
+     * never shorter than the count of a buffer that has not yet wrapped, and is at full size once it has.
+     */
     public int size() {
         return Math.min(count, times.length);
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.synth.TrafficScenarios;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,6 +137,20 @@ class BlacklightDetectorTest {
             live += h != 0 ? 1 : 0;
         }
         assertThat(reachable).isEqualTo(live);
+    }
+
+    @Test
+    void chainsDroppedMidStreamAreRelinkedWithTheSameResults() {
+        List<ServingDetection> expected = DetectorRuns.detections(detector, detector.newState(), world.nearDuplicates("nes", 400, 0.1, 4));
+        List<InferenceEvent> events = world.nearDuplicates("nes", 400, 0.1, 4);
+        BlacklightState s = detector.newState();
+        List<ServingDetection> actual = new ArrayList<>(DetectorRuns.detections(detector, s, events.subList(0, 250)));
+        // What a restore or the heap backend's copy leaves of the transient chains.
+        s.entryNext = null;
+        s.bucketHead = null;
+        actual.addAll(DetectorRuns.detections(detector, s, events.subList(250, 400)));
+        assertThat(expected).hasSizeGreaterThan(1);
+        assertThat(actual).isEqualTo(expected);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.synth.TrafficScenarios;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,6 +55,29 @@ class StatefulKnnDetectorTest {
         Map<String, Object> ev = hits.get(0).detection().evidence();
         assertThat((double) ev.get("s")).isLessThan(tau);
         assertThat(ev).containsEntry("tau", tau).containsEntry("k", 50).containsEntry("tau_source", "baseline");
+    }
+
+    @Test
+    void ringsGrownAsQueriesArriveGiveWhatFullSizeRingsGive() {
+        // Full size: as the rings were allocated before they grew lazily, and as a savepoint of then holds them.
+        StatefulKnnState full = detector.newState();
+        full.buffer = new byte[500 * 8];
+        full.times = new int[500];
+        full.recent = new long[32];
+        List<ServingDetection> expected = DetectorRuns.detections(detector, full, mixed());
+        StatefulKnnState grown = detector.newState();
+        List<ServingDetection> actual = DetectorRuns.detections(detector, grown, mixed());
+        assertThat(expected).hasSizeGreaterThan(1);
+        assertThat(actual).isEqualTo(expected);
+        assertThat(grown.lastScore).isEqualTo(full.lastScore);
+        assertThat(grown.buffer).hasSize(full.buffer.length);
+    }
+
+    /** 700 benign queries (the buffer wraps), then near-duplicates (alarms that clear it). */
+    private static List<InferenceEvent> mixed() {
+        List<InferenceEvent> events = new ArrayList<>(world.benign("b", 700, 1.0, 5));
+        events.addAll(world.nearDuplicates("b", 200, 0.05, 4));
+        return events;
     }
 
     @Test
