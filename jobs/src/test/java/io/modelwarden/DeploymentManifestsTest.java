@@ -392,6 +392,7 @@ class DeploymentManifestsTest {
             assertThat(text(conf, reporter)).as(deployment.at("/metadata/name").asText()).isEqualTo(shipped.path(reporter).asText());
             assertThat(text(conf, "metrics.reporter.prom.port")).isNotBlank();
             assertThat(text(conf, "restart-strategy.type")).isEqualTo(shipped.path("restart-strategy.type").asText());
+            assertThat(text(conf, "env.java.opts.taskmanager")).isEqualTo(shipped.path("env.java.opts.taskmanager").asText()).contains("-XX:+UseParallelGC");
         }
     }
 

@@ -96,9 +96,10 @@ public final class FlinkSessionCluster implements BeforeAllCallback, AfterAllCal
             // memory settings (dynamic -D properties) from BashJavaUtils; the TaskManager refuses to
             // start without them ("taskmanager.cpu.cores is not set").
             processes.add(start("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-                    resourceParams("GET_JM_RESOURCE_PARAMS"), jobManagerMetricsPort));
+                    resourceParams("GET_JM_RESOURCE_PARAMS"), jobManagerMetricsPort, List.of()));
+            // ... and bin/taskmanager.sh adds env.java.opts.taskmanager (the shipped file's collector).
             processes.add(start("taskmanager", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-                    resourceParams("GET_TM_RESOURCE_PARAMS"), taskManagerMetricsPort));
+                    resourceParams("GET_TM_RESOURCE_PARAMS"), taskManagerMetricsPort, shippedJvmOptions("env.java.opts.taskmanager")));
             awaitTaskManager();
         } catch (Throwable e) {
             printLogTails();
@@ -254,6 +255,17 @@ public final class FlinkSessionCluster implements BeforeAllCallback, AfterAllCal
                 """);
     }
 
+    /** The JVM flags a key of the shipped config.yaml (a plain {@code key: value} line) gives, split on blanks. */
+    static List<String> shippedJvmOptions(String key) throws IOException {
+        for (String line : Files.readAllLines(SHIPPED_CONFIG)) {
+            if (line.startsWith(key + ":")) {
+                String value = line.substring(key.length() + 1).replaceAll("\\s+#.*$", "").trim().replaceAll("^\"|\"$", "");
+                return value.isEmpty() ? List.of() : Arrays.asList(value.split("\\s+"));
+            }
+        }
+        return List.of();
+    }
+
     /** The two lines BashJavaUtils prints for a process: its JVM flags and its dynamic (-D) properties. */
     private List<String> resourceParams(String command) throws Exception {
         Path log = work.resolve("bash-java-utils-" + command + ".log");
@@ -276,13 +288,15 @@ public final class FlinkSessionCluster implements BeforeAllCallback, AfterAllCal
      * Starts one cluster process with the JVM flags and dynamic properties BashJavaUtils computed,
      * and its own reporter port (JobManager and TaskManager share this host).
      */
-    private Process start(String name, String main, List<String> resources, int metricsPort) throws IOException {
+    private Process start(String name, String main, List<String> resources, int metricsPort, List<String> extraJvmFlags) throws IOException {
         Path log = work.resolve(name + ".log");
         logs.put(name, log);
         List<String> args = new ArrayList<>(List.of("--configDir", conf.toString()));
         args.addAll(Arrays.asList(resources.get(1).trim().split("\\s+")));
         args.addAll(List.of("-D", "metrics.reporter.prom.port=" + metricsPort));
-        List<String> command = java(Arrays.asList(resources.get(0).trim().split("\\s+")), main, args);
+        List<String> jvmFlags = new ArrayList<>(Arrays.asList(resources.get(0).trim().split("\\s+")));
+        jvmFlags.addAll(extraJvmFlags);
+        List<String> command = java(jvmFlags, main, args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         // The cluster gets none of the jobs' settings from its environment: what a job needs must
         // travel in its job graph (FlinkClusterITCase gives the sink credentials to the client only).
