@@ -249,24 +249,25 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
             return;
         }
         ServingDetection detection = hit.get();
-        if (calibration != null) {
-            Map<String, Object> ev = new LinkedHashMap<>(detection.detection().evidence());
-            ev.put("warmup_calibration", calibration);
-            detection = new ServingDetection(Detection.of(detection.detection().score(), ev), detection.windowStartMillis(), detection.windowEndMillis());
-        }
-        Alert alert = alerts.create(detection, d, e);
         SuppressionState s = cs.suppressions[slot];
         if (s == null) {
             s = suppression.newState();
             cs.suppressions[slot] = s;
         }
-        if (suppression.admit(s, alert)) {
-            out.collect(alert);
-            alertsEmitted.inc();
-            alertsByDetector.get(d.id()).inc();
-        } else {
+        // Decided before the alert is made (its id is a SHA-256, its evidence JSON): a client that keeps
+        // a detector firing through the cool-down costs only the check.
+        if (!suppression.admit(s, d.id(), detection.detection().score(), e.timestampMillis)) {
             alertsSuppressed.inc();
+            return;
         }
+        if (calibration != null) {
+            Map<String, Object> ev = new LinkedHashMap<>(detection.detection().evidence());
+            ev.put("warmup_calibration", calibration);
+            detection = new ServingDetection(Detection.of(detection.detection().score(), ev), detection.windowStartMillis(), detection.windowEndMillis());
+        }
+        out.collect(alerts.create(detection, d, e));
+        alertsEmitted.inc();
+        alertsByDetector.get(d.id()).inc();
     }
 
     private void moveCleanupTimer(Context ctx, ClientState cs, long idleAt) {

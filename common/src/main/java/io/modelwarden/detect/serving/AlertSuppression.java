@@ -29,11 +29,19 @@ public final class AlertSuppression implements Serializable {
 
     /** True when the alert should be emitted; updates the state when it is. */
     public boolean admit(SuppressionState s, Alert a) {
-        int i = indexOf(s, a.detector);
+        return admit(s, a.detector, a.score, a.eventTimeMillis);
+    }
+
+    /**
+     * {@link #admit(SuppressionState, Alert)} from what it reads of the alert (its detector, score and
+     * event time), so that a caller can skip making an alert that would be suppressed.
+     */
+    public boolean admit(SuppressionState s, String detector, double score, long eventTimeMillis) {
+        int i = indexOf(s, detector);
         if (i >= 0) {
-            long since = a.eventTimeMillis - s.lastEmittedMillis[i];
+            long since = eventTimeMillis - s.lastEmittedMillis[i];
             boolean cooling = since >= 0 && since < settings.cooldown().toMillis();
-            boolean escalates = a.score > s.lastScore[i] + settings.scoreDelta();
+            boolean escalates = score > s.lastScore[i] + settings.scoreDelta();
             if (cooling && !escalates) {
                 s.suppressed++;
                 return false;
@@ -46,10 +54,10 @@ public final class AlertSuppression implements Serializable {
             s.detectors = Arrays.copyOf(s.detectors, i + 1);
             s.lastEmittedMillis = Arrays.copyOf(s.lastEmittedMillis, i + 1);
             s.lastScore = Arrays.copyOf(s.lastScore, i + 1);
-            s.detectors[i] = a.detector;
+            s.detectors[i] = detector;
         }
-        s.lastEmittedMillis[i] = a.eventTimeMillis;
-        s.lastScore[i] = a.score;
+        s.lastEmittedMillis[i] = eventTimeMillis;
+        s.lastScore[i] = score;
         return true;
     }
 
