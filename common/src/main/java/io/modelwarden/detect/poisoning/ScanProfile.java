@@ -16,15 +16,17 @@ import org.apache.datasketches.kll.KllDoublesSketch;
 import org.apache.datasketches.quantilescommon.QuantilesDoublesSketchIterator;
 
 /**
- * The first pass of a scan: a fixed-size, mergeable summary of the dataset. Per feature the moments
- * and a KLL quantile sketch; the label counts; and a seeded priority sample of rows that the
- * row-level models are fitted on. Memory is independent of the row count: O(features x sketch size
- * + sample size x features).
+ * The first pass of a scan: a fixed-size, mergeable summary of the dataset. Per feature the moments;
+ * the label counts; and a seeded priority sample of rows that the row-level models are fitted on and
+ * that the per-feature distributions ({@link #sketch}) are taken from. Memory is independent of the
+ * row count: O(features + sample size x features).
  */
 public final class ScanProfile implements Serializable {
     private static final long serialVersionUID = 1L;
-    /** KLL accuracy parameter: about 1.3% normalised rank error at k = 200. */
+    /** KLL accuracy parameter of sketches read from older baselines (about 1.3% normalised rank error). */
     public static final int KLL_K = 200;
+    /** The largest KLL k: a sketch of at most this many items keeps them all (no random compaction). */
+    static final int MAX_EXACT = 65_535;
 
     private final String[] featureNames;
     private long rows;
@@ -36,10 +38,8 @@ public final class ScanProfile implements Serializable {
     public ScanProfile(String[] featureNames, int sampleSize, long seed) {
         this.featureNames = featureNames.clone();
         this.moments = new RunningMoments[featureNames.length];
-        this.sketches = new KllDoublesSketch[featureNames.length];
         for (int j = 0; j < featureNames.length; j++) {
             moments[j] = new RunningMoments();
-            sketches[j] = KllDoublesSketch.newHeapInstance(KLL_K);
         }
         this.sample = new PrioritySample(sampleSize, seed);
     }
@@ -49,12 +49,12 @@ public final class ScanProfile implements Serializable {
         double[] x = row.features;
         for (int j = 0; j < x.length; j++) {
             moments[j].add(x[j]);
-            sketches[j].update(x[j]);
         }
         if (row.label != null) {
             labelCounts.merge(row.label, 1L, Long::sum);
         }
         sample.add(row);
+        sketches = null;
         rows++;
     }
 
@@ -64,10 +64,10 @@ public final class ScanProfile implements Serializable {
         }
         for (int j = 0; j < featureNames.length; j++) {
             moments[j].merge(other.moments[j]);
-            sketches[j].merge(other.sketches[j]);
         }
         other.labelCounts.forEach((k, v) -> labelCounts.merge(k, v, Long::sum));
         sample.merge(other.sample);
+        sketches = null;
         rows += other.rows;
     }
 
@@ -87,8 +87,32 @@ public final class ScanProfile implements Serializable {
         return moments[feature];
     }
 
+    /**
+     * Feature j's distribution for drift and range checks: a KLL sketch of the feature's values in the
+     * row sample (every row of a dataset no larger than the sample, else a uniform random subset of
+     * its size, 20,000 rows by default). It holds every value (KLL compacts, with an unseeded random,
+     * only past k items, and k is the item count here), so it is the same on every run and at any
+     * parallelism; per-row sketch updates were a quarter of the profile pass's time.
+     */
     public KllDoublesSketch sketch(int feature) {
+        if (sketches == null) {
+            sketches = new KllDoublesSketch[featureNames.length];
+        }
+        if (sketches[feature] == null) {
+            sketches[feature] = sketch(feature, MAX_EXACT);
+        }
         return sketches[feature];
+    }
+
+    /** {@link #sketch(int)} of the first {@code maxRows} rows of the sample (in priority order: a uniform subset). */
+    public KllDoublesSketch sketch(int feature, int maxRows) {
+        java.util.List<TrainingRow> rows = sample.rows();
+        int n = Math.min(Math.min(rows.size(), maxRows), MAX_EXACT);
+        KllDoublesSketch s = KllDoublesSketch.newHeapInstance(Math.max(KLL_K, n));
+        for (int i = 0; i < n; i++) {
+            s.update(rows.get(i).features[feature]);
+        }
+        return s;
     }
 
     /** Label counts in label order. */
@@ -155,22 +179,6 @@ public final class ScanProfile implements Serializable {
         }
     }
 
-    private void writeObject(ObjectOutputStream out) throws IOException {
-        out.defaultWriteObject();
-        // The sketch's retained items and weights: DataSketches' own byte format goes through its
-        // Memory API, which needs an incubator module on Java 17.
-        for (KllDoublesSketch s : sketches) {
-            writeSketch(out, s);
-        }
-    }
-
-    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-        in.defaultReadObject();
-        sketches = new KllDoublesSketch[featureNames.length];
-        for (int j = 0; j < featureNames.length; j++) {
-            sketches[j] = readSketch(in);
-        }
-    }
 
     /** A KLL sketch as bytes of (item, weight) pairs (see {@link #writeSketch}). */
     public static byte[] sketchBytes(KllDoublesSketch s) {
@@ -205,10 +213,13 @@ public final class ScanProfile implements Serializable {
         }
     }
 
-    /** Reads what {@link #writeSketch} wrote into a new sketch with the same items and weights. */
+    /**
+     * Reads what {@link #writeSketch} wrote into a new sketch with the same items and weights; up to
+     * {@link #MAX_EXACT} items it keeps them all (k is their count), so reading is deterministic.
+     */
     public static KllDoublesSketch readSketch(java.io.DataInput in) throws IOException {
-        KllDoublesSketch s = KllDoublesSketch.newHeapInstance(KLL_K);
         int n = in.readInt();
+        KllDoublesSketch s = KllDoublesSketch.newHeapInstance(Math.max(KLL_K, Math.min(n, MAX_EXACT)));
         for (int i = 0; i < n; i++) {
             double item = in.readDouble();
             long weight = in.readLong();

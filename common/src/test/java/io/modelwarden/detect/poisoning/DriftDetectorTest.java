@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 class DriftDetectorTest {
     private static final DriftDetector DETECTOR = new DriftDetector(DriftSettings.defaults());
 
+    /** The statistics a scan takes from its profile, with the default row sample (20,000 rows). */
     static DatasetStats stats(PoisonedDataset d) {
-        ScanProfile p = new ScanProfile(d.featureNames(), 16, 1);
+        ScanProfile p = new ScanProfile(d.featureNames(), 20_000, 1);
         for (long i = 0; i < d.rows(); i++) {
             p.add(d.row(i));
         }
