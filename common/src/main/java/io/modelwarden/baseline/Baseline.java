@@ -41,6 +41,15 @@ public final class Baseline {
     public static final String FINGERPRINTS_FILE = "fingerprints.bin";
     /** Quantiles stored per feature: 0, 1/(n-1), ..., 1. */
     public static final int QUANTILE_POINTS = 101;
+    /** The ranks of the stored quantiles: 0, 0.01, ..., 1. */
+    public static double[] quantileRanks() {
+        double[] ranks = new double[QUANTILE_POINTS];
+        for (int i = 0; i < QUANTILE_POINTS; i++) {
+            ranks[i] = (double) i / (QUANTILE_POINTS - 1);
+        }
+        return ranks;
+    }
+
     /** Values per feature in the stored distribution ({@code kllSketch}): the first rows of the scan's sample. */
     static final int BASELINE_SKETCH_ROWS = 4_096;
     private static final String FLAG = "--baseline: ";
@@ -99,10 +108,7 @@ public final class Baseline {
         b.featureOrder = new ArrayList<>(names);
         b.rows = p.rows();
         b.labelCounts = new TreeMap<>(p.labelCounts());
-        double[] ranks = new double[QUANTILE_POINTS];
-        for (int i = 0; i < QUANTILE_POINTS; i++) {
-            ranks[i] = (double) i / (QUANTILE_POINTS - 1);
-        }
+        double[] ranks = quantileRanks();
         for (int j = 0; j < p.dimensions(); j++) {
             RunningMoments m = p.moments(j);
             // A uniform subset of the sample keeps the file small: 4,096 values per feature bound the
@@ -169,8 +175,7 @@ public final class Baseline {
         double[] std = new double[d];
         for (int j = 0; j < d; j++) {
             mean[j] = features.get(j).mean;
-            double s = features.get(j).std;
-            std[j] = s > 0 && Double.isFinite(s) ? s : 1.0;
+            std[j] = features.get(j).std;
         }
         return new Standardizer(mean, std);
     }

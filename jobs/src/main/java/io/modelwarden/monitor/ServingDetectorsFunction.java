@@ -13,11 +13,13 @@ import io.modelwarden.detect.serving.SuppressionState;
 import io.modelwarden.metrics.WardenMetrics;
 import io.modelwarden.model.Alert;
 import io.modelwarden.model.InferenceEvent;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -167,11 +169,12 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     }
 
     private ModelSlots slots(String modelId) {
-        ServingBaseline calibrated = catalog.warmsUp(modelId) ? warmups.calibrated(modelId) : null;
+        boolean warmsUp = catalog.warmsUp(modelId);
+        ServingBaseline calibrated = warmsUp ? warmups.calibrated(modelId) : null;
         if (calibrated != null) {
             return calibratedSlots(calibrated);
         }
-        return slots(catalog.forModel(modelId), catalog.warmsUp(modelId), 0, null);
+        return slots(catalog.forModel(modelId), warmsUp, 0, null);
     }
 
     private static ModelSlots slots(List<ServingDetector<?>> detectors, boolean warmsUp, int calibration, Map<String, Object> calibrationEvidence) {
@@ -201,7 +204,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         slotsByModel.put(e.modelId, next);
         modelsCalibrated.inc();
         LOG.info("Monitor: model {} calibrated by its warm-up ({}); its detectors now: {}", e.modelId, calibrated.detector(WarmupSample.CALIBRATION),
-                java.util.Arrays.stream(next.detectors).map(ServingDetector::id).toList());
+                Arrays.stream(next.detectors).map(ServingDetector::id).toList());
         return next;
     }
 
@@ -220,7 +223,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     }
 
     /** Detectors whose state does not depend on the model's baseline. */
-    private static final java.util.Set<String> BASELINE_FREE = java.util.Set.of(RateDetector.ID, ExplanationAbuseDetector.ID);
+    private static final Set<String> BASELINE_FREE = Set.of(RateDetector.ID, ExplanationAbuseDetector.ID);
 
     /**
      * A model's detectors, their slots in {@link ClientState}, which of them depend on the calibration,

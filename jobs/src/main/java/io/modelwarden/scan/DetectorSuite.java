@@ -328,18 +328,10 @@ final class DetectorSuite {
             }
             z.add(std.apply(r.features));
         }
-        if (z.size() <= knn.k()) {
-            return;
+        Map<String, Object> entry = StatefulKnnDetector.baselineEntry(z, knn, options.seed());
+        if (entry != null) {
+            b.withDetector(StatefulKnnDetector.ID, entry);
         }
-        double tau = StatefulKnnDetector.calibrateTau(z, knn.k(), knn.calibrationPercentile(), options.seed(), knn.bufferSize(), knn.quantum());
-        Map<String, Object> entry = new java.util.LinkedHashMap<>();
-        entry.put(StatefulKnnDetector.TAU_KEY, tau);
-        entry.put("k", knn.k());
-        entry.put("buffer_size", knn.bufferSize());
-        entry.put("percentile", knn.calibrationPercentile());
-        entry.put("calibration_rows", z.size());
-        entry.put("quantum", knn.quantum()); // tau was calibrated on int8 codes of this many z units per level
-        b.withDetector(StatefulKnnDetector.ID, entry);
     }
 
     /** baseline/: the profile's statistics and sketches, fitted detector parameters, fingerprints. */

@@ -140,23 +140,21 @@ public final class ScanProfile implements Serializable {
             col[i] = rows.get(i).features[feature];
         }
         java.util.Arrays.sort(col);
+        return nearestRanks(col, ranks);
+    }
+
+    /** The values of {@code sorted} (ascending, not empty) at the given ranks in [0, 1], nearest rank. */
+    public static double[] nearestRanks(double[] sorted, double[] ranks) {
         double[] q = new double[ranks.length];
         for (int i = 0; i < ranks.length; i++) {
-            q[i] = col[(int) Math.round(ranks[i] * (col.length - 1))];
+            q[i] = sorted[(int) Math.round(ranks[i] * (sorted.length - 1))];
         }
         return q;
     }
 
     /** Mean and standard deviation per feature, for z-scoring; a constant feature gets stddev 1. */
     public Standardizer standardizer() {
-        double[] mean = new double[featureNames.length];
-        double[] std = new double[featureNames.length];
-        for (int j = 0; j < featureNames.length; j++) {
-            mean[j] = moments[j].mean();
-            double s = moments[j].stddev();
-            std[j] = s > 0 && Double.isFinite(s) ? s : 1.0;
-        }
-        return new Standardizer(mean, std);
+        return Standardizer.of(moments);
     }
 
     public byte[] toBytes() {

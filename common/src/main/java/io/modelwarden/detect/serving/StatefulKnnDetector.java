@@ -215,6 +215,26 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         return sum / k * quantum;
     }
 
+    /**
+     * What a baseline records for this detector, calibrated on trusted z-encoded rows (a scan's
+     * training sample, or a model's warm-up): tau by {@link #calibrateTau} with the settings' k,
+     * percentile, buffer size and quantum, and those settings beside it. Null when there are no more
+     * rows than k.
+     */
+    public static Map<String, Object> baselineEntry(List<double[]> zRows, StatefulKnnSettings knn, long seed) {
+        if (zRows.size() <= knn.k()) {
+            return null;
+        }
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put(TAU_KEY, calibrateTau(zRows, knn.k(), knn.calibrationPercentile(), seed, knn.bufferSize(), knn.quantum()));
+        entry.put("k", knn.k());
+        entry.put("buffer_size", knn.bufferSize());
+        entry.put("percentile", knn.calibrationPercentile());
+        entry.put("calibration_rows", zRows.size());
+        entry.put("quantum", knn.quantum()); // tau was calibrated on int8 codes of this many z units per level
+        return entry;
+    }
+
     /** {@link #calibrateTau(List, int, double, long, int)} with the default buffer size (500). */
     public static double calibrateTau(List<double[]> zTrainingSample, int k, double percentile, long seed) {
         return calibrateTau(zTrainingSample, k, percentile, seed, StatefulKnnSettings.defaults().bufferSize());

@@ -1,6 +1,8 @@
 package io.modelwarden.detect.serving;
 
+import io.modelwarden.baseline.Baseline;
 import io.modelwarden.config.Config;
+import io.modelwarden.detect.poisoning.ScanProfile;
 import io.modelwarden.detect.poisoning.Standardizer;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.stats.Hashing;
@@ -42,7 +44,6 @@ import java.util.TreeMap;
  */
 public final class WarmupSample implements Serializable {
     private static final long serialVersionUID = 1L;
-    private static final int QUANTILE_POINTS = 101;
 
     private final String modelId;
     private final int capacity;
@@ -108,39 +109,31 @@ public final class WarmupSample implements Serializable {
         if (!complete()) {
             throw new IllegalStateException(describe() + " is not complete");
         }
-        double[] mean = new double[dims];
-        double[] std = new double[dims];
+        RunningMoments[] moments = new RunningMoments[dims];
         double[][] quantiles = new double[dims][];
         double[] col = new double[size];
+        double[] ranks = Baseline.quantileRanks();
         List<String> names = new ArrayList<>(dims);
         for (int j = 0; j < dims; j++) {
-            RunningMoments m = new RunningMoments();
+            moments[j] = new RunningMoments();
             for (int i = 0; i < size; i++) {
                 col[i] = rows[i * dims + j];
-                m.add(col[i]);
+                moments[j].add(col[i]);
             }
-            mean[j] = m.mean();
-            double s = m.stddev();
-            std[j] = s > 0 && Double.isFinite(s) ? s : 1.0;
             Arrays.sort(col);
-            quantiles[j] = new double[QUANTILE_POINTS];
-            for (int q = 0; q < QUANTILE_POINTS; q++) {
-                quantiles[j][q] = col[(int) Math.round((double) q / (QUANTILE_POINTS - 1) * (size - 1))];
-            }
+            quantiles[j] = ScanProfile.nearestRanks(col, ranks);
             names.add("features[" + j + "]");
         }
-        Standardizer standardizer = new Standardizer(mean, std);
+        Standardizer standardizer = Standardizer.of(moments);
         Map<String, Map<String, Object>> detectors = new LinkedHashMap<>();
         detectors.put(CALIBRATION, evidence());
-        StatefulKnnSettings knn = StatefulKnnSettings.fromConfig(c);
-        if (size > knn.k()) {
-            List<double[]> z = new ArrayList<>(size);
-            for (int i = 0; i < size; i++) {
-                z.add(standardizer.apply(Arrays.copyOfRange(rows, i * dims, (i + 1) * dims)));
-            }
-            long seed = Hashing.mix64(modelId.hashCode());
-            double tau = StatefulKnnDetector.calibrateTau(z, knn.k(), knn.calibrationPercentile(), seed, knn.bufferSize(), knn.quantum());
-            detectors.put(StatefulKnnDetector.ID, Map.of(StatefulKnnDetector.TAU_KEY, tau));
+        List<double[]> z = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            z.add(standardizer.apply(Arrays.copyOfRange(rows, i * dims, (i + 1) * dims)));
+        }
+        Map<String, Object> knn = StatefulKnnDetector.baselineEntry(z, StatefulKnnSettings.fromConfig(c), Hashing.mix64(modelId.hashCode()));
+        if (knn != null) {
+            detectors.put(StatefulKnnDetector.ID, knn);
         }
         return new ServingBaseline(modelId, names, standardizer, quantiles, null, labelCounts, detectors);
     }
