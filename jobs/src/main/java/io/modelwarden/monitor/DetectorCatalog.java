@@ -50,12 +50,12 @@ public final class DetectorCatalog implements Serializable {
     private final Config config;
     private final LinkedHashMap<String, List<ServingDetector<?>>> byModel;
     private final List<ServingDetector<?>> withoutBaseline;
-    private final ServingDetector<?> ipRate;
+    private final RateDetector ipRate;
     private final WarmupSettings warmup;
     private final boolean baselineForEveryModel;
 
     private DetectorCatalog(Config config, LinkedHashMap<String, List<ServingDetector<?>>> byModel, List<ServingDetector<?>> withoutBaseline,
-            ServingDetector<?> ipRate, boolean baselineForEveryModel) {
+            RateDetector ipRate, boolean baselineForEveryModel) {
         this.config = config;
         this.byModel = byModel;
         this.withoutBaseline = withoutBaseline;
@@ -73,7 +73,7 @@ public final class DetectorCatalog implements Serializable {
             byModel.put(e.getKey(), detectors(c, e.getValue()));
         }
         List<ServingDetector<?>> fallback = detectors(c, forEveryModel);
-        return new DetectorCatalog(c, byModel, fallback, new RateDetector(RateSettings.fromConfig(c), forEveryModel), forEveryModel != null);
+        return new DetectorCatalog(c, byModel, fallback, RateDetector.ratesOnly(RateSettings.fromConfig(c)), forEveryModel != null);
     }
 
     /** Validates every detector key (called at start). */
@@ -169,8 +169,8 @@ public final class DetectorCatalog implements Serializable {
         return max;
     }
 
-    /** The rate detector run per source IP. */
-    public ServingDetector<?> ipRate() {
+    /** The rate detector run per source IP (rate rules only: the IP key sees events without features). */
+    public RateDetector ipRate() {
         return ipRate;
     }
 

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelwarden.detect.serving.AlertFactory;
 import io.modelwarden.detect.serving.AlertSuppression;
 import io.modelwarden.detect.serving.ServingDetection;
-import io.modelwarden.detect.serving.ServingDetector;
+import io.modelwarden.detect.serving.RateDetector;
+import io.modelwarden.detect.serving.RateState;
 import io.modelwarden.detect.serving.SplitAccountState;
 import io.modelwarden.detect.serving.SplitAccountTracker;
 import io.modelwarden.detect.serving.SuppressionState;
@@ -20,7 +21,6 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
@@ -30,31 +30,29 @@ import org.apache.flink.util.Collector;
  * queries per minute per IP as the limit, twice that alerts), and the split-account tracker: the
  * client alerts of that IP pass through here and, when many client ids share the IP, the alerts of
  * the extraction and adversarial detectors get a higher risk score (evidence {@code split_accounts}).
- * One timer per key clears its state after the tracker's idle timeout.
+ * One timer per key clears its state after the tracker's idle timeout. The events arrive without
+ * their features and prediction ({@link #slim}): nothing here reads them, and they would be most of
+ * what crosses the network to this operator.
  */
 public final class IpGuardFunction extends KeyedCoProcessFunction<String, InferenceEvent, Alert, Alert> {
     private static final long serialVersionUID = 1L;
     /** The IP rule's own id, distinct from the per-client rate alerts. */
     public static final String IP_RATE_ID = "rate_limit_ip";
 
-    private final ServingDetector<?> rate;
+    private final RateDetector rate;
     private final SplitAccountTracker tracker;
     private final AlertFactory alerts;
     private final AlertSuppression suppression;
     private final RiskPolicy risk;
 
-    private transient ValueState<Object> rateState;
-    private transient ValueState<SplitAccountState> splitState;
-    private transient ValueState<SuppressionState> suppressed;
-    private transient ValueState<Double> factor;
-    private transient ValueState<Integer> distinctClients;
-    private transient ValueState<Long> cleanupAt;
+    private transient ValueState<IpGuardState> state;
+    private transient long idleMillis;
     private transient Counter raised;
     private transient Counter keysExpired;
     private transient Counter ipRateAlerts;
     private transient MonitorStart monitorStart;
 
-    public IpGuardFunction(ServingDetector<?> rate, SplitAccountTracker tracker, AlertFactory alerts, AlertSuppression suppression, RiskPolicy risk) {
+    public IpGuardFunction(RateDetector rate, SplitAccountTracker tracker, AlertFactory alerts, AlertSuppression suppression, RiskPolicy risk) {
         this.rate = rate;
         this.tracker = tracker;
         this.alerts = alerts;
@@ -62,16 +60,24 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
         this.risk = risk;
     }
 
+    /**
+     * What this operator reads of an event: ids, time and IP; the features, prediction and flags are
+     * left out before the event is sent here.
+     */
+    public static InferenceEvent slim(InferenceEvent e) {
+        InferenceEvent s = new InferenceEvent();
+        s.eventId = e.eventId;
+        s.timestampMillis = e.timestampMillis;
+        s.modelId = e.modelId;
+        s.clientId = e.clientId;
+        s.sourceIp = e.sourceIp;
+        return s;
+    }
+
     @Override
-    @SuppressWarnings({"unchecked", "rawtypes"})
     public void open(OpenContext context) {
-        TypeInformation type = TypeInformation.of(rate.stateClass());
-        rateState = getRuntimeContext().getState(new ValueStateDescriptor<Object>(IP_RATE_ID + ".state", type));
-        splitState = getRuntimeContext().getState(new ValueStateDescriptor<>("split-accounts.state", TypeInformation.of(SplitAccountState.class)));
-        suppressed = getRuntimeContext().getState(new ValueStateDescriptor<>(IP_RATE_ID + ".suppression", TypeInformation.of(SuppressionState.class)));
-        factor = getRuntimeContext().getState(new ValueStateDescriptor<>("split-accounts.factor", Types.DOUBLE));
-        distinctClients = getRuntimeContext().getState(new ValueStateDescriptor<>("split-accounts.clients", Types.INT));
-        cleanupAt = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-at", Types.LONG));
+        state = getRuntimeContext().getState(new ValueStateDescriptor<>("ip-guard.state", TypeInformation.of(IpGuardState.class)));
+        idleMillis = Math.max(tracker.idleTimeout().toMillis(), rate.idleTimeout().toMillis());
         var group = WardenMetrics.group(getRuntimeContext().getMetricGroup());
         raised = group.counter("alertsRaisedBySplitAccounts");
         keysExpired = group.counter("keysExpired");
@@ -82,43 +88,39 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
     @Override
     public void processElement1(InferenceEvent e, Context ctx, Collector<Alert> out) throws Exception {
         monitorStart.of(e); // the first event of this instance, whichever key it has
-        observeRate(rate, e, out);
-        SplitAccountState s = splitState.value();
+        IpGuardState s = state.value();
         if (s == null) {
-            s = tracker.newState();
+            s = new IpGuardState();
+            s.split = tracker.newState();
         }
-        SplitAccountTracker.Verdict v = tracker.observe(s, e);
-        splitState.update(s);
-        factor.update(v.factor());
-        distinctClients.update(v.distinctClients());
-        long idle = Math.max(tracker.idleTimeout().toMillis(), rate.idleTimeout().toMillis());
-        long at = ((e.timestampMillis + idle) / ServingDetectorsFunction.TIMER_ROUNDING_MS + 1) * ServingDetectorsFunction.TIMER_ROUNDING_MS;
-        Long pending = cleanupAt.value();
-        if (pending == null || pending != at) {
-            if (pending != null) {
-                ctx.timerService().deleteEventTimeTimer(pending);
+        observeRate(s, e, out);
+        SplitAccountTracker.Verdict v = tracker.observe(s.split, e);
+        s.factor = v.factor();
+        s.distinctClients = v.distinctClients();
+        long at = ((e.timestampMillis + idleMillis) / ServingDetectorsFunction.TIMER_ROUNDING_MS + 1) * ServingDetectorsFunction.TIMER_ROUNDING_MS;
+        if (s.cleanupAt != at) {
+            if (s.cleanupAt != ClientState.NO_TIMER) {
+                ctx.timerService().deleteEventTimeTimer(s.cleanupAt);
             }
             ctx.timerService().registerEventTimeTimer(at);
-            cleanupAt.update(at);
+            s.cleanupAt = at;
         }
+        state.update(s); // always write back: RocksDB keeps a copy, not our object
     }
 
-    private <S> void observeRate(ServingDetector<S> d, InferenceEvent e, Collector<Alert> out) throws Exception {
-        Object stored = rateState.value();
-        S current = stored == null ? d.newState(e.timestampMillis, monitorStart.of(e)) : d.stateClass().cast(stored);
-        Optional<ServingDetection> hit = d.observe(current, e);
-        rateState.update(current);
+    private void observeRate(IpGuardState s, InferenceEvent e, Collector<Alert> out) {
+        if (s.rate == null) {
+            s.rate = rate.newState(e.timestampMillis, monitorStart.of(e));
+        }
+        Optional<ServingDetection> hit = rate.observe(s.rate, e);
         if (hit.isEmpty()) {
             return;
         }
-        Alert a = alerts.create(hit.get(), IP_RATE_ID, d.threat(), e);
-        SuppressionState s = suppressed.value();
-        if (s == null) {
-            s = suppression.newState();
+        Alert a = alerts.create(hit.get(), IP_RATE_ID, rate.threat(), e);
+        if (s.suppression == null) {
+            s.suppression = suppression.newState();
         }
-        boolean admitted = suppression.admit(s, a);
-        suppressed.update(s);
-        if (admitted) {
+        if (suppression.admit(s.suppression, a)) {
             out.collect(a);
             ipRateAlerts.inc();
         }
@@ -126,8 +128,9 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
 
     @Override
     public void processElement2(Alert a, Context ctx, Collector<Alert> out) throws Exception {
-        Double f = factor.value();
-        if (f != null && f > 1.0 && (a.threat == Threat.MODEL_STEALING || a.threat == Threat.ADVERSARIAL)) {
+        IpGuardState s = state.value(); // read only: an alert never creates the key's state
+        double f = s == null ? 1.0 : s.factor;
+        if (f > 1.0 && (a.threat == Threat.MODEL_STEALING || a.threat == Threat.ADVERSARIAL)) {
             // Split accounts: the same actor behind many client ids. Raise the risk by the factor
             // (at most to the top of the scale) and say why.
             int before = a.riskScore;
@@ -135,7 +138,7 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
             a.priority = risk.priorityOf(a.riskScore);
             ObjectNode evidence = Json.parseObject(a.evidenceJson);
             ObjectNode split = evidence.putObject("split_accounts");
-            split.put("clients_behind_ip", distinctClients.value());
+            split.put("clients_behind_ip", s.distinctClients);
             split.put("factor", Json.round(f, 3));
             split.put("risk_score_before", before);
             a.evidenceJson = evidence.toString();
@@ -146,16 +149,11 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out) throws Exception {
-        Long pending = cleanupAt.value();
-        if (pending == null || pending != timestamp) {
+        IpGuardState s = state.value();
+        if (s == null || s.cleanupAt != timestamp) {
             return;
         }
-        rateState.clear();
-        splitState.clear();
-        suppressed.clear();
-        factor.clear();
-        distinctClients.clear();
-        cleanupAt.clear();
+        state.clear();
         keysExpired.inc();
     }
 }

@@ -6,6 +6,7 @@ import io.modelwarden.detect.serving.SplitAccountTracker;
 import io.modelwarden.model.Alert;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.risk.RiskPolicy;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
@@ -17,7 +18,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  *   <li>{@code detect-clients}: keyed by {@code model_id|client_id}, every client detector of the
  *       event's model ({@link ServingDetectorsFunction});
  *   <li>{@code ip-guard}: keyed by {@code model_id|source_ip}, the IP rate rule and the split-account
- *       tracker, which raises the risk of the client alerts of a shared IP ({@link IpGuardFunction}).
+ *       tracker, which raises the risk of the client alerts of a shared IP ({@link IpGuardFunction});
+ *       its events are slimmed to ids, time and IP first.
  * </ol>
  *
  * Operator uids are stable: savepoints are matched by them.
@@ -25,6 +27,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 public final class MonitorPipeline {
     public static final String DETECT_CLIENTS = "detect-clients";
     public static final String IP_GUARD = "ip-guard";
+    public static final String SLIM_FOR_IP_GUARD = "slim-for-ip-guard";
 
     private final DetectorCatalog catalog;
     private final SplitAccountTracker tracker;
@@ -46,11 +49,24 @@ public final class MonitorPipeline {
                 .process(new ServingDetectorsFunction(catalog, alerts, suppression))
                 .uid(DETECT_CLIENTS)
                 .name(DETECT_CLIENTS);
-        return events.keyBy(new IpKey())
+        return events.map(new Slim())
+                .uid(SLIM_FOR_IP_GUARD)
+                .name(SLIM_FOR_IP_GUARD)
+                .keyBy(new IpKey())
                 .connect(clientAlerts.keyBy(new AlertIpKey()))
                 .process(new IpGuardFunction(catalog.ipRate(), tracker, alerts, suppression, risk))
                 .uid(IP_GUARD)
                 .name(IP_GUARD);
+    }
+
+    /** The event as {@link IpGuardFunction} reads it (chained to the source: only this crosses the network). */
+    static final class Slim implements MapFunction<InferenceEvent, InferenceEvent> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public InferenceEvent map(InferenceEvent e) {
+            return IpGuardFunction.slim(e);
+        }
     }
 
     static final class ClientKey implements KeySelector<InferenceEvent, String> {

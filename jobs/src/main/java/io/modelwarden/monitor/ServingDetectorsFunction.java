@@ -88,6 +88,10 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     private transient ListState<byte[]> warmupState;
     private transient ModelWarmups warmups;
     private transient Counter modelsCalibrated;
+    /** Predicted labels seen, each kept once (see {@link #canonicalLabel}). */
+    private transient Map<String, String> labels;
+    /** Distinct labels canonicalised at most: beyond that, labels pass as they come. */
+    static final int MAX_CANONICAL_LABELS = 1024;
 
     public ServingDetectorsFunction(DetectorCatalog catalog, AlertFactory alerts, AlertSuppression suppression) {
         this.catalog = catalog;
@@ -102,6 +106,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         }
         state = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(ClientState.class)));
         slotsByModel = new HashMap<>();
+        labels = new HashMap<>();
         var group = WardenMetrics.group(getRuntimeContext().getMetricGroup());
         eventsObserved = group.counter("eventsObserved");
         alertsEmitted = group.counter("alertsEmitted");
@@ -146,6 +151,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         if (e.timestampMillis < ctx.timerService().currentWatermark()) {
             eventsLate.inc();
         }
+        e.predictedLabel = canonicalLabel(e.predictedLabel);
         ModelSlots model = slotsByModel.get(e.modelId);
         if (model == null) {
             model = slots(e.modelId);
@@ -166,6 +172,26 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         }
         moveCleanupTimer(ctx, cs, e.timestampMillis + model.idleMillis);
         state.update(cs); // always write back: RocksDB keeps a copy, not our object
+    }
+
+    /**
+     * The one instance of this label string that detector states hold. Detectors compare a query's
+     * label with labels they stored (the last queries, the classes seen): when both are the same
+     * instance, {@code equals} returns without reading the stored string, which for a client's state
+     * not in the CPU cache is a memory access per comparison. Equal strings compare equal either way.
+     */
+    private String canonicalLabel(String label) {
+        if (label == null) {
+            return null;
+        }
+        String known = labels.get(label);
+        if (known != null) {
+            return known;
+        }
+        if (labels.size() < MAX_CANONICAL_LABELS) {
+            labels.put(label, label);
+        }
+        return label;
     }
 
     private ModelSlots slots(String modelId) {

@@ -75,7 +75,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       whichever run came first look twice as slow. A run this short (under 30 s) triggers no
  *       periodic checkpoint, so a diagnostic run checkpoints every 2 s to show what snapshotting the
  *       heap state costs. Then the same job reading the events from a Kafka topic (an in-JVM broker
- *       pre-loaded with them, read bounded).
+ *       pre-loaded with them, read bounded), also measured after an unmeasured run of its own.
  *   <li><b>Event-to-alert latency</b> at half the measured rate: the same job graph (same parser,
  *       MonitorPipeline and alert sinks) fed by a rate-limited source: a sequence source with a
  *       pacing map (parallelism 1, like one Kafka partition) replays the generated lines at a fixed
@@ -245,6 +245,11 @@ public final class MonitorSpeedBenchmark {
                     before.add(id);
                 }
             }
+            // As for the file: an unmeasured run first, so that the JIT has compiled the Kafka source's
+            // path (the consumer, its decompression, the record emitter) before the measured run.
+            long warm = System.nanoTime();
+            MonitorBenchSupport.runMonitor(null, baselines, null, out.resolveSibling(out.getFileName() + "-warm-up"), c.with("monitor.parallelism", String.valueOf(cores)));
+            System.out.printf(Locale.ROOT, "  kafka warm-up run (JIT compilation; not measured): %.1f s wall%n", (System.nanoTime() - warm) / 1e9);
             throughput("every detector on, reading the Kafka topic (bounded, earliest offsets; broker in this JVM)", null, baselines, out, n, cores, c, before);
         } finally {
             kafka.afterAll(null);

@@ -93,4 +93,48 @@ class MonitorPipelineTest {
         List<String> second = run(events).stream().map(a -> a.alertId).sorted().toList();
         assertThat(second).isEqualTo(first);
     }
+
+    /**
+     * The IP guard: client ids that share one IP (the guide's split accounts) raise the risk of their
+     * extraction alerts, and an IP whose clients each stay under the per-client rate limit but together
+     * exceed it gets the IP rate alert. Both IPs start well after the monitor's first event (an IP seen
+     * in the monitor's first minutes is judged by the flood cap, not the static limit).
+     */
+    @Test
+    void clientsSharingAnIpRaiseTheirRiskAndTheirJointRateAlerts() throws Exception {
+        long later = 2 * 3_600_000L; // every client of both IPs starts then
+        List<List<InferenceEvent>> streams = new ArrayList<>(TRAFFIC.benignPopulation(10, 100, 21));
+        for (int c = 0; c < 6; c++) {
+            List<InferenceEvent> extractor = TRAFFIC.jbdaExtraction("split-" + c, 300, 30 + c);
+            streams.add(onIp(extractor, "203.0.113.9", later));
+        }
+        for (int c = 0; c < 6; c++) {
+            streams.add(onIp(TRAFFIC.benign("busy-" + c, 400, 2.0, 40 + c), "198.51.100.7", later));
+        }
+
+        List<Alert> alerts = run(TrafficScenarios.merge(streams));
+
+        List<Alert> raised = alerts.stream().filter(a -> a.clientId.startsWith("split-") && a.evidenceJson.contains("\"split_accounts\"")).toList();
+        assertThat(raised).as("extraction alerts of the shared IP with split_accounts evidence").isNotEmpty();
+        for (Alert a : raised) {
+            assertThat(a.threat).isIn(Threat.MODEL_STEALING, Threat.ADVERSARIAL);
+            var split = io.modelwarden.json.Json.read(a.evidenceJson).get("split_accounts");
+            assertThat(split.get("clients_behind_ip").asInt()).isGreaterThan(3);
+            assertThat(a.riskScore).isGreaterThanOrEqualTo(split.get("risk_score_before").asInt());
+        }
+        List<Alert> ipRate = alerts.stream().filter(a -> a.detector.equals(IpGuardFunction.IP_RATE_ID)).toList();
+        assertThat(ipRate).extracting(a -> a.sourceIp).contains("198.51.100.7");
+        assertThat(alerts).as("no busy client alone exceeds the per-client limit")
+                .noneMatch(a -> a.clientId.startsWith("busy-") && a.detector.equals("rate_limit"));
+    }
+
+    /** The events moved to {@code ip}, their first at {@code start} after the scenarios' start. */
+    private static List<InferenceEvent> onIp(List<InferenceEvent> events, String ip, long start) {
+        long shift = TrafficScenarios.START_MILLIS + start - events.get(0).timestampMillis;
+        for (InferenceEvent e : events) {
+            e.sourceIp = ip;
+            e.timestampMillis += shift;
+        }
+        return events;
+    }
 }

@@ -22,6 +22,7 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,8 @@ class ServingDetectorsFunctionTest {
         return h;
     }
 
-    static List<Alert> alerts(KeyedOneInputStreamOperatorTestHarness<String, InferenceEvent, Alert> h) {
+    /** The alerts a harness has emitted so far. */
+    static List<Alert> alerts(AbstractStreamOperatorTestHarness<Alert> h) {
         List<Alert> out = new ArrayList<>();
         for (Object o : h.getOutput()) {
             if (o instanceof StreamRecord<?> r && r.getValue() instanceof Alert a) {

@@ -63,13 +63,27 @@ public final class RateDetector implements ServingDetector<RateState> {
 
     private final RateSettings settings;
     private final ServingBaseline baseline;
+    private final boolean payloadChecks;
 
     /**
      * @param baseline the model's baseline for payload checks; null checks only non-finite values
      */
     public RateDetector(RateSettings settings, ServingBaseline baseline) {
+        this(settings, baseline, true);
+    }
+
+    private RateDetector(RateSettings settings, ServingBaseline baseline, boolean payloadChecks) {
         this.settings = settings;
         this.baseline = baseline;
+        this.payloadChecks = payloadChecks;
+    }
+
+    /**
+     * The rate rules alone, for the per-IP instance: payloads are the client detectors' business
+     * (the IP key sees events without their features).
+     */
+    public static RateDetector ratesOnly(RateSettings settings) {
+        return new RateDetector(settings, null, false);
     }
 
     @Override
@@ -190,7 +204,7 @@ public final class RateDetector implements ServingDetector<RateState> {
         } else {
             s.rateAlerting = false;
         }
-        String anomaly = payloadAnomaly(e);
+        String anomaly = payloadChecks ? payloadAnomaly(e) : null;
         if (anomaly != null) {
             s.payloadAnomalies++;
             long minute = Math.floorDiv(t, MINUTE_MILLIS);

@@ -1,0 +1,25 @@
+package io.modelwarden.monitor;
+
+import io.modelwarden.detect.serving.RateState;
+import io.modelwarden.detect.serving.SplitAccountState;
+import io.modelwarden.detect.serving.SuppressionState;
+
+/**
+ * Everything {@link IpGuardFunction} keeps per {@code model_id|source_ip}, in one value (a Flink
+ * POJO): one state lookup and one write per event instead of one per part.
+ */
+public final class IpGuardState {
+    /** The IP rate rule's windows; null until the key's first event. */
+    public RateState rate;
+    /** The split-account tracker's table of client ids. */
+    public SplitAccountState split;
+    /** The cool-down of the IP rate alerts; null until the first. */
+    public SuppressionState suppression;
+    /** Risk factor for the client alerts of this IP (1: none) and the client ids behind it. */
+    public double factor = 1.0;
+    public int distinctClients;
+    /** The pending cleanup timer, or {@link ClientState#NO_TIMER}. */
+    public long cleanupAt = ClientState.NO_TIMER;
+
+    public IpGuardState() {}
+}
