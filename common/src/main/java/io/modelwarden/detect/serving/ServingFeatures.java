@@ -2,7 +2,6 @@ package io.modelwarden.detect.serving;
 
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.stats.Hashing;
-import java.util.Arrays;
 import org.apache.commons.math3.distribution.ChiSquaredDistribution;
 
 /**
@@ -81,14 +80,26 @@ final class ServingFeatures {
         return b;
     }
 
-    /** Percentile bin 0..100 of v (binary search in the 101 quantile points); 0 without quantiles. */
+    /**
+     * Percentile bin 0..100 of v: the index of the first of the 101 quantile points that is >= v (the
+     * last point's index above them all); 0 without quantiles. A branch-free binary search (the halving
+     * step is a conditional move): natural values land anywhere, so the branches of a classic search
+     * mispredicted about every other step, most of model_inversion's time at d = 30.
+     */
     static int percentile(double[] quantiles, double v) {
-        if (quantiles.length < 2) {
+        int n = quantiles.length;
+        if (n < 2) {
             return 0;
         }
-        int i = Arrays.binarySearch(quantiles, v);
-        int pos = i >= 0 ? i : -i - 1; // index of the first point >= v
-        return Math.min(quantiles.length - 1, pos);
+        int base = 0;
+        int len = n;
+        while (len > 1) {
+            int half = len >>> 1;
+            base = quantiles[base + half] < v ? base + half : base;
+            len -= half;
+        }
+        int pos = base + (quantiles[base] < v ? 1 : 0);
+        return Math.min(n - 1, pos);
     }
 
     /** 64-bit hash of a cell given by its per-feature bins. */

@@ -24,4 +24,26 @@ class ServingFeaturesTest {
         assertThat(ServingFeatures.z(e, b)).isNotSameAs(z).containsExactly(b.standardizer().apply(e.features));
         assertThat(ServingVectors.exactHash(e)).isEqualTo(ServingVectors.exactHash(e.features)).isNotEqualTo(hash);
     }
+
+    @Test
+    void thePercentileBinIsTheFirstQuantilePointAtOrAboveTheValue() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 2 + r.nextInt(120);
+            double[] q = new double[n];
+            for (int i = 0; i < n; i++) {
+                q[i] = r.nextInt(30) / 3.0; // few distinct values: runs of equal points
+            }
+            java.util.Arrays.sort(q);
+            for (int k = 0; k < 50; k++) {
+                double v = k % 5 == 0 ? q[r.nextInt(n)] : r.nextDouble() * 12 - 1;
+                int expected = 0;
+                while (expected < n && q[expected] < v) {
+                    expected++;
+                }
+                assertThat(ServingFeatures.percentile(q, v)).as("v=%s in %s", v, java.util.Arrays.toString(q)).isEqualTo(Math.min(n - 1, expected));
+            }
+        }
+        assertThat(ServingFeatures.percentile(new double[] {1.0}, 5.0)).isZero();
+    }
 }
