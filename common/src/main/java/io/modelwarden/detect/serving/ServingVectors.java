@@ -204,46 +204,9 @@ final class ServingVectors {
     }
 
     /**
-     * Rearranges {@code a[0..n)} so that its {@code k} smallest values come first (in no particular
-     * order): quickselect, O(n) expected, instead of a full sort.
+     * Rearranges {@code a[0..n)} (no NaN) so that its {@code k} smallest values come first (in no
+     * particular order): quickselect, O(n) expected, instead of a full sort.
      */
-    static void selectSmallest(int[] a, int n, int k) {
-        int lo = 0;
-        int hi = n - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            // median of three as the pivot
-            int x = a[lo], y = a[mid], z = a[hi];
-            int pivot = x < y ? (y < z ? y : Math.max(x, z)) : (x < z ? x : Math.max(y, z));
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) {
-                    i++;
-                }
-                while (a[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    int t = a[i];
-                    a[i] = a[j];
-                    a[j] = t;
-                    i++;
-                    j--;
-                }
-            }
-            // now a[lo..j] <= pivot <= a[i..hi], and a[j+1..i-1] == pivot
-            if (k - 1 <= j) {
-                hi = j;
-            } else if (k - 1 >= i) {
-                lo = i;
-            } else {
-                return;
-            }
-        }
-    }
-
-    /** {@link #selectSmallest(int[], int, int)} for doubles (no NaN). */
     static void selectSmallest(double[] a, int n, int k) {
         int lo = 0;
         int hi = n - 1;

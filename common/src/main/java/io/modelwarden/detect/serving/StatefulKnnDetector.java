@@ -35,7 +35,8 @@ import java.util.SplittableRandom;
  * squared code differences, scaled back by the quantum. {@link #calibrateTau} codes the training rows
  * identically, so tau and s are computed in one space. Without a baseline raw features are kept as floats.
  *
- * <p><b>Cost per event.</b> O(N d) integer distances plus an O(N) quickselect of the k smallest (N = 500).
+ * <p><b>Cost per event.</b> O(N d) integer distances plus an O(N) selection of the k smallest (N = 500,
+ * {@link SmallestSelection}).
  *
  * <p><b>Memory per key.</b> N (d + 4) bytes + 8 x recent-repeats + ~60 (codes, int time offsets): at
  * defaults (N = 500) 6.3 KB at d = 8 and 17.3 KB at d = 30 (Flink serializer). That is the bound: the
@@ -59,6 +60,7 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
     /** Scratch (the query's codes, the squared distances), reused: a detector instance is single-threaded. */
     private transient byte[] codes;
     private transient int[] d2;
+    private transient SmallestSelection select;
 
     /** @param baseline the model's baseline (z-space, and tau when it has one), or null for raw features */
     public StatefulKnnDetector(StatefulKnnSettings settings, ServingBaseline baseline) {
@@ -137,10 +139,11 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
             if (coded) {
                 if (d2 == null || d2.length < held) {
                     d2 = new int[Math.max(held, n)];
+                    select = new SmallestSelection(d2.length);
                 }
                 int[] d2 = this.d2;
                 ServingVectors.distancesSq(q, s.buffer, held, d2);
-                stat = meanOfSmallestCoded(d2, held, k, quantum);
+                stat = meanOfSmallestCoded(d2, held, k, quantum, select);
             } else {
                 double[] d = new double[held];
                 for (int i = 0; i < held; i++) {
@@ -203,16 +206,11 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
     }
 
     /**
-     * s from squared code distances: the k smallest of {@code d2[0..n)} are selected (quickselect, not a
-     * full sort), and the mean of their square roots is scaled back to z units.
+     * s from squared code distances: the mean of the square roots of the k smallest of {@code d2[0..n)}
+     * ({@link SmallestSelection}), scaled back to z units.
      */
-    static double meanOfSmallestCoded(int[] d2, int n, int k, double quantum) {
-        ServingVectors.selectSmallest(d2, n, k);
-        double sum = 0;
-        for (int i = 0; i < k; i++) {
-            sum += Math.sqrt(d2[i]);
-        }
-        return sum / k * quantum;
+    static double meanOfSmallestCoded(int[] d2, int n, int k, double quantum, SmallestSelection select) {
+        return select.sumSqrtOfSmallest(d2, n, k) / k * quantum;
     }
 
     /**
@@ -281,6 +279,7 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         }
         byte[] q = new byte[dims];
         int[] d2 = new int[Math.min(m, bufferSize)];
+        SmallestSelection select = new SmallestSelection(d2.length);
         for (int i = first; i < m; i++) {
             int from = Math.max(0, i - bufferSize);
             int held = i - from;
@@ -288,7 +287,7 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
             for (int t = 0; t < held; t++) {
                 d2[t] = ServingVectors.distanceSq(q, codes, (from + t) * dims);
             }
-            stats[i - first] = meanOfSmallestCoded(d2, held, k, quantum);
+            stats[i - first] = meanOfSmallestCoded(d2, held, k, quantum, select);
         }
         Arrays.sort(stats);
         double pos = percentile / 100.0 * (stats.length - 1);
