@@ -97,7 +97,7 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
         SplitAccountTracker.Verdict v = tracker.observe(s.split, e);
         s.factor = v.factor();
         s.distinctClients = v.distinctClients();
-        long at = ((e.timestampMillis + idleMillis) / ServingDetectorsFunction.TIMER_ROUNDING_MS + 1) * ServingDetectorsFunction.TIMER_ROUNDING_MS;
+        long at = ServingDetectorsFunction.cleanupTime(e.timestampMillis + idleMillis, idleMillis);
         if (s.cleanupAt != at) {
             if (s.cleanupAt != ClientState.NO_TIMER) {
                 ctx.timerService().deleteEventTimeTimer(s.cleanupAt);

@@ -186,7 +186,16 @@ public final class BlacklightDetector implements ServingDetector<BlacklightState
         for (int j = 0; j < dims; j++) {
             double v = SCALE * (x[j] - lo[j]) / width[j];
             v = Math.max(0, Math.min(SCALE, v));
-            v = (v + salt[j]) % SCALE;
+            // (v + salt) mod SCALE, as the double % gave it but without its libm fmod call per feature:
+            // v in [0, SCALE] and salt in [0, SCALE), so the sum is below 2 SCALE (or rounds to it) and
+            // each subtraction is exact (Sterbenz).
+            v += salt[j];
+            if (v >= SCALE) {
+                v -= SCALE;
+            }
+            if (v >= SCALE) {
+                v -= SCALE;
+            }
             level[j] = (int) Math.round(v / settings.quantization());
         }
         int windows = dims - window + 1;
