@@ -28,7 +28,10 @@ import java.util.Optional;
  * zero distances would break normality for an innocent retrying client).
  *
  * <p><b>Cost per event.</b> O(|G_c| d) for the minimum distance (64 x d at defaults); every 10th event an
- * O(n log n) W over n <= max-classes x distance-window pooled values.
+ * O(n) W over n <= max-classes x distance-window pooled values: the pool is kept sorted between checks
+ * (the distances that joined and left it since the last check are merged in) while the state object
+ * lives, as on the heap backend; after a restore, a copy or on RocksDB a check sorts it afresh (O(n
+ * log n)), with the same result.
  *
  * <p><b>Memory per key.</b> Growing-set vectors as int8 codes of 1/16 z with a baseline (floats of raw
  * features without one; the distance of a query to a stored vector is taken against its decoded value,
@@ -37,7 +40,8 @@ import java.util.Optional;
  * 2,600 bytes per class at d = 8 and 4,000 at d = 30, so 12 KB for three classes at d = 30 and 32 KB
  * at the worst case of 8 classes. That is the bound: the growing sets and distance rings grow as they
  * fill ({@link Rings}; all class slots share one stride), so after 100 queries of three classes a key
- * holds 5.1 KB at d = 8 and 9.3 KB at d = 30.
+ * holds 5.1 KB at d = 8 and 9.3 KB at d = 30. Not checkpointed, on the heap only: the sorted pool,
+ * 4 bytes per pooled distance (at most 8 KB), and 512 bytes of changes between checks.
  *
  * <p><b>Parameters</b> ({@link PradaSettings}): delta 0.9, check-every 10, min-distances 100,
  * min-class-distances 10, outlier-sigma 3, max-classes 8, growing-set-cap 64, distance-window 256
@@ -159,6 +163,8 @@ public final class PradaDetector implements ServingDetector<PradaState> {
             stride = grown;
         }
         int pos = slot * stride + at;
+        int heldBefore = Math.min(s.distanceCount[slot], window);
+        trackPool(s, heldBefore, s.distanceCount[slot] >= window ? s.distances[pos] : Float.NaN, (float) min);
         s.distances[pos] = (float) min;
         s.timeBase = ServingVectors.storeTime(s.timeBase, s.distanceTimes, pos, time);
         s.distanceCount[slot]++;
@@ -177,12 +183,6 @@ public final class PradaDetector implements ServingDetector<PradaState> {
     private Optional<ServingDetection> check(PradaState s, InferenceEvent e) {
         int window = settings.distanceWindow();
         int stride = distanceStride(s);
-        int poolSize = s.classes() * stride;
-        if (pool == null || pool.length < poolSize) {
-            pool = new double[poolSize];
-        }
-        double[] pool = this.pool;
-        int n = 0;
         long start = e.timestampMillis;
         for (int c = 0; c < s.classes(); c++) {
             int held = Math.min(s.distanceCount[c], window);
@@ -190,36 +190,48 @@ public final class PradaDetector implements ServingDetector<PradaState> {
                 continue;
             }
             for (int i = 0; i < held; i++) {
-                pool[n++] = s.distances[c * stride + i];
                 start = Math.min(start, s.timeBase + s.distanceTimes[c * stride + i]);
             }
         }
+        float[] sorted = sortedPool(s);
+        int n = s.sortedSize;
         if (n <= settings.minDistances()) {
             return Optional.empty();
         }
         double mean = 0;
         for (int i = 0; i < n; i++) {
-            mean += pool[i];
+            mean += sorted[i];
         }
         mean /= n;
         double var = 0;
         for (int i = 0; i < n; i++) {
-            var += (pool[i] - mean) * (pool[i] - mean);
+            var += (sorted[i] - mean) * (sorted[i] - mean);
         }
         double limit = settings.outlierSigma() * Math.sqrt(var / n);
-        int kept = 0;
-        for (int i = 0; i < n; i++) {
-            if (Math.abs(pool[i] - mean) <= limit) {
-                pool[kept++] = pool[i];
-            }
+        // The values within the limit of the mean are a contiguous run of the sorted pool.
+        int lo = 0;
+        while (lo < n && !(Math.abs(sorted[lo] - mean) <= limit)) {
+            lo++;
         }
+        int hi = n;
+        while (hi > lo && !(Math.abs(sorted[hi - 1] - mean) <= limit)) {
+            hi--;
+        }
+        int kept = hi - lo;
         if (kept <= settings.minDistances()) {
             return Optional.empty();
+        }
+        if (pool == null || pool.length < kept) {
+            pool = new double[Math.max(kept, 2 * settings.minDistances())];
+        }
+        double[] pool = this.pool;
+        for (int i = 0; i < kept; i++) {
+            pool[i] = sorted[lo + i];
         }
         double w;
         double p;
         try {
-            ShapiroWilk.Result r = ShapiroWilk.test(pool, kept);
+            ShapiroWilk.Result r = ShapiroWilk.testSorted(pool, kept);
             w = r.w();
             p = r.pValue();
         } catch (IllegalArgumentException constant) {
@@ -253,6 +265,105 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         double score = 0.5 + 0.5 * (settings.delta() - w) / settings.delta();
         return Optional.of(new ServingDetection(Detection.of(score, ev), start, e.timestampMillis));
     }
+
+    /**
+     * Keeps the state's sorted pool ({@link PradaState#sortedPool}) in step with a distance stored in a
+     * class ring that held {@code heldBefore} values: the new one joins the pool and the one it
+     * overwrites ({@code evicted}, NaN when the ring was not full) leaves it, if the class is pooled
+     * (at least min-class-distances values); a class that becomes pooled now, or more changes between
+     * two checks than the buffers hold, make the next check sort afresh.
+     */
+    private void trackPool(PradaState s, int heldBefore, float evicted, float joined) {
+        if (!s.poolValid) {
+            return;
+        }
+        int min = settings.minClassDistances();
+        if (heldBefore < min) {
+            if (heldBefore + 1 >= min) {
+                s.poolValid = false; // the class joins the pool with all its distances
+            }
+            return;
+        }
+        if (s.joinedSize == s.poolJoined.length || (!Float.isNaN(evicted) && s.leftSize == s.poolLeft.length)) {
+            s.poolValid = false;
+            return;
+        }
+        s.poolJoined[s.joinedSize++] = joined;
+        if (!Float.isNaN(evicted)) {
+            s.poolLeft[s.leftSize++] = evicted;
+        }
+    }
+
+    /**
+     * The pooled distances (every class with at least min-class-distances values), sorted ascending, in
+     * {@code s.sortedPool[0..s.sortedSize)}: brought up to date from the last check's by removing what
+     * left and merging in what joined since (O(n)), or, without a valid one, collected from the rings
+     * and sorted (the heap state backend keeps it between checks; after a restore, a state copy or on
+     * RocksDB it is rebuilt). The same values a sort of the rings gives.
+     */
+    private float[] sortedPool(PradaState s) {
+        int window = settings.distanceWindow();
+        if (s.poolValid) {
+            float[] a = s.sortedPool;
+            int n = s.sortedSize;
+            for (int i = 0; i < s.leftSize && s.poolValid; i++) {
+                int at = Arrays.binarySearch(a, 0, n, s.poolLeft[i]);
+                if (at < 0) {
+                    s.poolValid = false; // cannot happen while the tracking is complete; sort afresh
+                } else {
+                    System.arraycopy(a, at + 1, a, at, n - at - 1);
+                    n--;
+                }
+            }
+            if (s.poolValid) {
+                Arrays.sort(s.poolJoined, 0, s.joinedSize);
+                if (a.length < n + s.joinedSize) {
+                    a = Arrays.copyOf(a, Math.max(n + s.joinedSize, 2 * a.length));
+                }
+                // Merge from the back: a[0..n) and joined[0..j) into a[0..n + j).
+                int i = n - 1;
+                int j = s.joinedSize - 1;
+                for (int k = n + s.joinedSize - 1; j >= 0; k--) {
+                    a[k] = i >= 0 && a[i] > s.poolJoined[j] ? a[i--] : s.poolJoined[j--];
+                }
+                s.sortedPool = a;
+                s.sortedSize = n + s.joinedSize;
+            }
+        }
+        if (!s.poolValid) {
+            int stride = distanceStride(s);
+            int size = 0;
+            for (int c = 0; c < s.classes(); c++) {
+                int held = Math.min(s.distanceCount[c], window);
+                if (held >= settings.minClassDistances()) {
+                    size += held;
+                }
+            }
+            float[] a = s.sortedPool != null && s.sortedPool.length >= size ? s.sortedPool : new float[Math.max(size, 16)];
+            int n = 0;
+            for (int c = 0; c < s.classes(); c++) {
+                int held = Math.min(s.distanceCount[c], window);
+                if (held >= settings.minClassDistances()) {
+                    System.arraycopy(s.distances, c * stride, a, n, held);
+                    n += held;
+                }
+            }
+            Arrays.sort(a, 0, n);
+            s.sortedPool = a;
+            s.sortedSize = n;
+            if (s.poolJoined == null) {
+                s.poolJoined = new float[CHANGES_BETWEEN_CHECKS];
+                s.poolLeft = new float[CHANGES_BETWEEN_CHECKS];
+            }
+            s.poolValid = true;
+        }
+        s.joinedSize = 0;
+        s.leftSize = 0;
+        return s.sortedPool;
+    }
+
+    /** Pool changes tracked between two checks (one per counted query; check-every is 10 by default). */
+    private static final int CHANGES_BETWEEN_CHECKS = 64;
 
     private void addToGrowingSet(PradaState s, int slot, double[] x) {
         int cap = settings.growingSetCap();

@@ -38,6 +38,20 @@ public final class PradaState {
     public long[] recent = new long[0];
     public int recentNext;
 
+    /**
+     * Not state (never checkpointed; a restored or copied state starts without it): the pooled
+     * distances sorted as the last W check left them, and the distances that joined and left the pool
+     * since ({@link PradaDetector}). Null or {@code poolValid} false: the next check sorts the pool
+     * afresh.
+     */
+    public transient float[] sortedPool;
+    public transient int sortedSize;
+    public transient float[] poolJoined;
+    public transient float[] poolLeft;
+    public transient int joinedSize;
+    public transient int leftSize;
+    public transient boolean poolValid;
+
     public PradaState() {}
 
     public int classes() {

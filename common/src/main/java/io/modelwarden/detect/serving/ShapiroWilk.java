@@ -48,14 +48,22 @@ public final class ShapiroWilk {
         }
         double[] s = Arrays.copyOf(x, n);
         Arrays.sort(s);
+        return testSorted(s, n);
+    }
+
+    /** Tests the first n values of s, which are sorted ascending (not modified, not checked). */
+    public static Result testSorted(double[] s, int n) {
+        if (n < MIN_N || n > MAX_N) {
+            throw new IllegalArgumentException("Shapiro-Wilk needs 3 <= n <= 5000, was " + n);
+        }
         double range = s[n - 1] - s[0];
         if (!(range > 0)) {
             throw new IllegalArgumentException("Shapiro-Wilk needs at least two distinct values");
         }
         double[] a = cachedCoefficients(n);
         double mean = 0;
-        for (double v : s) {
-            mean += v;
+        for (int i = 0; i < n; i++) {
+            mean += s[i];
         }
         mean /= n;
         double num = 0;

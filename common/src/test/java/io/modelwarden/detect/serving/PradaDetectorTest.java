@@ -122,4 +122,36 @@ class PradaDetectorTest {
         PradaDetector raw = new PradaDetector(PradaSettings.defaults(), null);
         assertThat(DetectorRuns.firstAlarm(raw, world.jbdaExtraction("thief", 400, 1))).isBetween(100, 400);
     }
+
+    /**
+     * The sorted pool kept between checks (joins and evictions merged in) gives the W of a pool sorted
+     * afresh at every check: a state whose kept pool is dropped before each event (as after a restore,
+     * a state copy or on RocksDB) must agree at every check, through ring evictions (small window),
+     * classes joining the pool, and more classes than are tracked.
+     */
+    @Test
+    void theSortedPoolKeptBetweenChecksGivesWhatAFreshSortGives() {
+        PradaSettings small = new PradaSettings(0.9, 5, 20, 5, 3.0, 3, 16, 24, 8, java.time.Duration.ofHours(1));
+        PradaDetector d = new PradaDetector(small, world.baseline());
+        for (List<InferenceEvent> stream : List.of(world.jbdaExtraction("thief", 600, 4), world.benign("b", 600, 1.0, 5),
+                world.uniformExtraction("u", 600, 6), world.hopSkipJump("h", 300, 7))) {
+            PradaState kept = d.newState();
+            PradaState fresh = d.newState();
+            int checks = 0;
+            for (InferenceEvent e : stream) {
+                fresh.poolValid = false;
+                java.util.Optional<ServingDetection> a = d.observe(kept, e);
+                java.util.Optional<ServingDetection> b = d.observe(fresh, e);
+                assertThat(a.isPresent()).isEqualTo(b.isPresent());
+                if (Double.doubleToLongBits(kept.lastW) != Double.doubleToLongBits(fresh.lastW)) {
+                    throw new AssertionError("W differs after " + e.eventId + ": " + kept.lastW + " vs " + fresh.lastW);
+                }
+                if (!Double.isNaN(kept.lastW)) {
+                    checks++;
+                }
+            }
+            assertThat(checks).as("checks made").isGreaterThan(10);
+            assertThat(java.util.Arrays.stream(kept.distanceCount).max().orElse(0)).as("rings wrapped").isGreaterThan(24);
+        }
+    }
 }
