@@ -104,7 +104,7 @@ public final class MonitorJob {
             LOG.info("PostgreSQL schema up to date ({} migration(s) applied)", Migrations.apply(sinks.jdbc()));
         }
         SingleOutputStreamOperator<InferenceEvent> parsed = raw
-                .process(new EventParser(dims, every == null ? -1 : every.dimensions()))
+                .process(new EventParser(dims, every == null ? -1 : every.dimensions()), InferenceEventSerializer.TYPE)
                 .uid(PARSE_UID)
                 .name(PARSE_UID);
         RejectedEventSinks.attach(parsed.getSideOutput(EventParser.REJECTED), sinks);

@@ -49,7 +49,7 @@ public final class MonitorPipeline {
                 .process(new ServingDetectorsFunction(catalog, alerts, suppression))
                 .uid(DETECT_CLIENTS)
                 .name(DETECT_CLIENTS);
-        return events.map(new Slim())
+        return events.map(new Slim(), InferenceEventSerializer.TYPE)
                 .uid(SLIM_FOR_IP_GUARD)
                 .name(SLIM_FOR_IP_GUARD)
                 .keyBy(new IpKey())

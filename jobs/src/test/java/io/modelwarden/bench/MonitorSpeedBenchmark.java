@@ -338,7 +338,7 @@ public final class MonitorSpeedBenchmark {
         MonitorSinkOptions sinks = MonitorSinkOptions.fromConfig(config, System.getenv());
         DataStream<String> raw = env.fromSequence(0, count - 1).setParallelism(1).name("sequence")
                 .map(new PacedLines(events.toString(), rate, count)).setParallelism(1).name("paced-replay");
-        SingleOutputStreamOperator<InferenceEvent> parsed = raw.process(new EventParser(dims, -1)).uid(MonitorJob.PARSE_UID).name(MonitorJob.PARSE_UID);
+        SingleOutputStreamOperator<InferenceEvent> parsed = raw.process(new EventParser(dims, -1), io.modelwarden.monitor.InferenceEventSerializer.TYPE).uid(MonitorJob.PARSE_UID).name(MonitorJob.PARSE_UID);
         RejectedEventSinks.attach(parsed.getSideOutput(EventParser.REJECTED), sinks);
         DataStream<InferenceEvent> ev = parsed.assignTimestampsAndWatermarks(WatermarkStrategy
                         .<InferenceEvent>forBoundedOutOfOrderness(MonitorDurations.get(config, "monitor.watermark.out-of-orderness"))
