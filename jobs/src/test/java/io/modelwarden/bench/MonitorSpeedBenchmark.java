@@ -582,7 +582,7 @@ public final class MonitorSpeedBenchmark {
     static <S> S stateAfter(ServingDetector<S> d, List<InferenceEvent> events) {
         S s = d.newState();
         for (InferenceEvent e : events) {
-            d.observe(s, copy(e));
+            d.observe(s, io.modelwarden.monitor.InferenceEventSerializer.INSTANCE.copy(e));
         }
         return s;
     }
@@ -599,21 +599,6 @@ public final class MonitorSpeedBenchmark {
         DataOutputSerializer out = new DataOutputSerializer(256);
         type.createSerializer(new SerializerConfigImpl()).serialize(value, out);
         return out.length();
-    }
-
-    static InferenceEvent copy(InferenceEvent e) {
-        InferenceEvent c = new InferenceEvent();
-        c.eventId = e.eventId;
-        c.timestampMillis = e.timestampMillis;
-        c.modelId = e.modelId;
-        c.clientId = e.clientId;
-        c.sourceIp = e.sourceIp;
-        c.features = e.features == null ? null : Arrays.copyOf(e.features, e.features.length);
-        c.predictedLabel = e.predictedLabel;
-        c.confidence = e.confidence;
-        c.probabilities = e.probabilities;
-        c.explanationRequested = e.explanationRequested;
-        return c;
     }
 
     static void deleteTree(Path p) throws Exception {
