@@ -68,11 +68,10 @@ public final class TrainingFingerprints implements Serializable {
     }
 
     /**
-     * Adds the row whose grid cell is {@code nearKey}: {@link DuplicateKeys#nearKey} of its z-features at
+     * Adds the row whose grid cell is {@code h}: {@link DuplicateKeys#nearKey} of its z-features at
      * this filter's {@link #resolution()}, for a caller that has already computed it.
      */
-    public void addCell(long[] nearKey) {
-        long[] h = nearKey;
+    public void addCell(long[] h) {
         for (int i = 0; i < hashes; i++) {
             long bit = Math.floorMod(h[0] + i * h[1], bits);
             words[(int) (bit >>> 6)] |= 1L << (bit & 63);

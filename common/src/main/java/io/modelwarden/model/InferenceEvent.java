@@ -44,6 +44,17 @@ public final class InferenceEvent implements Serializable {
 
     public InferenceEvent() {}
 
+    /** A new event with this one's ids, time and source IP only: no features, prediction or flags. */
+    public InferenceEvent slim() {
+        InferenceEvent s = new InferenceEvent();
+        s.eventId = eventId;
+        s.timestampMillis = timestampMillis;
+        s.modelId = modelId;
+        s.clientId = clientId;
+        s.sourceIp = sourceIp;
+        return s;
+    }
+
     public boolean hasPrediction() {
         return predictedLabel != null;
     }

@@ -37,9 +37,6 @@ public final class ClientState {
     static final List<String> SLOTS = List.of(PradaDetector.ID, StatefulKnnDetector.ID, BoundaryProbeDetector.ID, SimilarityClusterDetector.ID,
             ExplanationAbuseDetector.ID, RateDetector.ID, BlacklightDetector.ID, CoverageDetector.ID, MembershipProbeDetector.ID,
             InversionDetector.ID);
-    /** {@link #cleanupAt} when no timer is pending. */
-    static final long NO_TIMER = Long.MIN_VALUE;
-
     public PradaState prada;
     public StatefulKnnState statefulKnn;
     public BoundaryProbeState boundary;
@@ -52,8 +49,8 @@ public final class ClientState {
     public InversionState inversion;
     /** Per slot: the detector's alert suppression, null until it first alerted. */
     public SuppressionState[] suppressions = new SuppressionState[SLOTS.size()];
-    /** The event time of the cleanup timer that owns this state, or {@link #NO_TIMER}. */
-    public long cleanupAt = NO_TIMER;
+    /** The event time of the cleanup timer that owns this state, or {@link CleanupTimer#NONE}. */
+    public long cleanupAt = CleanupTimer.NONE;
     /**
      * The calibration the detector states were made under: 0 before the model's warm-up finished (or
      * for a model with a baseline), 1 after. A key whose state predates its model's calibration drops the

@@ -198,7 +198,7 @@ public final class DetectorCatalog implements Serializable {
         return out;
     }
 
-        /** Models with a baseline, and which detectors are off for models without one. */
+    /** Models with a baseline, and which detectors are off for models without one. */
     public String describe() {
         TreeSet<String> ids = new TreeSet<>();
         for (ServingDetector<?> d : withoutBaseline) {

@@ -49,12 +49,7 @@ public final class InferenceEventSerializer extends TypeSerializerSingleton<Infe
 
     @Override
     public InferenceEvent copy(InferenceEvent from) {
-        InferenceEvent c = new InferenceEvent();
-        c.eventId = from.eventId;
-        c.timestampMillis = from.timestampMillis;
-        c.modelId = from.modelId;
-        c.clientId = from.clientId;
-        c.sourceIp = from.sourceIp;
+        InferenceEvent c = from.slim();
         c.features = from.features == null ? null : from.features.clone();
         c.predictedLabel = from.predictedLabel;
         c.confidence = from.confidence;

@@ -5,10 +5,7 @@ import io.modelwarden.detect.serving.AlertFactory;
 import io.modelwarden.detect.serving.AlertSuppression;
 import io.modelwarden.detect.serving.ServingDetection;
 import io.modelwarden.detect.serving.RateDetector;
-import io.modelwarden.detect.serving.RateState;
-import io.modelwarden.detect.serving.SplitAccountState;
 import io.modelwarden.detect.serving.SplitAccountTracker;
-import io.modelwarden.detect.serving.SuppressionState;
 import io.modelwarden.json.Json;
 import io.modelwarden.metrics.WardenMetrics;
 import io.modelwarden.model.Alert;
@@ -31,7 +28,7 @@ import org.apache.flink.util.Collector;
  * client alerts of that IP pass through here and, when many client ids share the IP, the alerts of
  * the extraction and adversarial detectors get a higher risk score (evidence {@code split_accounts}).
  * One timer per key clears its state after the tracker's idle timeout. The events arrive without
- * their features and prediction ({@link #slim}): nothing here reads them, and they would be most of
+ * their features and prediction ({@link InferenceEvent#slim}): nothing here reads them, and they would be most of
  * what crosses the network to this operator.
  */
 public final class IpGuardFunction extends KeyedCoProcessFunction<String, InferenceEvent, Alert, Alert> {
@@ -60,20 +57,6 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
         this.risk = risk;
     }
 
-    /**
-     * What this operator reads of an event: ids, time and IP; the features, prediction and flags are
-     * left out before the event is sent here.
-     */
-    public static InferenceEvent slim(InferenceEvent e) {
-        InferenceEvent s = new InferenceEvent();
-        s.eventId = e.eventId;
-        s.timestampMillis = e.timestampMillis;
-        s.modelId = e.modelId;
-        s.clientId = e.clientId;
-        s.sourceIp = e.sourceIp;
-        return s;
-    }
-
     @Override
     public void open(OpenContext context) {
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("ip-guard.state", TypeInformation.of(IpGuardState.class)));
@@ -97,14 +80,7 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
         SplitAccountTracker.Verdict v = tracker.observe(s.split, e);
         s.factor = v.factor();
         s.distinctClients = v.distinctClients();
-        long at = ServingDetectorsFunction.cleanupTime(e.timestampMillis + idleMillis, idleMillis);
-        if (s.cleanupAt != at) {
-            if (s.cleanupAt != ClientState.NO_TIMER) {
-                ctx.timerService().deleteEventTimeTimer(s.cleanupAt);
-            }
-            ctx.timerService().registerEventTimeTimer(at);
-            s.cleanupAt = at;
-        }
+        s.cleanupAt = CleanupTimer.move(ctx.timerService(), s.cleanupAt, e.timestampMillis, idleMillis);
         state.update(s); // always write back: RocksDB keeps a copy, not our object
     }
 

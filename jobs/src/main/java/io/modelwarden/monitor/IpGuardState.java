@@ -18,8 +18,8 @@ public final class IpGuardState {
     /** Risk factor for the client alerts of this IP (1: none) and the client ids behind it. */
     public double factor = 1.0;
     public int distinctClients;
-    /** The pending cleanup timer, or {@link ClientState#NO_TIMER}. */
-    public long cleanupAt = ClientState.NO_TIMER;
+    /** The pending cleanup timer, or {@link CleanupTimer#NONE}. */
+    public long cleanupAt = CleanupTimer.NONE;
 
     public IpGuardState() {}
 }

@@ -65,7 +65,7 @@ public final class MonitorPipeline {
 
         @Override
         public InferenceEvent map(InferenceEvent e) {
-            return IpGuardFunction.slim(e);
+            return e.slim();
         }
     }
 

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * repeated alerts within the cool-down unless the score rises. It is read once and written once per
  * event (on the heap backend a state access is a hash lookup; per detector it was a fifth of the
  * monitor's time). One event-time timer owns the state: it fires after the longest idle timeout of
- * the model's detectors without traffic (rounded up to a 24th of it, {@link #cleanupTime}) and clears it.
+ * the model's detectors without traffic (rounded up, {@link CleanupTimer}) and clears it.
  *
  * <p>A model without a baseline warms up ({@link ModelWarmups}, {@link WarmupSample}): its events fill a
  * calibration sample, and when it is complete the model's detectors are rebuilt on the calibrated
@@ -66,8 +66,6 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ServingDetectorsFunction.class);
-    /** The finest step of the cleanup timers ({@link #cleanupTime}). */
-    static final long TIMER_ROUNDING_MS = 60_000;
     static final String STATE_NAME = "client.state";
 
     private final DetectorCatalog catalog;
@@ -171,7 +169,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         for (int i = 0; i < model.detectors.length; i++) {
             observe(model, i, cs, e, start, out);
         }
-        moveCleanupTimer(ctx, cs, e.timestampMillis + model.idleMillis, model.idleMillis);
+        moveCleanupTimer(ctx, cs, e.timestampMillis, model.idleMillis);
         state.update(cs); // always write back: RocksDB keeps a copy, not our object
     }
 
@@ -300,32 +298,11 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         alertsByDetector.get(d.id()).inc();
     }
 
-    /**
-     * The cleanup timer's time for a key idle from {@code idleAt} on (its last event + the idle timeout
-     * {@code idleMillis}): rounded up to a 24th of the timeout, at least a minute and at most an hour.
-     * A busy key then moves its timer (a delete from Flink's timer heap, the costly part, and an insert)
-     * at most once per step, not at each event or each minute, and the timers of many keys coalesce; its
-     * state lives at most a step (1 h at a 24 h timeout) longer than the timeout.
-     */
-    static long cleanupTime(long idleAt, long idleMillis) {
-        long step = Math.max(TIMER_ROUNDING_MS, Math.min(MAX_TIMER_ROUNDING_MS, idleMillis / 24));
-        return (Math.floorDiv(idleAt, step) + 1) * step;
-    }
-
-    static final long MAX_TIMER_ROUNDING_MS = 3_600_000;
-
-    private void moveCleanupTimer(Context ctx, ClientState cs, long idleAt, long idleMillis) {
-        long at = cleanupTime(idleAt, idleMillis);
-        if (cs.cleanupAt == at) {
-            return;
-        }
-        if (cs.cleanupAt != ClientState.NO_TIMER) {
-            ctx.timerService().deleteEventTimeTimer(cs.cleanupAt);
-        } else {
+    private void moveCleanupTimer(Context ctx, ClientState cs, long eventMillis, long idleMillis) {
+        if (cs.cleanupAt == CleanupTimer.NONE) {
             activeKeys++; // a key's first event (or its first after it expired)
         }
-        ctx.timerService().registerEventTimeTimer(at);
-        cs.cleanupAt = at;
+        cs.cleanupAt = CleanupTimer.move(ctx.timerService(), cs.cleanupAt, eventMillis, idleMillis);
     }
 
     @Override

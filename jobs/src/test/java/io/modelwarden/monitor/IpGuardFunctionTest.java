@@ -50,7 +50,7 @@ class IpGuardFunctionTest {
      */
     static List<InferenceEvent> busyIp() {
         List<List<InferenceEvent>> streams = new ArrayList<>();
-        InferenceEvent first = IpGuardFunction.slim(TRAFFIC.benign("early", 1, 1.0, 1).get(0));
+        InferenceEvent first = TRAFFIC.benign("early", 1, 1.0, 1).get(0).slim();
         first.timestampMillis = TrafficScenarios.START_MILLIS;
         streams.add(List.of(first));
         for (int c = 0; c < 6; c++) {
@@ -60,7 +60,7 @@ class IpGuardFunctionTest {
             for (InferenceEvent e : s) {
                 e.sourceIp = IP;
                 e.timestampMillis += shift;
-                slim.add(IpGuardFunction.slim(e));
+                slim.add(e.slim());
             }
             streams.add(slim);
         }

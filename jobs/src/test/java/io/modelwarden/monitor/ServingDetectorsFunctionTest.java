@@ -198,7 +198,7 @@ class ServingDetectorsFunctionTest {
         long t0 = TrafficScenarios.START_MILLIS + 1_234;
         java.util.Set<Long> times = new java.util.TreeSet<>();
         for (long t = t0; t < t0 + hour; t += 1_000) { // a key busy for an hour, one event a second
-            long at = ServingDetectorsFunction.cleanupTime(t + day, day);
+            long at = CleanupTimer.time(t, day);
             assertThat(at).isGreaterThan(t + day).isLessThanOrEqualTo(t + day + hour);
             assertThat(at % hour).isZero();
             times.add(at);
@@ -206,7 +206,7 @@ class ServingDetectorsFunctionTest {
         assertThat(times).as("timer moves in an hour of traffic at a 24 h timeout").hasSizeLessThanOrEqualTo(2);
         long minute = 60_000;
         long tenMinutes = 10 * minute;
-        assertThat(ServingDetectorsFunction.cleanupTime(t0 + tenMinutes, tenMinutes) - (t0 + tenMinutes)).isBetween(1L, minute);
-        assertThat(ServingDetectorsFunction.cleanupTime(t0 + 365 * day, 365 * day) - (t0 + 365 * day)).isBetween(1L, hour);
+        assertThat(CleanupTimer.time(t0, tenMinutes) - (t0 + tenMinutes)).isBetween(1L, minute);
+        assertThat(CleanupTimer.time(t0, 365 * day) - (t0 + 365 * day)).isBetween(1L, hour);
     }
 }

@@ -177,7 +177,6 @@ public final class ScanProfile implements Serializable {
         }
     }
 
-
     /** A KLL sketch as bytes of (item, weight) pairs (see {@link #writeSketch}). */
     public static byte[] sketchBytes(KllDoublesSketch s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
