@@ -16,6 +16,7 @@ import io.modelwarden.detect.serving.MonitorDurations;
 import io.modelwarden.detect.serving.ServingBaseline;
 import io.modelwarden.detect.serving.SplitAccountSettings;
 import io.modelwarden.detect.serving.SplitAccountTracker;
+import io.modelwarden.detect.serving.StatefulKnnDetector;
 import io.modelwarden.model.Alert;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.risk.RiskPolicy;
@@ -94,7 +95,7 @@ public final class MonitorJob {
         }
         ServingBaseline every = baselineForEveryModel == null ? null : ServingBaseline.of("*", Baseline.read(Path.of(baselineForEveryModel)));
         DetectorCatalog catalog = DetectorCatalog.build(config, baselines, every);
-        LOG.info("Monitor detectors: {}", catalog.describe());
+        LOG.info("Monitor detectors: {}; stateful_knn distances: {}", catalog.describe(), StatefulKnnDetector.distanceKernel());
 
         MonitorSinkOptions sinks = MonitorSinkOptions.fromConfig(config, env);
         // The source (configured or the caller's) logs its own options, masked the same way.

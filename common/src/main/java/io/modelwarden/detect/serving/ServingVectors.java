@@ -120,33 +120,6 @@ final class ServingVectors {
         }
     }
 
-    /**
-     * {@link #distanceSq} of {@code q} to each of the first {@code n} code vectors of {@code flat}, into
-     * {@code out[0..n)}. Exact integer sums, so the unrolled order (four dimensions per step) changes nothing.
-     */
-    static void distancesSq(byte[] q, byte[] flat, int n, int[] out) {
-        int d = q.length;
-        int d4 = d & ~3;
-        for (int i = 0, off = 0; i < n; i++, off += d) {
-            int s0 = 0;
-            int s1 = 0;
-            int j = 0;
-            for (; j < d4; j += 4) {
-                int a = q[j] - flat[off + j];
-                int b = q[j + 1] - flat[off + j + 1];
-                int c = q[j + 2] - flat[off + j + 2];
-                int e = q[j + 3] - flat[off + j + 3];
-                s0 += a * a + b * b;
-                s1 += c * c + e * e;
-            }
-            for (; j < d; j++) {
-                int a = q[j] - flat[off + j];
-                s0 += a * a;
-            }
-            out[i] = s0 + s1;
-        }
-    }
-
     /** Squared L2 distance in code units between {@code q} and the codes at {@code offset}. */
     static int distanceSq(byte[] q, byte[] flat, int offset) {
         int s = 0;

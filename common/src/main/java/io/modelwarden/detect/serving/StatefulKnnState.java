@@ -2,13 +2,23 @@ package io.modelwarden.detect.serving;
 
 /**
  * Per-client state of {@link StatefulKnnDetector}: a ring buffer of encoded queries (Flink POJO), grown as it fills. With a
- * baseline the queries are z-scores kept as int8 codes ({@code buffer}); without one, raw features are
+ * baseline the queries are z-scores kept as int8 codes ({@code columns}); without one, raw features are
  * kept as floats ({@code raw}). Only one of the two is non-empty.
  */
 public final class StatefulKnnState {
     /** Feature dimensions, 0 before the first event. */
     public int dims;
-    /** [buffer-size][dims] ring of int8 codes round(z / quantum) (z-space, with a baseline). */
+    /**
+     * [dims][slots] ring of int8 codes round(z / quantum) (z-space, with a baseline), column-major: feature
+     * j of the query in slot i at {@code j * slots + i}, slots = length / dims (grown up to buffer-size).
+     * Column-major so that the distances to all slots run as vector loops ({@link CodeDistances}).
+     */
+    public byte[] columns = new byte[0];
+    /**
+     * The same ring row-major ([slots][dims]), as builds before the column-major layout kept it: empty in
+     * state this build writes; state restored from an earlier savepoint is moved to {@link #columns} at
+     * its next event.
+     */
     public byte[] buffer = new byte[0];
     /** [buffer-size][dims] ring of raw feature vectors (floats), only without a baseline. */
     public float[] raw = new float[0];

@@ -61,7 +61,7 @@ class StatefulKnnDetectorTest {
     void ringsGrownAsQueriesArriveGiveWhatFullSizeRingsGive() {
         // Full size: as the rings were allocated before they grew lazily, and as a savepoint of then holds them.
         StatefulKnnState full = detector.newState();
-        full.buffer = new byte[500 * 8];
+        full.columns = new byte[500 * 8];
         full.times = new int[500];
         full.recent = new long[32];
         List<ServingDetection> expected = DetectorRuns.detections(detector, full, mixed());
@@ -70,7 +70,37 @@ class StatefulKnnDetectorTest {
         assertThat(expected).hasSizeGreaterThan(1);
         assertThat(actual).isEqualTo(expected);
         assertThat(grown.lastScore).isEqualTo(full.lastScore);
-        assertThat(grown.buffer).hasSize(full.buffer.length);
+        assertThat(grown.columns).hasSize(full.columns.length);
+    }
+
+    @Test
+    void stateOfEarlierBuildsWithTheRowMajorBufferGoesOnAsIfNeverMoved() {
+        List<InferenceEvent> events = mixed();
+        List<InferenceEvent> before = events.subList(0, 600);
+        List<InferenceEvent> after = events.subList(600, events.size());
+        StatefulKnnState kept = detector.newState();
+        DetectorRuns.detections(detector, kept, before);
+        // The same state as an earlier build would have checkpointed it: the ring row-major in `buffer`.
+        StatefulKnnState restored = detector.newState();
+        restored.dims = kept.dims;
+        restored.times = kept.times.clone();
+        restored.timeBase = kept.timeBase;
+        restored.count = kept.count;
+        restored.consecutive = kept.consecutive;
+        restored.recent = kept.recent.clone();
+        restored.recentNext = kept.recentNext;
+        int slots = kept.columns.length / kept.dims;
+        restored.buffer = new byte[kept.columns.length];
+        for (int i = 0; i < slots; i++) {
+            for (int j = 0; j < kept.dims; j++) {
+                restored.buffer[i * kept.dims + j] = kept.columns[j * slots + i];
+            }
+        }
+        List<ServingDetection> expected = DetectorRuns.detections(detector, kept, after);
+        assertThat(expected).isNotEmpty();
+        assertThat(DetectorRuns.detections(detector, restored, after)).isEqualTo(expected);
+        assertThat(restored.buffer).isEmpty();
+        assertThat(restored.columns).isEqualTo(kept.columns);
     }
 
     /** 700 benign queries (the buffer wraps), then near-duplicates (alarms that clear it). */
@@ -99,7 +129,8 @@ class StatefulKnnDetectorTest {
     void stateIsBoundedAfter10000Events() throws Exception {
         StatefulKnnState s = detector.newState();
         DetectorRuns.detections(detector, s, world.batchScorer("batch", 10_000, 9));
-        assertThat(s.buffer).hasSize(500 * 8);
+        assertThat(s.columns).hasSize(500 * 8);
+        assertThat(s.buffer).isEmpty();
         assertThat(s.times).hasSize(500);
         assertThat(s.size()).isEqualTo(500);
         long bytes = DetectorRuns.stateBytes(s);

@@ -1,0 +1,76 @@
+package io.modelwarden.detect.serving;
+
+import java.util.Arrays;
+
+/**
+ * Squared L2 distances between one query's int8 codes and many stored codes laid out column-major
+ * (feature j of stored query i at {@code j * stride + i}), as {@link StatefulKnnDetector} keeps its
+ * buffer: {@code out[i] = sum_j (q[j] - columns[j * stride + i])^2} for i in [0, n). Integer sums, so
+ * every implementation gives the same result to the bit.
+ *
+ * <p>Two implementations, chosen once per JVM by {@link #get()}: one with the JDK's Vector API
+ * ({@code jdk.incubator.vector}, 8 codes widened to ints per instruction), used when the JVM was started
+ * with {@code --add-modules jdk.incubator.vector} (as {@code bin/warden}, {@code bin/bench} and the
+ * shipped Flink configuration do) on a CPU with 256-bit vectors; and a plain-Java one otherwise. The
+ * column-major layout is what makes both fast: per feature, one pass over contiguous codes with no
+ * reduction across lanes (JDK 17's auto-vectorizer widens no bytes, so the plain one widens a column
+ * into ints first and then runs a loop it does vectorize). Measured on 500 stored queries: about 2.0
+ * and 6.9 µs at d = 30 against 10.4 for the row-major scalar loop they replaced, 0.5 and 1.7 µs at d = 8
+ * against 4.0 (cold client state, AVX-512 machine).
+ */
+abstract class CodeDistances {
+    private static final CodeDistances CHOSEN = choose();
+
+    /** The implementation this JVM uses. */
+    static CodeDistances get() {
+        return CHOSEN;
+    }
+
+    /** "vector-api" or "scalar", for the job's start-up log. */
+    abstract String name();
+
+    /**
+     * Fills {@code out[0..n)}; {@code scratch} has at least n elements (the scalar implementation widens a
+     * column into it).
+     */
+    abstract void distancesSq(byte[] q, byte[] columns, int stride, int n, int[] out, int[] scratch);
+
+    private static CodeDistances choose() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            try {
+                // By name, so that this class links without the module.
+                CodeDistances v = (CodeDistances) Class.forName("io.modelwarden.detect.serving.VectorCodeDistances")
+                        .getDeclaredConstructor().newInstance();
+                if (v.name() != null) {
+                    return v;
+                }
+            } catch (ReflectiveOperationException | LinkageError | UnsupportedOperationException e) {
+                // the scalar implementation below
+            }
+        }
+        return new Scalar();
+    }
+
+    static final class Scalar extends CodeDistances {
+        @Override
+        String name() {
+            return "scalar";
+        }
+
+        @Override
+        void distancesSq(byte[] q, byte[] columns, int stride, int n, int[] out, int[] scratch) {
+            Arrays.fill(out, 0, n, 0);
+            for (int j = 0; j < q.length; j++) {
+                int base = j * stride;
+                for (int i = 0; i < n; i++) {
+                    scratch[i] = columns[base + i];
+                }
+                int qj = q[j];
+                for (int i = 0; i < n; i++) {
+                    int a = scratch[i] - qj;
+                    out[i] += a * a;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.modelwarden.detect.serving;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link CodeDistances} with the Vector API (incubating in JDK 17): per feature column, 8 codes at a
+ * time are loaded, widened to 8 ints, and their squared differences from the query's code added to the
+ * running sums. Loaded only by name, when the JVM has the {@code jdk.incubator.vector} module; refuses
+ * (and the scalar implementation is used) on a CPU whose preferred vectors are narrower than 256 bits,
+ * where these species would be emulated.
+ */
+final class VectorCodeDistances extends CodeDistances {
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
+
+    VectorCodeDistances() {
+        if (IntVector.SPECIES_PREFERRED.vectorBitSize() < 256) {
+            throw new UnsupportedOperationException("preferred vectors of " + IntVector.SPECIES_PREFERRED.vectorBitSize() + " bits");
+        }
+    }
+
+    @Override
+    String name() {
+        return "vector-api";
+    }
+
+    @Override
+    void distancesSq(byte[] q, byte[] columns, int stride, int n, int[] out, int[] scratch) {
+        int lanes = INTS.length();
+        int bulk = n - n % lanes;
+        if (q.length == 0) {
+            java.util.Arrays.fill(out, 0, n, 0);
+        }
+        for (int j = 0; j < q.length; j++) {
+            int qj = q[j];
+            int base = j * stride;
+            int i = 0;
+            for (; i < bulk; i += lanes) {
+                IntVector v = ((IntVector) ByteVector.fromArray(BYTES, columns, base + i).convertShape(VectorOperators.B2I, INTS, 0)).sub(qj);
+                IntVector sq = v.mul(v);
+                (j == 0 ? sq : IntVector.fromArray(INTS, out, i).add(sq)).intoArray(out, i);
+            }
+            for (; i < n; i++) {
+                int a = columns[base + i] - qj;
+                out[i] = (j == 0 ? 0 : out[i]) + a * a;
+            }
+        }
+    }
+}

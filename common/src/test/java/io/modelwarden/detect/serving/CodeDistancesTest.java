@@ -1,0 +1,62 @@
+package io.modelwarden.detect.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class CodeDistancesTest {
+    /** The definition, row by row. */
+    private static int[] reference(byte[] q, byte[] columns, int stride, int n) {
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < q.length; j++) {
+                int a = q[j] - columns[j * stride + i];
+                out[i] += a * a;
+            }
+        }
+        return out;
+    }
+
+    private static void assertAgreesWithTheDefinition(CodeDistances impl) {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int dims : new int[] {1, 3, 8, 30}) {
+            for (int n : new int[] {0, 1, 7, 8, 9, 31, 500}) {
+                int stride = n + r.nextInt(3);
+                byte[] columns = new byte[dims * stride];
+                byte[] q = new byte[dims];
+                for (int i = 0; i < columns.length; i++) {
+                    columns[i] = (byte) (r.nextInt(10) == 0 ? (r.nextBoolean() ? 127 : -127) : r.nextInt(-127, 128));
+                }
+                for (int j = 0; j < dims; j++) {
+                    q[j] = (byte) (r.nextBoolean() ? 127 : -127); // the largest differences: 254^2 x 30 must not overflow
+                }
+                int[] out = new int[n + 5];
+                java.util.Arrays.fill(out, -1); // garbage from an earlier call
+                impl.distancesSq(q, columns, stride, n, out, new int[n]);
+                assertThat(java.util.Arrays.copyOf(out, n)).as("%s d=%d n=%d", impl.name(), dims, n).isEqualTo(reference(q, columns, stride, n));
+                assertThat(out[n]).isEqualTo(-1); // nothing written past n
+            }
+        }
+    }
+
+    @Test
+    void scalarDistancesAreTheDefinition() {
+        assertAgreesWithTheDefinition(new CodeDistances.Scalar());
+    }
+
+    @Test
+    void vectorDistancesEqualTheScalarOnesOrTheScalarOnesAreUsed() {
+        // The tests run with --add-modules=jdk.incubator.vector (as bin/warden and the shipped Flink configuration).
+        VectorCodeDistances vector;
+        try {
+            vector = new VectorCodeDistances();
+        } catch (UnsupportedOperationException narrowVectors) {
+            assertThat(CodeDistances.get().name()).isEqualTo("scalar");
+            return;
+        }
+        assertAgreesWithTheDefinition(vector);
+        assertThat(CodeDistances.get().name()).isEqualTo("vector-api");
+        assertThat(StatefulKnnDetector.distanceKernel()).isEqualTo("vector-api");
+    }
+}
