@@ -27,7 +27,8 @@ import java.util.Optional;
  * last {@code recent-repeats} queries are skipped (retries carry no new information, and a spike of
  * zero distances would break normality for an innocent retrying client).
  *
- * <p><b>Cost per event.</b> O(|G_c| d) for the minimum distance (64 x d at defaults); every 10th event an
+ * <p><b>Cost per event.</b> O(|G_c| d) for the minimum distance (64 x d at defaults; the growing sets are
+ * column-major, so these are vector loops, {@link CodeDistances}); every 10th event an
  * O(n) W over n <= max-classes x distance-window pooled values: the pool is kept sorted between checks
  * (the distances that joined and left it since the last check are merged in) while the state object
  * lives, as on the heap backend; after a restore, a copy or on RocksDB a check sorts it afresh (O(n
@@ -56,8 +57,16 @@ public final class PradaDetector implements ServingDetector<PradaState> {
 
     private final PradaSettings settings;
     private final ServingBaseline baseline;
-    /** Scratch of {@link #check} (the pooled distances), reused: a detector instance is single-threaded. */
+    private static final CodeDistances DISTANCES = CodeDistances.get();
+
+    /**
+     * Scratch of {@link #check} (the pooled distances) and of the nearest-vector search (the query's codes,
+     * the squared distances, a widened column), reused: a detector instance is single-threaded.
+     */
     private transient double[] pool;
+    private transient byte[] codes;
+    private transient double[] sums;
+    private transient double[] widened;
 
     /** @param baseline the model's baseline (z-space distances), or null for raw feature distances */
     public PradaDetector(PradaSettings settings, ServingBaseline baseline) {
@@ -109,6 +118,10 @@ public final class PradaDetector implements ServingDetector<PradaState> {
             s.timeBase = e.timestampMillis;
         }
         s.dims = x.length;
+        if (s.growing.length > 0) {
+            s.growingColumns = columnMajor(s.growing, s.classes(), s.dims);
+            s.growing = new byte[0];
+        }
         int slot = slotOf(s, e.predictedLabel);
         if (slot < 0) {
             if (s.classes() >= settings.maxClasses()) {
@@ -134,17 +147,13 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         int base = slot * growingStride(s) * d;
         double min = Double.POSITIVE_INFINITY;
         if (baseline != null) {
-            // Squared distances, early-abandoned once a partial sum reaches the best so far, and one square
-            // root of the smallest: the same value as the minimum of the square roots (sqrt is monotonic
-            // and a partial sum of squares never exceeds the full one).
-            double best = Double.POSITIVE_INFINITY;
-            for (int i = 0; i < size; i++) {
-                double sq = ServingVectors.distanceSqBelow(x, s.growing, base + i * d, ServingVectors.Z_QUANTUM, best);
-                if (sq < best) {
-                    best = sq;
-                }
+            // The smallest squared distance and one square root: the minimum of the square roots (sqrt is
+            // monotonic).
+            if (sums == null || sums.length < size) {
+                sums = new double[settings.growingSetCap()];
+                widened = new double[sums.length];
             }
-            min = Math.sqrt(best);
+            min = Math.sqrt(DISTANCES.nearestSq(x, ServingVectors.Z_QUANTUM, s.growingColumns, base, growingStride(s), size, sums, widened));
         } else {
             for (int i = 0; i < size; i++) {
                 double dist = ServingVectors.distance(x, s.growingRaw, base + i * d);
@@ -372,14 +381,20 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         if (pos >= stride) {
             int grown = Rings.slots(stride, pos, cap);
             if (baseline != null) {
-                s.growing = Rings.restride(s.growing, s.classes(), stride * s.dims, grown * s.dims);
+                s.growingColumns = Rings.restride(s.growingColumns, s.classes() * s.dims, stride, grown);
             } else {
                 s.growingRaw = Rings.restride(s.growingRaw, s.classes(), stride * s.dims, grown * s.dims);
             }
             stride = grown;
         }
         if (baseline != null) {
-            ServingVectors.quantize(x, ServingVectors.Z_QUANTUM, s.growing, (slot * stride + pos) * s.dims);
+            if (codes == null || codes.length != s.dims) {
+                codes = new byte[s.dims];
+            }
+            ServingVectors.quantize(x, ServingVectors.Z_QUANTUM, codes, 0);
+            for (int j = 0; j < s.dims; j++) {
+                s.growingColumns[(slot * s.dims + j) * stride + pos] = codes[j];
+            }
         } else {
             ServingVectors.store(x, s.growingRaw, (slot * stride + pos) * s.dims);
         }
@@ -393,8 +408,25 @@ public final class PradaDetector implements ServingDetector<PradaState> {
      */
     private int growingStride(PradaState s) {
         int per = s.classes() * s.dims;
-        int length = baseline != null ? s.growing.length : s.growingRaw.length;
+        int length = baseline != null ? s.growingColumns.length : s.growingRaw.length;
         return per == 0 ? 0 : length / per;
+    }
+
+    /**
+     * Row-major growing sets ([slot][stride][dims], the layout of earlier builds) column-major
+     * ([slot][dims][stride]).
+     */
+    static byte[] columnMajor(byte[] rows, int classes, int dims) {
+        byte[] columns = new byte[rows.length];
+        int stride = classes == 0 ? 0 : rows.length / (classes * dims);
+        for (int c = 0; c < classes; c++) {
+            for (int i = 0; i < stride; i++) {
+                for (int j = 0; j < dims; j++) {
+                    columns[(c * dims + j) * stride + i] = rows[(c * stride + i) * dims + j];
+                }
+            }
+        }
+        return columns;
     }
 
     /** Distances each class slot's ring has room for (one stride for all slots, at most distance-window). */
@@ -419,7 +451,7 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         s.classLabels = Arrays.copyOf(s.classLabels, c);
         s.classLabels[c - 1] = label;
         if (baseline != null) {
-            s.growing = Arrays.copyOf(s.growing, c * vectors * s.dims);
+            s.growingColumns = Arrays.copyOf(s.growingColumns, c * vectors * s.dims);
         } else {
             s.growingRaw = Arrays.copyOf(s.growingRaw, c * vectors * s.dims);
         }

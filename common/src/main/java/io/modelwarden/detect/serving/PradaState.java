@@ -10,8 +10,16 @@ public final class PradaState {
     /** Feature dimensions, 0 before the first event. */
     public int dims;
     /**
-     * Growing sets: [slot][growing-set-cap][dims], FIFO ring per slot, as int8 codes round(z / quantum)
-     * (z-space, with a baseline; see {@link ServingVectors#Z_QUANTUM}).
+     * Growing sets: [slot][dims][growing-set-cap], a FIFO ring per slot stored column-major (feature j of
+     * the vector at ring position i of slot c at {@code (c * dims + j) * stride + i}), as int8 codes
+     * round(z / quantum) (z-space, with a baseline; see {@link ServingVectors#Z_QUANTUM}). Column-major
+     * so that the distances to a slot's vectors run as vector loops ({@link CodeDistances}).
+     */
+    public byte[] growingColumns = new byte[0];
+    /**
+     * The same rings row-major ([slot][growing-set-cap][dims]), as builds before the column-major layout
+     * kept them: empty in state this build writes; state restored from an earlier savepoint is moved to
+     * {@link #growingColumns} at its next event.
      */
     public byte[] growing = new byte[0];
     /** The same layout as floats of raw features, used only without a baseline. */

@@ -130,22 +130,6 @@ final class ServingVectors {
         return s;
     }
 
-    /**
-     * The squared {@link #distance(double[], byte[], int, double)} (the same sum, in the same order), or,
-     * as soon as a partial sum reaches {@code bound}, that partial sum (then the full one is >= bound too).
-     */
-    static double distanceSqBelow(double[] x, byte[] flat, int offset, double quantum, double bound) {
-        double s = 0;
-        for (int j = 0; j < x.length; j++) {
-            double d = x[j] - flat[offset + j] * quantum;
-            s += d * d;
-            if (s >= bound) {
-                return s;
-            }
-        }
-        return s;
-    }
-
     /** L2 distance between {@code x} and the decoded codes at {@code offset} (codes x quantum). */
     static double distance(double[] x, byte[] flat, int offset, double quantum) {
         double s = 0;

@@ -1,6 +1,7 @@
 package io.modelwarden.detect.serving;
 
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -15,10 +16,15 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorCodeDistances extends CodeDistances {
     private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_64;
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
+    /** 8 (512-bit vectors) or 4 doubles: the 8 codes of a byte vector in one or two parts. */
+    private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
 
     VectorCodeDistances() {
         if (IntVector.SPECIES_PREFERRED.vectorBitSize() < 256) {
             throw new UnsupportedOperationException("preferred vectors of " + IntVector.SPECIES_PREFERRED.vectorBitSize() + " bits");
+        }
+        if (BYTES.length() % DOUBLES.length() != 0) {
+            throw new UnsupportedOperationException(DOUBLES.length() + " doubles per vector");
         }
     }
 
@@ -48,5 +54,32 @@ final class VectorCodeDistances extends CodeDistances {
                 out[i] = (j == 0 ? 0 : out[i]) + a * a;
             }
         }
+    }
+
+    @Override
+    double nearestSq(double[] x, double quantum, byte[] columns, int offset, int stride, int n, double[] sums, double[] scratch) {
+        int step = BYTES.length();
+        int lanes = DOUBLES.length();
+        int bulk = n - n % step;
+        java.util.Arrays.fill(sums, 0, n, 0.0);
+        for (int j = 0; j < x.length; j++) {
+            double xj = x[j];
+            int base = offset + j * stride;
+            int i = 0;
+            for (; i < bulk; i += step) {
+                ByteVector codes = ByteVector.fromArray(BYTES, columns, base + i);
+                for (int part = 0; part * lanes < step; part++) {
+                    DoubleVector decoded = ((DoubleVector) codes.convertShape(VectorOperators.B2D, DOUBLES, part)).mul(quantum);
+                    DoubleVector a = DoubleVector.broadcast(DOUBLES, xj).sub(decoded);
+                    int at = i + part * lanes;
+                    DoubleVector.fromArray(DOUBLES, sums, at).add(a.mul(a)).intoArray(sums, at);
+                }
+            }
+            for (; i < n; i++) {
+                double a = xj - columns[base + i] * quantum;
+                sums[i] += a * a;
+            }
+        }
+        return min(sums, n);
     }
 }

@@ -40,9 +40,48 @@ class CodeDistancesTest {
         }
     }
 
+    /** The definition of the nearest decoded vector, row by row, each sum in feature order. */
+    private static double referenceNearest(double[] x, double quantum, byte[] columns, int offset, int stride, int n) {
+        double best = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            for (int j = 0; j < x.length; j++) {
+                double a = x[j] - columns[offset + j * stride + i] * quantum;
+                sum += a * a;
+            }
+            best = Math.min(best, sum);
+        }
+        return best;
+    }
+
+    private static void assertNearestIsTheDefinitionToTheBit(CodeDistances impl) {
+        SplittableRandom r = new SplittableRandom(12);
+        for (int dims : new int[] {1, 3, 8, 30}) {
+            for (int n : new int[] {0, 1, 7, 8, 9, 31, 64}) {
+                int stride = n + r.nextInt(3);
+                int offset = r.nextInt(2) * dims * stride; // a second class slot's block
+                byte[] columns = new byte[offset + dims * stride];
+                for (int i = 0; i < columns.length; i++) {
+                    columns[i] = (byte) r.nextInt(-127, 128);
+                }
+                for (int trial = 0; trial < 20; trial++) {
+                    double[] x = new double[dims];
+                    for (int j = 0; j < dims; j++) {
+                        x[j] = r.nextDouble(-9, 9) / (trial % 2 == 0 ? 1 : 3.7); // not multiples of the quantum
+                    }
+                    double[] sums = new double[n];
+                    double got = impl.nearestSq(x, 1.0 / 16, columns, offset, stride, n, sums, new double[n]);
+                    assertThat(Double.doubleToLongBits(got)).as("%s d=%d n=%d", impl.name(), dims, n)
+                            .isEqualTo(Double.doubleToLongBits(referenceNearest(x, 1.0 / 16, columns, offset, stride, n)));
+                }
+            }
+        }
+    }
+
     @Test
     void scalarDistancesAreTheDefinition() {
         assertAgreesWithTheDefinition(new CodeDistances.Scalar());
+        assertNearestIsTheDefinitionToTheBit(new CodeDistances.Scalar());
     }
 
     @Test
@@ -56,6 +95,7 @@ class CodeDistancesTest {
             return;
         }
         assertAgreesWithTheDefinition(vector);
+        assertNearestIsTheDefinitionToTheBit(vector);
         assertThat(CodeDistances.get().name()).isEqualTo("vector-api");
         assertThat(StatefulKnnDetector.distanceKernel()).isEqualTo("vector-api");
     }

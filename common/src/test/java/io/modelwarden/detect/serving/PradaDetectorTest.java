@@ -89,7 +89,8 @@ class PradaDetectorTest {
         PradaSettings p = PradaSettings.defaults();
         int classes = s.classes();
         assertThat(classes).isEqualTo(3);
-        assertThat(s.growing).hasSize(classes * p.growingSetCap() * 8);
+        assertThat(s.growingColumns).hasSize(classes * p.growingSetCap() * 8);
+        assertThat(s.growing).isEmpty();
         assertThat(s.distances).hasSize(classes * p.distanceWindow());
         assertThat(s.distanceTimes).hasSize(classes * p.distanceWindow());
         assertThat(s.recent).hasSize(p.recentRepeats());
@@ -153,5 +154,45 @@ class PradaDetectorTest {
             assertThat(checks).as("checks made").isGreaterThan(10);
             assertThat(java.util.Arrays.stream(kept.distanceCount).max().orElse(0)).as("rings wrapped").isGreaterThan(24);
         }
+    }
+
+    @Test
+    void stateOfEarlierBuildsWithRowMajorGrowingSetsGoesOnAsIfNeverMoved() throws Exception {
+        List<InferenceEvent> stream = world.jbdaExtraction("thief", 400, 1);
+        PradaState kept = detector.newState();
+        DetectorRuns.detections(detector, kept, stream.subList(0, 80));
+        // The same state as an earlier build would have checkpointed it: the growing sets row-major in `growing`.
+        PradaState restored = new PradaState();
+        for (java.lang.reflect.Field f : PradaState.class.getFields()) {
+            if (!java.lang.reflect.Modifier.isTransient(f.getModifiers()) && !java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                Object v = f.get(kept);
+                f.set(restored, v != null && v.getClass().isArray() ? cloneArray(v) : v);
+            }
+        }
+        int classes = kept.classes();
+        int stride = kept.growingColumns.length / (classes * kept.dims);
+        assertThat(stride).isGreaterThan(1);
+        restored.growing = new byte[kept.growingColumns.length];
+        for (int c = 0; c < classes; c++) {
+            for (int i = 0; i < stride; i++) {
+                for (int j = 0; j < kept.dims; j++) {
+                    restored.growing[(c * stride + i) * kept.dims + j] = kept.growingColumns[(c * kept.dims + j) * stride + i];
+                }
+            }
+        }
+        restored.growingColumns = new byte[0];
+        List<ServingDetection> expected = DetectorRuns.detections(detector, kept, stream.subList(80, stream.size()));
+        assertThat(expected).isNotEmpty();
+        assertThat(DetectorRuns.detections(detector, restored, stream.subList(80, stream.size()))).isEqualTo(expected);
+        assertThat(restored.growing).isEmpty();
+        assertThat(restored.growingColumns).isEqualTo(kept.growingColumns);
+        assertThat(restored.lastW).isEqualTo(kept.lastW);
+    }
+
+    private static Object cloneArray(Object a) {
+        int n = java.lang.reflect.Array.getLength(a);
+        Object copy = java.lang.reflect.Array.newInstance(a.getClass().getComponentType(), n);
+        System.arraycopy(a, 0, copy, 0, n);
+        return copy;
     }
 }
