@@ -28,7 +28,7 @@ import java.util.Optional;
  * zero distances would break normality for an innocent retrying client).
  *
  * <p><b>Cost per event.</b> O(|G_c| d) for the minimum distance (64 x d at defaults; the growing sets are
- * column-major, so these are vector loops, {@link CodeDistances}); every 10th event an
+ * column-major, so these are vector loops, {@link ColumnDistances}); every 10th event an
  * O(n) W over n <= max-classes x distance-window pooled values: the pool is kept sorted between checks
  * (the distances that joined and left it since the last check are merged in) while the state object
  * lives, as on the heap backend; after a restore, a copy or on RocksDB a check sorts it afresh (O(n
@@ -57,7 +57,7 @@ public final class PradaDetector implements ServingDetector<PradaState> {
 
     private final PradaSettings settings;
     private final ServingBaseline baseline;
-    private static final CodeDistances DISTANCES = CodeDistances.get();
+    private static final ColumnDistances DISTANCES = ColumnDistances.get();
 
     /**
      * Scratch of {@link #check} (the pooled distances) and of the nearest-vector search (the query's codes,

@@ -13,7 +13,7 @@ public final class PradaState {
      * Growing sets: [slot][dims][growing-set-cap], a FIFO ring per slot stored column-major (feature j of
      * the vector at ring position i of slot c at {@code (c * dims + j) * stride + i}), as int8 codes
      * round(z / quantum) (z-space, with a baseline; see {@link ServingVectors#Z_QUANTUM}). Column-major
-     * so that the distances to a slot's vectors run as vector loops ({@link CodeDistances}).
+     * so that the distances to a slot's vectors run as vector loops ({@link ColumnDistances}).
      */
     public byte[] growingColumns = new byte[0];
     /**

@@ -42,8 +42,14 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
     private static final long serialVersionUID = 1L;
     public static final String ID = "similarity_cluster";
 
+    private static final ColumnDistances DISTANCES = ColumnDistances.get();
+
     private final SimilarityClusterSettings settings;
     private final ServingBaseline baseline;
+    /** Scratch of {@link #observe} (dot products, squared distances, a widened column), reused: a detector instance is single-threaded. */
+    private transient double[] dots;
+    private transient double[] distancesSq;
+    private transient double[] widened;
 
     public SimilarityClusterDetector(SimilarityClusterSettings settings, ServingBaseline baseline) {
         this.settings = settings;
@@ -75,7 +81,7 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
         int w = settings.window();
         SimilarityClusterState s = new SimilarityClusterState();
         // Without a baseline the width is the client's first usable vector's (see observe).
-        s.vectors = baseline == null ? new float[0] : new float[w * baseline.dimensions()];
+        s.columns = baseline == null ? new float[0] : new float[w * baseline.dimensions()];
         s.norms = new float[w];
         s.eventIds = new String[w];
         s.times = new long[w];
@@ -85,12 +91,16 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
     @Override
     public Optional<ServingDetection> observe(SimilarityClusterState s, InferenceEvent e) {
         int w = settings.window();
-        int expected = baseline != null ? baseline.dimensions() : s.vectors.length / w;
+        if (s.vectors != null && s.vectors.length > 0) {
+            s.columns = columnMajor(s.vectors, w);
+            s.vectors = null;
+        }
+        int expected = baseline != null ? baseline.dimensions() : s.columns.length / w;
         if (!ServingVectors.usable(e, expected)) {
             return Optional.empty();
         }
-        if (s.vectors.length == 0) {
-            s.vectors = new float[w * e.features.length];
+        if (s.columns.length == 0) {
+            s.columns = new float[w * e.features.length];
         }
         // With a baseline: the event's cached z-vector and norm (shared by the detectors); without one,
         // the raw vector (read only here).
@@ -102,15 +112,15 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
         int similar = 0;
         long earliest = e.timestampMillis;
         long similarMask0 = 0; // which slots were similar, for the evidence (window <= 1000: recomputed below if needed)
+        if (dots == null || dots.length != w) {
+            dots = new double[w];
+            distancesSq = new double[w];
+            widened = new double[w];
+        }
+        DISTANCES.dotsAndDistancesSq(z, s.columns, w, filled, dots, distancesSq, widened);
         for (int i = 0; i < filled; i++) {
-            double dot = 0;
-            double d2 = 0;
-            for (int j = 0, base = i * d; j < d; j++) {
-                double v = s.vectors[base + j];
-                dot += v * z[j];
-                double diff = v - z[j];
-                d2 += diff * diff;
-            }
+            double dot = dots[i];
+            double d2 = distancesSq[i];
             if (d2 < minD2) {
                 // A re-send of a query still in the window (a retry): it shows nothing new, and kept it
                 // would make every copy count again as similar to the client's other records.
@@ -152,7 +162,7 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
         }
         int slot = ServingFeatures.slot(s.queries, w);
         for (int j = 0; j < d; j++) {
-            s.vectors[slot * d + j] = (float) z[j];
+            s.columns[j * w + slot] = (float) z[j];
         }
         s.norms[slot] = (float) norm;
         s.eventIds[slot] = e.eventId;
@@ -161,12 +171,24 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
         return out;
     }
 
+    /** A row-major ring ([slot * d + j], the layout of earlier builds) column-major ([j * window + slot]). */
+    static float[] columnMajor(float[] rows, int window) {
+        int d = rows.length / window;
+        float[] columns = new float[rows.length];
+        for (int i = 0; i < window; i++) {
+            for (int j = 0; j < d; j++) {
+                columns[j * window + i] = rows[i * d + j];
+            }
+        }
+        return columns;
+    }
+
     private boolean isSimilar(SimilarityClusterState s, int i, double[] z, double norm, int d, double minD2) {
         double dot = 0;
         double d2 = 0;
-        int base = i * d;
+        int w = settings.window();
         for (int j = 0; j < d; j++) {
-            double v = s.vectors[base + j];
+            double v = s.columns[j * w + i];
             dot += v * z[j];
             double diff = v - z[j];
             d2 += diff * diff;

@@ -37,7 +37,7 @@ import java.util.SplittableRandom;
  *
  * <p><b>Cost per event.</b> O(N d) integer distances plus an O(N) selection of the k smallest (N = 500,
  * {@link SmallestSelection}). The buffer is column-major, so the distances are vector loops
- * ({@link CodeDistances}: with the JDK's Vector API when the JVM has {@code jdk.incubator.vector}).
+ * ({@link ColumnDistances}: with the JDK's Vector API when the JVM has {@code jdk.incubator.vector}).
  *
  * <p><b>Memory per key.</b> N (d + 4) bytes + 8 x recent-repeats + ~60 (codes, int time offsets): at
  * defaults (N = 500) 6.3 KB at d = 8 and 17.3 KB at d = 30 (Flink serializer). That is the bound: the
@@ -50,7 +50,7 @@ import java.util.SplittableRandom;
 public final class StatefulKnnDetector implements ServingDetector<StatefulKnnState> {
     private static final long serialVersionUID = 1L;
     public static final String ID = "stateful_knn";
-    private static final CodeDistances DISTANCES = CodeDistances.get();
+    private static final ColumnDistances DISTANCES = ColumnDistances.get();
     /** Key of tau in the baseline's {@code stateful_knn} detector map. */
     public static final String TAU_KEY = "tau";
 
@@ -223,7 +223,7 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         return columns;
     }
 
-    /** Which {@link CodeDistances} this JVM uses ("vector-api" or "scalar"), for the job's start-up log. */
+    /** Which {@link ColumnDistances} this JVM uses ("vector-api" or "scalar"), for the job's start-up log. */
     public static String distanceKernel() {
         return DISTANCES.name();
     }

@@ -11,7 +11,7 @@ public final class StatefulKnnState {
     /**
      * [dims][slots] ring of int8 codes round(z / quantum) (z-space, with a baseline), column-major: feature
      * j of the query in slot i at {@code j * slots + i}, slots = length / dims (grown up to buffer-size).
-     * Column-major so that the distances to all slots run as vector loops ({@link CodeDistances}).
+     * Column-major so that the distances to all slots run as vector loops ({@link ColumnDistances}).
      */
     public byte[] columns = new byte[0];
     /**

@@ -50,7 +50,7 @@ class SimilarityClusterDetectorTest {
         DetectorRun<SimilarityClusterState> run = DetectorRun.byClient(d, w.membershipProbe(10, 15));
         DetectorRun.Hit mia = run.first(KEY_PREFIX + "mia-client").orElseThrow();
         assertThat(mia.query()).isLessThanOrEqualTo(15);
-        assertThat(run.states.get(KEY_PREFIX + "mia-client").vectors).hasSize(50 * AbuseScenarios.FEATURES);
+        assertThat(run.states.get(KEY_PREFIX + "mia-client").columns).hasSize(50 * AbuseScenarios.FEATURES);
     }
 
     @Test
@@ -59,7 +59,8 @@ class SimilarityClusterDetectorTest {
         SimilarityClusterDetector d = new SimilarityClusterDetector(SimilarityClusterSettings.defaults(), w.baseline());
         DetectorRun<SimilarityClusterState> run = DetectorRun.byClient(d, w.hillClimb(10_000));
         SimilarityClusterState s = run.states.values().iterator().next();
-        assertThat(s.vectors).hasSize(50 * AbuseScenarios.FEATURES);
+        assertThat(s.columns).hasSize(50 * AbuseScenarios.FEATURES);
+        assertThat(s.vectors).isNull();
         assertThat(s.eventIds).hasSize(50);
         AbuseScenarios w2 = AbuseScenarios.create(SEED);
         assertThat(DetectorRun.byClient(d, w2.hillClimb(10_000)).signature()).isEqualTo(run.signature());
@@ -71,5 +72,35 @@ class SimilarityClusterDetectorTest {
         assertThatThrownBy(() -> SimilarityClusterSettings.fromConfig(Config.defaults().with("monitor.detectors.rate.similarity.max-similar", "50")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("monitor.detectors.rate.similarity.max-similar must be in [1, window=50), was 50");
+    }
+
+    @Test
+    void stateOfEarlierBuildsWithTheRowMajorRingGoesOnAsIfNeverMoved() {
+        AbuseScenarios w = AbuseScenarios.create(SEED);
+        SimilarityClusterDetector d = new SimilarityClusterDetector(SimilarityClusterSettings.defaults(), w.baseline());
+        java.util.List<io.modelwarden.model.InferenceEvent> events = w.membershipProbe(10, 40).stream()
+                .filter(e -> e.clientId.equals("mia-client")).toList();
+        SimilarityClusterState kept = d.newState();
+        DetectorRuns.detections(d, kept, events.subList(0, 8));
+        // The same state as an earlier build would have checkpointed it: the ring row-major in `vectors`.
+        SimilarityClusterState restored = new SimilarityClusterState();
+        int window = kept.norms.length;
+        int dims = kept.columns.length / window;
+        restored.vectors = new float[kept.columns.length];
+        for (int i = 0; i < window; i++) {
+            for (int j = 0; j < dims; j++) {
+                restored.vectors[i * dims + j] = kept.columns[j * window + i];
+            }
+        }
+        restored.norms = kept.norms.clone();
+        restored.eventIds = kept.eventIds.clone();
+        restored.times = kept.times.clone();
+        restored.queries = kept.queries;
+        restored.alerting = kept.alerting;
+        java.util.List<ServingDetection> expected = DetectorRuns.detections(d, kept, events.subList(8, events.size()));
+        assertThat(expected).isNotEmpty();
+        assertThat(DetectorRuns.detections(d, restored, events.subList(8, events.size()))).isEqualTo(expected);
+        assertThat(restored.vectors).isNull();
+        assertThat(restored.columns).isEqualTo(kept.columns);
     }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class CodeDistancesTest {
+class ColumnDistancesTest {
     /** The definition, row by row. */
     private static int[] reference(byte[] q, byte[] columns, int stride, int n) {
         int[] out = new int[n];
@@ -18,7 +18,7 @@ class CodeDistancesTest {
         return out;
     }
 
-    private static void assertAgreesWithTheDefinition(CodeDistances impl) {
+    private static void assertAgreesWithTheDefinition(ColumnDistances impl) {
         SplittableRandom r = new SplittableRandom(11);
         for (int dims : new int[] {1, 3, 8, 30}) {
             for (int n : new int[] {0, 1, 7, 8, 9, 31, 500}) {
@@ -54,7 +54,7 @@ class CodeDistancesTest {
         return best;
     }
 
-    private static void assertNearestIsTheDefinitionToTheBit(CodeDistances impl) {
+    private static void assertNearestIsTheDefinitionToTheBit(ColumnDistances impl) {
         SplittableRandom r = new SplittableRandom(12);
         for (int dims : new int[] {1, 3, 8, 30}) {
             for (int n : new int[] {0, 1, 7, 8, 9, 31, 64}) {
@@ -78,25 +78,59 @@ class CodeDistancesTest {
         }
     }
 
+    private static void assertDotsAndDistancesAreTheDefinitionToTheBit(ColumnDistances impl) {
+        SplittableRandom r = new SplittableRandom(13);
+        for (int dims : new int[] {1, 3, 8, 30}) {
+            for (int n : new int[] {0, 1, 7, 8, 9, 31, 50}) {
+                int stride = n + r.nextInt(3);
+                float[] columns = new float[dims * stride];
+                for (int i = 0; i < columns.length; i++) {
+                    columns[i] = (float) r.nextDouble(-6, 6);
+                }
+                double[] z = new double[dims];
+                for (int j = 0; j < dims; j++) {
+                    z[j] = r.nextDouble(-6, 6);
+                }
+                double[] dots = new double[n];
+                double[] d2 = new double[n];
+                impl.dotsAndDistancesSq(z, columns, stride, n, dots, d2, new double[n]);
+                for (int i = 0; i < n; i++) {
+                    double dot = 0;
+                    double sq = 0;
+                    for (int j = 0; j < dims; j++) {
+                        double v = columns[j * stride + i];
+                        dot += v * z[j];
+                        double a = v - z[j];
+                        sq += a * a;
+                    }
+                    assertThat(Double.doubleToLongBits(dots[i])).as("%s dot d=%d n=%d i=%d", impl.name(), dims, n, i).isEqualTo(Double.doubleToLongBits(dot));
+                    assertThat(Double.doubleToLongBits(d2[i])).as("%s d2 d=%d n=%d i=%d", impl.name(), dims, n, i).isEqualTo(Double.doubleToLongBits(sq));
+                }
+            }
+        }
+    }
+
     @Test
     void scalarDistancesAreTheDefinition() {
-        assertAgreesWithTheDefinition(new CodeDistances.Scalar());
-        assertNearestIsTheDefinitionToTheBit(new CodeDistances.Scalar());
+        assertDotsAndDistancesAreTheDefinitionToTheBit(new ColumnDistances.Scalar());
+        assertAgreesWithTheDefinition(new ColumnDistances.Scalar());
+        assertNearestIsTheDefinitionToTheBit(new ColumnDistances.Scalar());
     }
 
     @Test
     void vectorDistancesEqualTheScalarOnesOrTheScalarOnesAreUsed() {
         // The tests run with --add-modules=jdk.incubator.vector (as bin/warden and the shipped Flink configuration).
-        VectorCodeDistances vector;
+        VectorColumnDistances vector;
         try {
-            vector = new VectorCodeDistances();
+            vector = new VectorColumnDistances();
         } catch (UnsupportedOperationException narrowVectors) {
-            assertThat(CodeDistances.get().name()).isEqualTo("scalar");
+            assertThat(ColumnDistances.get().name()).isEqualTo("scalar");
             return;
         }
         assertAgreesWithTheDefinition(vector);
         assertNearestIsTheDefinitionToTheBit(vector);
-        assertThat(CodeDistances.get().name()).isEqualTo("vector-api");
+        assertDotsAndDistancesAreTheDefinitionToTheBit(vector);
+        assertThat(ColumnDistances.get().name()).isEqualTo("vector-api");
         assertThat(StatefulKnnDetector.distanceKernel()).isEqualTo("vector-api");
     }
 }
