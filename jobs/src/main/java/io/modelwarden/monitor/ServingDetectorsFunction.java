@@ -25,9 +25,9 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -71,6 +71,8 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     private final DetectorCatalog catalog;
     private final AlertFactory alerts;
     private final AlertSuppression suppression;
+    /** Of the keyed state: {@link StateSerializer}; a test gives Flink's POJO serializer, as builds before it used. */
+    private final TypeSerializer<ClientState> stateSerializer;
 
     private transient ValueState<ClientState> state;
     /** Per model id: its detectors with their slots in {@link ClientState}, resolved once. */
@@ -93,9 +95,14 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
     static final int MAX_CANONICAL_LABELS = 1024;
 
     public ServingDetectorsFunction(DetectorCatalog catalog, AlertFactory alerts, AlertSuppression suppression) {
+        this(catalog, alerts, suppression, StateSerializer.of(ClientState.class));
+    }
+
+    ServingDetectorsFunction(DetectorCatalog catalog, AlertFactory alerts, AlertSuppression suppression, TypeSerializer<ClientState> stateSerializer) {
         this.catalog = catalog;
         this.alerts = alerts;
         this.suppression = suppression;
+        this.stateSerializer = stateSerializer;
     }
 
     @Override
@@ -103,7 +110,7 @@ public final class ServingDetectorsFunction extends KeyedProcessFunction<String,
         for (String id : catalog.all().keySet()) {
             ClientState.slotOf(id); // fail at start, not at the first event, for a detector without a slot
         }
-        state = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(ClientState.class)));
+        state = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_NAME, stateSerializer));
         slotsByModel = new HashMap<>();
         labels = new HashMap<>();
         var group = WardenMetrics.group(getRuntimeContext().getMetricGroup());

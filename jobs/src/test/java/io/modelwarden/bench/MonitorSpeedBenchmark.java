@@ -85,9 +85,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       records wall time minus event_time per alert: the time the sink's writer receives it. The
  *       file writer is buffered and flushed at checkpoints, so a reader of the file may see it later.
  *   <li><b>State per active client</b>: each detector run directly on one client's events (benign at
- *       1 qps, and three attack kinds), then its state object serialized with Flink's own {@code
- *       TypeSerializer} for the state class (what checkpoints and RocksDB hold; the heap backend keeps
- *       live objects, typically larger). Plus the per-IP state of the IP guard.
+ *       1 qps, and three attack kinds), then its state object serialized with the keyed state's
+ *       serializer ({@code StateSerializer}: what checkpoints and RocksDB hold; the heap backend keeps
+ *       live objects, typically larger). Plus the per-IP state of the IP guard (Flink's POJO serializer).
  * </ol>
  *
  * <pre>bin/bench monitor-speed [EVENTS [CLIENTS [LATENCY_SECONDS]]]</pre>
@@ -146,7 +146,7 @@ public final class MonitorSpeedBenchmark {
         latency(events, baselines, dir.resolve("out-latency"), half, latencySeconds, n);
 
         // 3. State per active client.
-        System.out.printf(Locale.ROOT, "%nSTATE PER ACTIVE CLIENT at the defaults (Flink TypeSerializer of each state class, bytes)%n");
+        System.out.printf(Locale.ROOT, "%nSTATE PER ACTIVE CLIENT at the defaults (the keyed state's serializer, StateSerializer, of each state class, bytes)%n");
         stateSizes(M8, b8, t8);
         stateSizes(M30, b30, t30);
         System.out.printf(Locale.ROOT, "%ndone; %s%n", MonitorBenchSupport.uptime());
@@ -575,7 +575,7 @@ public final class MonitorSpeedBenchmark {
         }
         cs.cleanupAt = events.get(events.size() - 1).timestampMillis;
         DataOutputSerializer out = new DataOutputSerializer(64 * 1024);
-        TypeInformation.of(ClientState.class).createSerializer(sc).serialize(cs, out);
+        io.modelwarden.monitor.StateSerializer.of(ClientState.class).serialize(cs, out);
         return out.length();
     }
 
@@ -589,7 +589,7 @@ public final class MonitorSpeedBenchmark {
 
     static <S> int sizeAfter(ServingDetector<S> d, List<InferenceEvent> events, SerializerConfigImpl sc) throws Exception {
         S s = stateAfter(d, events);
-        TypeSerializer<S> ser = TypeInformation.of(d.stateClass()).createSerializer(sc);
+        TypeSerializer<S> ser = io.modelwarden.monitor.StateSerializer.of(d.stateClass());
         DataOutputSerializer out = new DataOutputSerializer(4096);
         ser.serialize(s, out);
         return out.length();
