@@ -33,8 +33,9 @@ abstract class ColumnDistances {
     abstract String name();
 
     /**
-     * Fills {@code out[0..n)}; {@code scratch} has at least n elements (the scalar implementation widens a
-     * column into it).
+     * Fills {@code out[0..n)}; {@code out} and {@code scratch} have at least max(n, stride) elements (an
+     * implementation may use {@code out} past n as scratch; the scalar one widens a column into
+     * {@code scratch}).
      */
     abstract void distancesSq(byte[] q, byte[] columns, int stride, int n, int[] out, int[] scratch);
 
@@ -43,14 +44,14 @@ abstract class ColumnDistances {
      * (code x quantum), column-major at {@code offset}: min over i in [0, n) of
      * {@code sum_j (x[j] - columns[offset + j * stride + i] * quantum)^2}, each sum added in feature
      * order as a scalar loop adds it, so that every implementation gives the same double. Infinity when n
-     * is 0. {@code sums} and {@code scratch} have at least n elements.
+     * is 0. {@code sums} and {@code scratch} have at least max(n, stride) elements.
      */
     abstract double nearestSq(double[] x, double quantum, byte[] columns, int offset, int stride, int n, double[] sums, double[] scratch);
 
     /**
      * For a double query z and n stored float vectors (column-major): {@code dots[i] = sum_j v_ij z_j} and
-     * {@code distancesSq[i] = sum_j (v_ij - z_j)^2}, each summed in feature order in doubles. {@code dots},
-     * {@code distancesSq} and {@code scratch} have at least n elements.
+     * {@code distancesSq[i] = sum_j (v_ij - z_j)^2}, each summed in feature order in doubles, for i in
+     * [0, n). {@code dots}, {@code distancesSq} and {@code scratch} have at least max(n, stride) elements.
      */
     abstract void dotsAndDistancesSq(double[] z, float[] columns, int stride, int n, double[] dots, double[] distancesSq, double[] scratch);
 

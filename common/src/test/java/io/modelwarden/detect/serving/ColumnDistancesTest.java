@@ -22,7 +22,7 @@ class ColumnDistancesTest {
         SplittableRandom r = new SplittableRandom(11);
         for (int dims : new int[] {1, 3, 8, 30}) {
             for (int n : new int[] {0, 1, 7, 8, 9, 31, 500}) {
-                int stride = n + r.nextInt(3);
+                int stride = n + r.nextInt(3) + (r.nextBoolean() ? 0 : 24); // a ring with room beyond n, too
                 byte[] columns = new byte[dims * stride];
                 byte[] q = new byte[dims];
                 for (int i = 0; i < columns.length; i++) {
@@ -31,11 +31,11 @@ class ColumnDistancesTest {
                 for (int j = 0; j < dims; j++) {
                     q[j] = (byte) (r.nextBoolean() ? 127 : -127); // the largest differences: 254^2 x 30 must not overflow
                 }
-                int[] out = new int[n + 5];
+                int[] out = new int[stride + 5];
                 java.util.Arrays.fill(out, -1); // garbage from an earlier call
-                impl.distancesSq(q, columns, stride, n, out, new int[n]);
+                impl.distancesSq(q, columns, stride, n, out, new int[stride]);
                 assertThat(java.util.Arrays.copyOf(out, n)).as("%s d=%d n=%d", impl.name(), dims, n).isEqualTo(reference(q, columns, stride, n));
-                assertThat(out[n]).isEqualTo(-1); // nothing written past n
+                assertThat(out[stride]).isEqualTo(-1); // nothing written past the stride
             }
         }
     }
@@ -58,7 +58,7 @@ class ColumnDistancesTest {
         SplittableRandom r = new SplittableRandom(12);
         for (int dims : new int[] {1, 3, 8, 30}) {
             for (int n : new int[] {0, 1, 7, 8, 9, 31, 64}) {
-                int stride = n + r.nextInt(3);
+                int stride = n + r.nextInt(3) + (r.nextBoolean() ? 0 : 24); // a ring with room beyond n, too
                 int offset = r.nextInt(2) * dims * stride; // a second class slot's block
                 byte[] columns = new byte[offset + dims * stride];
                 for (int i = 0; i < columns.length; i++) {
@@ -69,8 +69,8 @@ class ColumnDistancesTest {
                     for (int j = 0; j < dims; j++) {
                         x[j] = r.nextDouble(-9, 9) / (trial % 2 == 0 ? 1 : 3.7); // not multiples of the quantum
                     }
-                    double[] sums = new double[n];
-                    double got = impl.nearestSq(x, 1.0 / 16, columns, offset, stride, n, sums, new double[n]);
+                    double[] sums = new double[stride];
+                    double got = impl.nearestSq(x, 1.0 / 16, columns, offset, stride, n, sums, new double[stride]);
                     assertThat(Double.doubleToLongBits(got)).as("%s d=%d n=%d", impl.name(), dims, n)
                             .isEqualTo(Double.doubleToLongBits(referenceNearest(x, 1.0 / 16, columns, offset, stride, n)));
                 }
@@ -82,7 +82,7 @@ class ColumnDistancesTest {
         SplittableRandom r = new SplittableRandom(13);
         for (int dims : new int[] {1, 3, 8, 30}) {
             for (int n : new int[] {0, 1, 7, 8, 9, 31, 50}) {
-                int stride = n + r.nextInt(3);
+                int stride = n + r.nextInt(3) + (r.nextBoolean() ? 0 : 24); // a ring with room beyond n, too
                 float[] columns = new float[dims * stride];
                 for (int i = 0; i < columns.length; i++) {
                     columns[i] = (float) r.nextDouble(-6, 6);
@@ -91,9 +91,9 @@ class ColumnDistancesTest {
                 for (int j = 0; j < dims; j++) {
                     z[j] = r.nextDouble(-6, 6);
                 }
-                double[] dots = new double[n];
-                double[] d2 = new double[n];
-                impl.dotsAndDistancesSq(z, columns, stride, n, dots, d2, new double[n]);
+                double[] dots = new double[stride];
+                double[] d2 = new double[stride];
+                impl.dotsAndDistancesSq(z, columns, stride, n, dots, d2, new double[stride]);
                 for (int i = 0; i < n; i++) {
                     double dot = 0;
                     double sq = 0;
