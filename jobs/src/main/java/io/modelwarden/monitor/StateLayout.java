@@ -358,7 +358,14 @@ final class StateLayout implements Serializable {
                             v = a;
                         }
                     }
-                    default -> v = v == null ? null : cloneArray(v);
+                    case BOOLEANS -> v = v == null ? null : ((boolean[]) v).clone();
+                    case BYTES -> v = v == null ? null : ((byte[]) v).clone();
+                    case SHORTS -> v = v == null ? null : ((short[]) v).clone();
+                    case INTS -> v = v == null ? null : ((int[]) v).clone();
+                    case LONGS -> v = v == null ? null : ((long[]) v).clone();
+                    case FLOATS -> v = v == null ? null : ((float[]) v).clone();
+                    case DOUBLES -> v = v == null ? null : ((double[]) v).clone();
+                    case STRINGS -> v = v == null ? null : ((String[]) v).clone();
                 }
                 f.set(o, v);
             }
@@ -366,13 +373,6 @@ final class StateLayout implements Serializable {
             throw new IllegalStateException(e);
         }
         return o;
-    }
-
-    private static Object cloneArray(Object a) {
-        int n = Array.getLength(a);
-        Object c = Array.newInstance(a.getClass().getComponentType(), n);
-        System.arraycopy(a, 0, c, 0, n);
-        return c;
     }
 
     private static void writeString(String s, DataOutputView out) throws IOException {
