@@ -526,7 +526,7 @@ public final class MonitorSpeedBenchmark {
         System.out.printf(Locale.ROOT, " %s => all detectors %,d ns/event = %,.0f events/s per core for the detectors alone%n", costs, allNs, 1e9 / allNs);
         // What one client really holds: the whole ClientState (every detector's state, a
         // SuppressionState per detector as if all had alerted: an upper bound), serialized once with
-        // its POJO serializer, plus the key and the cleanup timer (key + timestamp).
+        // the keyed state's serializer, plus the key and the cleanup timer (key + timestamp).
         System.out.printf(Locale.ROOT, "  %-20s", "TOTAL per client");
         int k = 0;
         for (List<InferenceEvent> ev : profiles.values()) {
@@ -538,6 +538,16 @@ public final class MonitorSpeedBenchmark {
             System.out.printf(Locale.ROOT, " %12s", String.format(Locale.ROOT, "%.1f %s", tot / 1024.0, tot <= 65_536 ? "ok" : "OVER"));
         }
         System.out.println();
+        // What a heap-state checkpoint spends per client: the keyed state's serializer against Flink's
+        // POJO serializer (which builds before session 5 used), on the "benign 1k" client's whole state.
+        ClientState benign1k = clientState(detectors, profiles.get("benign 1k"), new AlertSuppression(AlertSettings.fromConfig(c)));
+        Path tmp = Files.createTempDirectory("warden-state-cost");
+        double[] bulk = serializerCost(io.modelwarden.monitor.StateSerializer.of(ClientState.class), benign1k, 3_000, tmp);
+        double[] pojo = serializerCost(TypeInformation.of(ClientState.class).createSerializer(sc), benign1k, 3_000, tmp);
+        Files.deleteIfExists(tmp);
+        System.out.printf(Locale.ROOT, "  checkpoint serialization of one client's state (benign 1k, to a local file and back): StateSerializer %,.0f B"
+                + " written in %.1f us, read in %.1f us; Flink's POJO serializer %,.0f B, %.1f and %.1f us (%.1fx and %.1fx)%n",
+                bulk[2], bulk[0], bulk[1], pojo[2], pojo[0], pojo[1], pojo[0] / bulk[0], pojo[1] / bulk[1]);
         // The IP guard's state per source IP (a client alone on its IP): the IP rate state and the
         // split-account tracker.
         SplitAccountTracker tracker = new SplitAccountTracker(SplitAccountSettings.fromConfig(c));
@@ -567,6 +577,13 @@ public final class MonitorSpeedBenchmark {
     /** Serialized size of the {@link ClientState} of one client after {@code events}, with a suppression state per detector. */
     static int clientStateSize(List<ServingDetector<?>> detectors, List<InferenceEvent> events, AlertSuppression suppression, SerializerConfigImpl sc)
             throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(64 * 1024);
+        io.modelwarden.monitor.StateSerializer.of(ClientState.class).serialize(clientState(detectors, events, suppression), out);
+        return out.length();
+    }
+
+    /** One client's whole state after {@code events}, with a suppression state per detector. */
+    static ClientState clientState(List<ServingDetector<?>> detectors, List<InferenceEvent> events, AlertSuppression suppression) {
         ClientState cs = new ClientState();
         for (ServingDetector<?> d : detectors) {
             int slot = ClientState.slotOf(d.id());
@@ -574,9 +591,44 @@ public final class MonitorSpeedBenchmark {
             cs.suppressions[slot] = suppression.newState();
         }
         cs.cleanupAt = events.get(events.size() - 1).timestampMillis;
-        DataOutputSerializer out = new DataOutputSerializer(64 * 1024);
-        io.modelwarden.monitor.StateSerializer.of(ClientState.class).serialize(cs, out);
-        return out.length();
+        return cs;
+    }
+
+    /**
+     * What a checkpoint of the heap state does per client, timed: {@code copies} serializations of one
+     * client state into a buffered local file, then reading them back (best of three), with the given
+     * serializer. Returns {write us, read us, bytes} per client.
+     */
+    static double[] serializerCost(TypeSerializer<ClientState> ser, ClientState cs, int copies, Path dir) throws Exception {
+        double bestWrite = Double.MAX_VALUE;
+        double bestRead = Double.MAX_VALUE;
+        long bytes = 0;
+        Path f = Files.createTempFile(dir, "state-", ".bin");
+        try {
+            for (int rep = 0; rep < 3; rep++) {
+                long t0 = System.nanoTime();
+                try (var out = new org.apache.flink.core.memory.DataOutputViewStreamWrapper(
+                        new java.io.BufferedOutputStream(Files.newOutputStream(f), 4096))) {
+                    for (int i = 0; i < copies; i++) {
+                        ser.serialize(cs, out);
+                    }
+                }
+                long t1 = System.nanoTime();
+                try (var in = new org.apache.flink.core.memory.DataInputViewStreamWrapper(
+                        new java.io.BufferedInputStream(Files.newInputStream(f), 4096))) {
+                    for (int i = 0; i < copies; i++) {
+                        ser.deserialize(in);
+                    }
+                }
+                long t2 = System.nanoTime();
+                bestWrite = Math.min(bestWrite, (t1 - t0) / 1e3 / copies);
+                bestRead = Math.min(bestRead, (t2 - t1) / 1e3 / copies);
+                bytes = Files.size(f) / copies;
+            }
+        } finally {
+            Files.deleteIfExists(f);
+        }
+        return new double[] {bestWrite, bestRead, bytes};
     }
 
     static <S> S stateAfter(ServingDetector<S> d, List<InferenceEvent> events) {
