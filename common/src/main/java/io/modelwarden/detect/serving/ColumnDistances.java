@@ -10,16 +10,15 @@ import java.util.Arrays;
  * adds in feature order, as the row-by-row loop does.
  *
  * <p>Two implementations, chosen once per JVM by {@link #get()}: one with the JDK's Vector API
- * ({@code jdk.incubator.vector}, 8 codes widened to ints per instruction), used when the JVM was started
+ * ({@code jdk.incubator.vector}: 8 stored values widened per instruction), used when the JVM was started
  * with {@code --add-modules jdk.incubator.vector} (as {@code bin/warden}, {@code bin/bench} and the
  * shipped Flink configuration do) on a CPU with 256-bit vectors; and a plain-Java one otherwise. The
- * column-major layout is what makes both fast, and keeps floating-point sums exact to the bit: per
- * feature, one pass over contiguous codes with no reduction across lanes (each lane adds its own sum
- * in feature order, as a scalar loop would) (JDK 17's auto-vectorizer widens no bytes, so the plain one widens a column
- * into ints first and then runs a loop it does vectorize). Measured on 500 stored queries: about 2.0
- * and 6.9 µs at d = 30 against 10.4 for the row-major scalar loop they replaced, 0.5 and 1.7 µs at d = 8
- * against 4.0 (cold client state, AVX-512 machine); PRADA's nearest of 64 stored vectors 0.75 and 1.6 µs
- * against 3.3 at d = 30.
+ * column-major layout is what makes both fast and keeps floating-point sums exact to the bit: per
+ * feature, one pass over contiguous values with no reduction across lanes (each lane adds its own sum
+ * in feature order, as a scalar loop would). JDK 17's auto-vectorizer widens no bytes or floats, so the
+ * plain one widens a column into a scratch array first and then runs a loop it does vectorize. Figures
+ * (single-thread detector costs of {@code bin/bench monitor-speed}, and the whole monitor) are in the
+ * README, "Sizing".
  */
 abstract class ColumnDistances {
     private static final ColumnDistances CHOSEN = choose();
