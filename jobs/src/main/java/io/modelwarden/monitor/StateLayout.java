@@ -32,6 +32,7 @@ import org.apache.flink.core.memory.DataOutputView;
 final class StateLayout implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** A field's kind. Savepoints hold the ordinals (the layout in the serializer snapshot): append only. */
     enum Kind {
         BOOLEAN, BYTE, SHORT, INT, LONG, FLOAT, DOUBLE, STRING,
         BOOLEANS, BYTES, SHORTS, INTS, LONGS, FLOATS, DOUBLES, STRINGS,
