@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
@@ -91,39 +92,18 @@ final class StateLayout implements Serializable {
         return new StateLayout(type, List.copyOf(slots));
     }
 
+    /** The kinds of primitives, strings and arrays of them, by field type. */
+    private static final Map<Class<?>, Kind> KINDS = Map.ofEntries(Map.entry(boolean.class, Kind.BOOLEAN), Map.entry(byte.class, Kind.BYTE),
+            Map.entry(short.class, Kind.SHORT), Map.entry(int.class, Kind.INT), Map.entry(long.class, Kind.LONG),
+            Map.entry(float.class, Kind.FLOAT), Map.entry(double.class, Kind.DOUBLE), Map.entry(String.class, Kind.STRING),
+            Map.entry(boolean[].class, Kind.BOOLEANS), Map.entry(byte[].class, Kind.BYTES), Map.entry(short[].class, Kind.SHORTS),
+            Map.entry(int[].class, Kind.INTS), Map.entry(long[].class, Kind.LONGS), Map.entry(float[].class, Kind.FLOATS),
+            Map.entry(double[].class, Kind.DOUBLES), Map.entry(String[].class, Kind.STRINGS));
+
     private static Kind kindOf(Class<?> c) {
-        if (c == boolean.class) {
-            return Kind.BOOLEAN;
-        } else if (c == byte.class) {
-            return Kind.BYTE;
-        } else if (c == short.class) {
-            return Kind.SHORT;
-        } else if (c == int.class) {
-            return Kind.INT;
-        } else if (c == long.class) {
-            return Kind.LONG;
-        } else if (c == float.class) {
-            return Kind.FLOAT;
-        } else if (c == double.class) {
-            return Kind.DOUBLE;
-        } else if (c == String.class) {
-            return Kind.STRING;
-        } else if (c == boolean[].class) {
-            return Kind.BOOLEANS;
-        } else if (c == byte[].class) {
-            return Kind.BYTES;
-        } else if (c == short[].class) {
-            return Kind.SHORTS;
-        } else if (c == int[].class) {
-            return Kind.INTS;
-        } else if (c == long[].class) {
-            return Kind.LONGS;
-        } else if (c == float[].class) {
-            return Kind.FLOATS;
-        } else if (c == double[].class) {
-            return Kind.DOUBLES;
-        } else if (c == String[].class) {
-            return Kind.STRINGS;
+        Kind k = KINDS.get(c);
+        if (k != null) {
+            return k;
         } else if (c.isArray() && isStateClass(c.getComponentType())) {
             return Kind.OBJECTS;
         } else if (isStateClass(c)) {

@@ -41,14 +41,6 @@ public final class StateSerializer<T> extends TypeSerializer<T> {
         return new StateSerializer<>(StateLayout.of(type));
     }
 
-    static <T> StateSerializer<T> of(StateLayout layout) {
-        return new StateSerializer<>(layout);
-    }
-
-    StateLayout layout() {
-        return layout;
-    }
-
     private StateLayout.Scratch scratch() {
         if (scratch == null) {
             scratch = new StateLayout.Scratch();

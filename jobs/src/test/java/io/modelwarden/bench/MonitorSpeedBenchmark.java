@@ -503,7 +503,7 @@ public final class MonitorSpeedBenchmark {
             System.out.printf(Locale.ROOT, "  %-20s", d.id());
             int k = 0;
             for (List<InferenceEvent> ev : profiles.values()) {
-                int size = sizeAfter(d, ev, sc);
+                int size = sizeAfter(d, ev);
                 totals[k++] += size;
                 System.out.printf(Locale.ROOT, " %,12d", size);
             }
@@ -530,7 +530,7 @@ public final class MonitorSpeedBenchmark {
         System.out.printf(Locale.ROOT, "  %-20s", "TOTAL per client");
         int k = 0;
         for (List<InferenceEvent> ev : profiles.values()) {
-            totals[k] = clientStateSize(detectors, ev, new AlertSuppression(AlertSettings.fromConfig(c)), sc) + 2L * keyBytes + 8;
+            totals[k] = clientStateSize(detectors, ev, new AlertSuppression(AlertSettings.fromConfig(c))) + 2L * keyBytes + 8;
             System.out.printf(Locale.ROOT, " %,12d", totals[k++]);
         }
         System.out.printf(Locale.ROOT, "%n  %-20s", "  KiB (target <= 64)");
@@ -558,7 +558,7 @@ public final class MonitorSpeedBenchmark {
             tracker.observe(split, e);
         }
         System.out.printf(Locale.ROOT, "  per source IP (ip-guard): rate %,d B + split-accounts %,d B after 1k events of one client%n",
-                sizeAfter(ipRate, ev, sc), serializedSize(TypeInformation.of(tracker.stateClass()), split));
+                pojoSizeAfter(ipRate, ev), serializedSize(TypeInformation.of(tracker.stateClass()), split));
     }
 
     static <S> long costNs(ServingDetector<S> d, List<List<InferenceEvent>> streams) {
@@ -575,8 +575,7 @@ public final class MonitorSpeedBenchmark {
     }
 
     /** Serialized size of the {@link ClientState} of one client after {@code events}, with a suppression state per detector. */
-    static int clientStateSize(List<ServingDetector<?>> detectors, List<InferenceEvent> events, AlertSuppression suppression, SerializerConfigImpl sc)
-            throws Exception {
+    static int clientStateSize(List<ServingDetector<?>> detectors, List<InferenceEvent> events, AlertSuppression suppression) throws Exception {
         DataOutputSerializer out = new DataOutputSerializer(64 * 1024);
         io.modelwarden.monitor.StateSerializer.of(ClientState.class).serialize(clientState(detectors, events, suppression), out);
         return out.length();
@@ -639,12 +638,18 @@ public final class MonitorSpeedBenchmark {
         return s;
     }
 
-    static <S> int sizeAfter(ServingDetector<S> d, List<InferenceEvent> events, SerializerConfigImpl sc) throws Exception {
+    /** Serialized size of a detector state after {@code events}, as the keyed state's serializer writes it. */
+    static <S> int sizeAfter(ServingDetector<S> d, List<InferenceEvent> events) throws Exception {
         S s = stateAfter(d, events);
         TypeSerializer<S> ser = io.modelwarden.monitor.StateSerializer.of(d.stateClass());
         DataOutputSerializer out = new DataOutputSerializer(4096);
         ser.serialize(s, out);
         return out.length();
+    }
+
+    /** The same, with Flink's POJO serializer: the IP guard's state (IpGuardState) is a Flink POJO. */
+    static <S> int pojoSizeAfter(ServingDetector<S> d, List<InferenceEvent> events) throws Exception {
+        return serializedSize(TypeInformation.of(d.stateClass()), stateAfter(d, events));
     }
 
     static <T> int serializedSize(TypeInformation<T> type, T value) throws Exception {

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +55,6 @@ class MonitorStateSizeTest {
         DetectorCatalog catalog = DetectorCatalog.build(c, Map.of(model, b), null);
         List<ServingDetector<?>> detectors = catalog.forModel(model);
         Map<String, List<InferenceEvent>> profiles = MonitorSpeedBenchmark.stateProfiles(t);
-        SerializerConfigImpl sc = MonitorSpeedBenchmark.kryoFree();
         int keyBytes = MonitorSpeedBenchmark.serializedSize(TypeInformation.of(String.class), model + "|client-000000");
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "STATE (%d features) %-20s", t.features(), "detector"));
         for (String p : profiles.keySet()) {
@@ -66,7 +64,7 @@ class MonitorStateSizeTest {
         for (ServingDetector<?> d : detectors) {
             out.append(String.format(Locale.ROOT, "STATE (%d features) %-20s", t.features(), d.id()));
             for (List<InferenceEvent> ev : profiles.values()) {
-                int size = MonitorSpeedBenchmark.sizeAfter(d, ev, sc);
+                int size = MonitorSpeedBenchmark.sizeAfter(d, ev);
                 out.append(String.format(Locale.ROOT, " %,12d", size));
             }
             out.append('\n');
@@ -76,7 +74,7 @@ class MonitorStateSizeTest {
         out.append(String.format(Locale.ROOT, "STATE (%d features) %-20s", t.features(), "TOTAL ClientState"));
         long max = 0;
         for (List<InferenceEvent> ev : profiles.values()) {
-            long tot = MonitorSpeedBenchmark.clientStateSize(detectors, ev, new AlertSuppression(AlertSettings.fromConfig(c)), sc) + 2L * keyBytes + 8;
+            long tot = MonitorSpeedBenchmark.clientStateSize(detectors, ev, new AlertSuppression(AlertSettings.fromConfig(c))) + 2L * keyBytes + 8;
             out.append(String.format(Locale.ROOT, " %,12d", tot));
             max = Math.max(max, tot);
         }

@@ -119,7 +119,7 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         }
         s.dims = x.length;
         if (s.growing.length > 0) {
-            s.growingColumns = columnMajor(s.growing, s.classes(), s.dims);
+            s.growingColumns = Rings.columnMajor(s.growing, s.classes(), s.dims);
             s.growing = new byte[0];
         }
         int slot = slotOf(s, e.predictedLabel);
@@ -410,23 +410,6 @@ public final class PradaDetector implements ServingDetector<PradaState> {
         int per = s.classes() * s.dims;
         int length = baseline != null ? s.growingColumns.length : s.growingRaw.length;
         return per == 0 ? 0 : length / per;
-    }
-
-    /**
-     * Row-major growing sets ([slot][stride][dims], the layout of earlier builds) column-major
-     * ([slot][dims][stride]).
-     */
-    static byte[] columnMajor(byte[] rows, int classes, int dims) {
-        byte[] columns = new byte[rows.length];
-        int stride = classes == 0 ? 0 : rows.length / (classes * dims);
-        for (int c = 0; c < classes; c++) {
-            for (int i = 0; i < stride; i++) {
-                for (int j = 0; j < dims; j++) {
-                    columns[(c * dims + j) * stride + i] = rows[(c * stride + i) * dims + j];
-                }
-            }
-        }
-        return columns;
     }
 
     /** Distances each class slot's ring has room for (one stride for all slots, at most distance-window). */

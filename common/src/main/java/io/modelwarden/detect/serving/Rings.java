@@ -87,6 +87,37 @@ final class Rings {
         return out;
     }
 
+    /**
+     * {@code blocks} rings laid out one after the other, each row-major ([slots][width], the layout of
+     * builds before session 5), copied column-major ([width][slots] per block: element j of slot i at
+     * {@code block * slots * width + j * slots + i}), slots = length / (blocks x width).
+     */
+    static byte[] columnMajor(byte[] rows, int blocks, int width) {
+        byte[] columns = new byte[rows.length];
+        int slots = blocks == 0 ? 0 : rows.length / (blocks * width);
+        for (int b = 0, base = 0; b < blocks; b++, base += slots * width) {
+            for (int i = 0; i < slots; i++) {
+                for (int j = 0; j < width; j++) {
+                    columns[base + j * slots + i] = rows[base + i * width + j];
+                }
+            }
+        }
+        return columns;
+    }
+
+    static float[] columnMajor(float[] rows, int blocks, int width) {
+        float[] columns = new float[rows.length];
+        int slots = blocks == 0 ? 0 : rows.length / (blocks * width);
+        for (int b = 0, base = 0; b < blocks; b++, base += slots * width) {
+            for (int i = 0; i < slots; i++) {
+                for (int j = 0; j < width; j++) {
+                    columns[base + j * slots + i] = rows[base + i * width + j];
+                }
+            }
+        }
+        return columns;
+    }
+
     private static void copyBlocks(Object from, Object to, int blocks, int stride, int newStride) {
         for (int b = 0; b < blocks; b++) {
             System.arraycopy(from, b * stride, to, b * newStride, Math.min(stride, newStride));

@@ -92,7 +92,7 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
     public Optional<ServingDetection> observe(SimilarityClusterState s, InferenceEvent e) {
         int w = settings.window();
         if (s.vectors != null && s.vectors.length > 0) {
-            s.columns = columnMajor(s.vectors, w);
+            s.columns = Rings.columnMajor(s.vectors, 1, s.vectors.length / w);
             s.vectors = null;
         }
         int expected = baseline != null ? baseline.dimensions() : s.columns.length / w;
@@ -169,18 +169,6 @@ public final class SimilarityClusterDetector implements ServingDetector<Similari
         s.times[slot] = e.timestampMillis;
         s.queries++;
         return out;
-    }
-
-    /** A row-major ring ([slot * d + j], the layout of earlier builds) column-major ([j * window + slot]). */
-    static float[] columnMajor(float[] rows, int window) {
-        int d = rows.length / window;
-        float[] columns = new float[rows.length];
-        for (int i = 0; i < window; i++) {
-            for (int j = 0; j < d; j++) {
-                columns[j * window + i] = rows[i * d + j];
-            }
-        }
-        return columns;
     }
 
     private boolean isSimilar(SimilarityClusterState s, int i, double[] z, double norm, int d, double minD2) {

@@ -127,7 +127,7 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
             s.timeBase = e.timestampMillis;
         }
         if (s.buffer.length > 0) {
-            s.columns = transpose(s.buffer, s.dims);
+            s.columns = Rings.columnMajor(s.buffer, 1, s.dims);
             s.buffer = new byte[0];
         }
         byte[] q = null;
@@ -209,18 +209,6 @@ public final class StatefulKnnDetector implements ServingDetector<StatefulKnnSta
         s.consecutive = 0;
         double score = 0.5 + 0.5 * (tau - stat) / tau;
         return Optional.of(new ServingDetection(Detection.of(score, ev), windowStart, e.timestampMillis));
-    }
-
-    /** Row-major codes ([slots][dims], the layout of earlier builds) in the column-major layout. */
-    static byte[] transpose(byte[] rows, int dims) {
-        int slots = rows.length / dims;
-        byte[] columns = new byte[rows.length];
-        for (int i = 0; i < slots; i++) {
-            for (int j = 0; j < dims; j++) {
-                columns[j * slots + i] = rows[i * dims + j];
-            }
-        }
-        return columns;
     }
 
     /** Which {@link ColumnDistances} this JVM uses ("vector-api" or "scalar"), for the job's start-up log. */

@@ -73,14 +73,13 @@ final class VectorColumnDistances extends ColumnDistances {
         Arrays.fill(sums, 0, Math.max(n, bulk), 0.0);
         for (int j = 0; j < x.length; j++) {
             double xj = x[j];
+            DoubleVector xv = DoubleVector.broadcast(DOUBLES, xj);
             int base = offset + j * stride;
             int i = 0;
             for (; i < bulk; i += STEP) {
                 ByteVector codes = ByteVector.fromArray(BYTES, columns, base + i);
-                DoubleVector lo = DoubleVector.broadcast(DOUBLES, xj)
-                        .sub(((DoubleVector) codes.convertShape(VectorOperators.B2D, DOUBLES, 0)).mul(quantum));
-                DoubleVector hi = DoubleVector.broadcast(DOUBLES, xj)
-                        .sub(((DoubleVector) codes.convertShape(VectorOperators.B2D, DOUBLES, 1)).mul(quantum));
+                DoubleVector lo = xv.sub(((DoubleVector) codes.convertShape(VectorOperators.B2D, DOUBLES, 0)).mul(quantum));
+                DoubleVector hi = xv.sub(((DoubleVector) codes.convertShape(VectorOperators.B2D, DOUBLES, 1)).mul(quantum));
                 DoubleVector.fromArray(DOUBLES, sums, i).add(lo.mul(lo)).intoArray(sums, i);
                 DoubleVector.fromArray(DOUBLES, sums, i + 4).add(hi.mul(hi)).intoArray(sums, i + 4);
             }
