@@ -94,28 +94,26 @@ final class Rings {
      */
     static byte[] columnMajor(byte[] rows, int blocks, int width) {
         byte[] columns = new byte[rows.length];
-        int slots = blocks == 0 ? 0 : rows.length / (blocks * width);
-        for (int b = 0, base = 0; b < blocks; b++, base += slots * width) {
-            for (int i = 0; i < slots; i++) {
-                for (int j = 0; j < width; j++) {
-                    columns[base + j * slots + i] = rows[base + i * width + j];
-                }
-            }
-        }
+        transposeBlocks(rows, columns, rows.length, blocks, width);
         return columns;
     }
 
     static float[] columnMajor(float[] rows, int blocks, int width) {
         float[] columns = new float[rows.length];
-        int slots = blocks == 0 ? 0 : rows.length / (blocks * width);
+        transposeBlocks(rows, columns, rows.length, blocks, width);
+        return columns;
+    }
+
+    /** Element by element (arraycopy of one element works for any primitive array): once per restored key. */
+    private static void transposeBlocks(Object rows, Object columns, int length, int blocks, int width) {
+        int slots = blocks == 0 ? 0 : length / (blocks * width);
         for (int b = 0, base = 0; b < blocks; b++, base += slots * width) {
             for (int i = 0; i < slots; i++) {
                 for (int j = 0; j < width; j++) {
-                    columns[base + j * slots + i] = rows[base + i * width + j];
+                    System.arraycopy(rows, base + i * width + j, columns, base + j * slots + i, 1);
                 }
             }
         }
-        return columns;
     }
 
     private static void copyBlocks(Object from, Object to, int blocks, int stride, int newStride) {
