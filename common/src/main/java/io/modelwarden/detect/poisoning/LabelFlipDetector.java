@@ -1,5 +1,6 @@
 package io.modelwarden.detect.poisoning;
 
+import io.modelwarden.detect.ColumnDistances;
 import io.modelwarden.detect.Detection;
 import io.modelwarden.model.FindingKind;
 import io.modelwarden.model.TrainingRow;
@@ -56,19 +57,18 @@ import java.util.TreeSet;
  * keep the k best.
  *
  * <p><b>Cost:</b> fitting O(T n log n) for the trees plus one leave-one-out query per sample row. Per row
- * O(T log2(n / leaf-size)) comparisons plus at most T x leaf-size distances of d features: with the
- * defaults about 4 x 10 x 30 = 1,200 multiply-adds for d = 30 and n = 20,000 (leaves of 16 hold about
- * 10 rows; leaves of 32, the default until the scan-speed work, about 20: 1.4-1.5x slower, with
- * label-flip recall 0.980 instead of 0.972 in {@code bin/bench quality}), allocation-free (a
- * per-thread scratch buffer of O(k + d), also used by {@link #explain}). A candidate is read by its leaf
- * slot; its row number is looked up only when it enters the k best, which is also where a row met in
- * several trees' leaves is dropped (it has the same distance). {@link #explain} right after {@link
- * #score} of the same row reuses its search.
- * Memory: the sample's z-scored features as floats, once plus once per tree
- * in leaf order so that a leaf's candidates are read sequentially ((T + 1) n d floats: 12 MB for
- * T = 4, n = 20,000, d = 30; reading the rows through the permutation from the one copy instead was
- * a third slower), T permutations of n ints, about 2 n / leaf-size nodes of 16 bytes per tree (one cache
- * line per step down; the T trees are descended together, so their reads overlap).
+ * O(T log2(n / leaf-size)) comparisons plus T x leaf-size distances of d features: with the defaults
+ * about 4 x 10 x 30 = 1,200 multiply-adds for d = 30 and n = 20,000 (leaves of 16 hold about 10 rows).
+ * Each leaf keeps its rows column-major, so its distances are one vector loop per feature (the JDK's
+ * Vector API when the JVM has {@code jdk.incubator.vector}, else a plain loop with the same result to
+ * the bit, {@link ColumnDistances}), allocation-free (a per-thread scratch buffer of O(k + d +
+ * leaf-size), also used by {@link #explain}). A candidate's row number is looked up only when it
+ * enters the k best, which is also where a row met in several trees' leaves is dropped (it has the
+ * same distance). {@link #explain} right after {@link #score} of the same row reuses its search.
+ * Memory: the sample's z-scored features as floats, once plus once per tree in leaf blocks ((T + 1) n d
+ * floats: 12 MB for T = 4, n = 20,000, d = 30), T
+ * permutations of n ints, about 2 n / leaf-size nodes of 16 bytes per tree (one cache line per step
+ * down; the T trees are descended together, so their reads overlap).
  *
  * <p><b>Parameters</b> ({@link LabelFlipSettings}, {@code scan.detectors.label-flip.*}): {@code
  * neighbours} k = 10, {@code min-agreement} eta = 0.5, {@code trees} = 4, {@code leaf-size} = 16, and
@@ -87,6 +87,7 @@ public final class LabelFlipDetector implements RowDetector {
     private static final int SPLIT_CANDIDATES = 5;
     /** Rows a k-d node looks at to estimate feature variances. */
     private static final int VARIANCE_SAMPLE = 128;
+    private static final ColumnDistances DISTANCES = ColumnDistances.get();
 
     private final LabelFlipSettings settings;
     private final int d;
@@ -110,15 +111,17 @@ public final class LabelFlipDetector implements RowDetector {
      * The forest, flat, two longs per node so that a step of the descent reads one cache line. Word
      * 2i: the split feature in the high half (< 0 for a leaf), in the low half the first child (the
      * second is next to it) or, for a leaf, the first slot of its rows. Word 2i + 1: the cut's bits, or
-     * for a leaf the end of its slots: rows perm[first, end).
+     * for a leaf the offset of its block in {@link #leafColumns} in the high half and the end of its
+     * slots in the low half: rows perm[first, end).
      */
     private final long[] nodes;
     private final int[] perm;
     /**
-     * The sample's features once more per tree, in leaf order (slot p holds row perm[p]): a leaf's
-     * candidates are contiguous, so scoring streams them instead of chasing rows across the sample.
+     * Each leaf's rows once more, column-major in a block of their own (feature j of the leaf's i-th row
+     * at {@code offset + j * stride + i}, the stride its row count): a leaf's distances
+     * are one vector loop per feature ({@link ColumnDistances}) instead of one loop per candidate.
      */
-    private final float[] slotPoints;
+    private final float[] leafColumns;
 
     // Confident learning, calibrated on the sample.
     private final double[] classThreshold;
@@ -145,9 +148,12 @@ public final class LabelFlipDetector implements RowDetector {
         int lastFound = -1;
         /** Per tree, the node the query has reached. */
         final int[] leaves;
+        /** Squared distances to a leaf's rows. */
+        final float[] leafDistances;
 
-        Scratch(int k, int classes, int d, int trees) {
+        Scratch(int k, int classes, int d, int trees, int maxLeafStride) {
             q = new float[d];
+            leafDistances = new float[maxLeafStride];
             leaves = new int[trees];
             lastQuery = new double[d];
             bestIdx = new int[k];
@@ -189,16 +195,37 @@ public final class LabelFlipDetector implements RowDetector {
             classCount[label]++;
         }
         this.roots = forest.roots;
+        this.perm = forest.perm;
         this.nodes = new long[2 * forest.count];
+        long blockFloats = 0;
+        for (int i = 0; i < forest.count; i++) {
+            if (forest.split[i] < 0) {
+                blockFloats += (long) d * leafStride(forest.leafEnd[i] - forest.child[i]);
+            }
+        }
+        if (blockFloats > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("the label-flip index of " + n + " rows x " + d + " features is too large; lower scan.reference-sample-size");
+        }
+        this.leafColumns = new float[(int) blockFloats];
+        int offset = 0;
         for (int i = 0; i < forest.count; i++) {
             boolean leaf = forest.split[i] < 0;
             nodes[2 * i] = ((long) forest.split[i] << 32) | (forest.child[i] & 0xffffffffL);
-            nodes[2 * i + 1] = leaf ? forest.leafEnd[i] : Double.doubleToRawLongBits(forest.cut[i]);
-        }
-        this.perm = forest.perm;
-        this.slotPoints = new float[perm.length * d];
-        for (int p = 0; p < perm.length; p++) {
-            System.arraycopy(points, perm[p] * d, slotPoints, p * d, d);
+            if (!leaf) {
+                nodes[2 * i + 1] = Double.doubleToRawLongBits(forest.cut[i]);
+                continue;
+            }
+            int first = forest.child[i];
+            int rows = forest.leafEnd[i] - first;
+            int stride = leafStride(rows);
+            for (int r = 0; r < rows; r++) {
+                int from = perm[first + r] * d;
+                for (int j = 0; j < d; j++) {
+                    leafColumns[offset + j * stride + r] = points[from + j];
+                }
+            }
+            nodes[2 * i + 1] = ((long) offset << 32) | (forest.leafEnd[i] & 0xffffffffL);
+            offset += d * stride;
         }
         int c = classes.length;
         this.classThreshold = new double[c];
@@ -482,7 +509,13 @@ public final class LabelFlipDetector implements RowDetector {
     }
 
     private Scratch newScratch() {
-        return new Scratch(settings.neighbours(), classes.length, d, roots.length);
+        int widest = 0;
+        for (int i = 0; i < nodes.length; i += 2) {
+            if ((int) (nodes[i] >> 32) < 0) {
+                widest = Math.max(widest, leafStride((int) nodes[i + 1] - (int) nodes[i]));
+            }
+        }
+        return new Scratch(settings.neighbours(), classes.length, d, roots.length, widest);
     }
 
     private Scratch scratch() {
@@ -533,13 +566,18 @@ public final class LabelFlipDetector implements RowDetector {
                 }
             }
         }
+        final float[] dists = s.leafDistances;
         for (int node : at) {
-            for (int p = (int) nodes[2 * node], end = (int) nodes[2 * node + 1]; p < end; p++) {
-                float dist = distance(fq, p * d, worst);
+            int first = (int) nodes[2 * node];
+            long w = nodes[2 * node + 1];
+            int rows = (int) w - first;
+            DISTANCES.distancesSq(fq, leafColumns, (int) (w >>> 32), leafStride(rows), rows, dists);
+            for (int r = 0; r < rows; r++) {
+                float dist = dists[r];
                 if (!(dist < worst)) {
                     continue; // also drops NaN: a row with a missing value is no neighbour
                 }
-                int idx = perm[p];
+                int idx = perm[first + r];
                 // The query itself is never its own neighbour. A row met again in another tree's leaf
                 // has the same distance: it is still among the best (skip it) or was beaten since.
                 if (idx == selfSample || contains(bestIdx, found, idx)) {
@@ -577,38 +615,13 @@ public final class LabelFlipDetector implements RowDetector {
         return false;
     }
 
-    /** Squared distance to the row at pOff of slotPoints; abandoned (returning a value >= bound) past bound. */
-    private float distance(float[] q, int pOff, float bound) {
-        final float[] pts = slotPoints;
-        final int dims = d;
-        float a0 = 0;
-        float a1 = 0;
-        float a2 = 0;
-        float a3 = 0;
-        int j = 0;
-        // Check the bound every 8 features: far candidates stop early.
-        for (; j + 7 < dims; j += 8) {
-            float e0 = q[j] - pts[pOff + j];
-            float e1 = q[j + 1] - pts[pOff + j + 1];
-            float e2 = q[j + 2] - pts[pOff + j + 2];
-            float e3 = q[j + 3] - pts[pOff + j + 3];
-            float e4 = q[j + 4] - pts[pOff + j + 4];
-            float e5 = q[j + 5] - pts[pOff + j + 5];
-            float e6 = q[j + 6] - pts[pOff + j + 6];
-            float e7 = q[j + 7] - pts[pOff + j + 7];
-            a0 += e0 * e0 + e4 * e4;
-            a1 += e1 * e1 + e5 * e5;
-            a2 += e2 * e2 + e6 * e6;
-            a3 += e3 * e3 + e7 * e7;
-            if (a0 + a1 + a2 + a3 >= bound) {
-                return bound;
-            }
-        }
-        for (; j < dims; j++) {
-            float e = q[j] - pts[pOff + j];
-            a0 += e * e;
-        }
-        return a0 + a1 + a2 + a3;
+    /**
+     * Slots of a leaf block of this many rows: as many, unpadded. (Padding to the kernels' step of 8
+     * lets the vector loop cover every row, but the blocks of leaves of about 10 rows then grow by 60%,
+     * and the search, bound by memory reads, was 15% slower in {@code bin/bench label-flip}.)
+     */
+    private static int leafStride(int rows) {
+        return rows;
     }
 
     private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {

@@ -1,5 +1,6 @@
 package io.modelwarden.detect.serving;
 
+import io.modelwarden.detect.ColumnDistances;
 import io.modelwarden.detect.Detection;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.model.Threat;

@@ -1,7 +1,8 @@
-package io.modelwarden.detect.serving;
+package io.modelwarden.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.modelwarden.detect.serving.StatefulKnnDetector;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -110,8 +111,39 @@ class ColumnDistancesTest {
         }
     }
 
+    /** Float distances to a leaf block at an offset: each sum in floats, in feature order. */
+    private static void assertFloatDistancesAreTheDefinitionToTheBit(ColumnDistances impl) {
+        SplittableRandom r = new SplittableRandom(14);
+        for (int dims : new int[] {1, 3, 8, 30}) {
+            for (int n : new int[] {0, 1, 7, 8, 9, 16, 31, 50}) {
+                int stride = (n + 7) & -8; // the label-flip detector's leaf blocks: n rounded up to 8 slots
+                int offset = r.nextInt(5);
+                float[] columns = new float[offset + dims * stride + 3];
+                for (int i = 0; i < columns.length; i++) {
+                    columns[i] = (float) r.nextDouble(-6, 6);
+                }
+                float[] q = new float[dims];
+                for (int j = 0; j < dims; j++) {
+                    q[j] = (float) r.nextDouble(-6, 6);
+                }
+                float[] out = new float[Math.max(n, stride)];
+                java.util.Arrays.fill(out, -1f); // garbage from an earlier call
+                impl.distancesSq(q, columns, offset, stride, n, out);
+                for (int i = 0; i < n; i++) {
+                    float sq = 0;
+                    for (int j = 0; j < dims; j++) {
+                        float a = columns[offset + j * stride + i] - q[j];
+                        sq += a * a;
+                    }
+                    assertThat(Float.floatToIntBits(out[i])).as("%s float d2 d=%d n=%d i=%d", impl.name(), dims, n, i).isEqualTo(Float.floatToIntBits(sq));
+                }
+            }
+        }
+    }
+
     @Test
     void scalarDistancesAreTheDefinition() {
+        assertFloatDistancesAreTheDefinitionToTheBit(new ColumnDistances.Scalar());
         assertDotsAndDistancesAreTheDefinitionToTheBit(new ColumnDistances.Scalar());
         assertAgreesWithTheDefinition(new ColumnDistances.Scalar());
         assertNearestIsTheDefinitionToTheBit(new ColumnDistances.Scalar());
@@ -130,6 +162,7 @@ class ColumnDistancesTest {
         assertAgreesWithTheDefinition(vector);
         assertNearestIsTheDefinitionToTheBit(vector);
         assertDotsAndDistancesAreTheDefinitionToTheBit(vector);
+        assertFloatDistancesAreTheDefinitionToTheBit(vector);
         assertThat(ColumnDistances.get().name()).isEqualTo("vector-api");
         assertThat(StatefulKnnDetector.distanceKernel()).isEqualTo("vector-api");
     }

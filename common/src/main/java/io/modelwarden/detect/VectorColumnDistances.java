@@ -1,4 +1,4 @@
-package io.modelwarden.detect.serving;
+package io.modelwarden.detect;
 
 import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
@@ -37,19 +37,19 @@ final class VectorColumnDistances extends ColumnDistances {
         return Math.min((n + STEP - 1) & -STEP, stride & -STEP);
     }
 
-    VectorColumnDistances() {
+    public VectorColumnDistances() {
         if (IntVector.SPECIES_PREFERRED.vectorBitSize() < 256) {
             throw new UnsupportedOperationException("preferred vectors of " + IntVector.SPECIES_PREFERRED.vectorBitSize() + " bits");
         }
     }
 
     @Override
-    String name() {
+    public String name() {
         return "vector-api";
     }
 
     @Override
-    void distancesSq(byte[] q, byte[] columns, int stride, int n, int[] out, int[] scratch) {
+    public void distancesSq(byte[] q, byte[] columns, int stride, int n, int[] out, int[] scratch) {
         int bulk = bulk(n, stride);
         Arrays.fill(out, 0, Math.max(n, bulk), 0);
         for (int j = 0; j < q.length; j++) {
@@ -68,7 +68,7 @@ final class VectorColumnDistances extends ColumnDistances {
     }
 
     @Override
-    double nearestSq(double[] x, double quantum, byte[] columns, int offset, int stride, int n, double[] sums, double[] scratch) {
+    public double nearestSq(double[] x, double quantum, byte[] columns, int offset, int stride, int n, double[] sums, double[] scratch) {
         int bulk = bulk(n, stride);
         Arrays.fill(sums, 0, Math.max(n, bulk), 0.0);
         for (int j = 0; j < x.length; j++) {
@@ -92,7 +92,26 @@ final class VectorColumnDistances extends ColumnDistances {
     }
 
     @Override
-    void dotsAndDistancesSq(double[] z, float[] columns, int stride, int n, double[] dots, double[] distancesSq, double[] scratch) {
+    public void distancesSq(float[] q, float[] columns, int offset, int stride, int n, float[] out) {
+        int bulk = bulk(n, stride);
+        Arrays.fill(out, 0, Math.max(n, bulk), 0f);
+        for (int j = 0; j < q.length; j++) {
+            float qj = q[j];
+            int base = offset + j * stride;
+            int i = 0;
+            for (; i < bulk; i += STEP) {
+                FloatVector a = FloatVector.fromArray(FLOATS, columns, base + i).sub(qj);
+                FloatVector.fromArray(FLOATS, out, i).add(a.mul(a)).intoArray(out, i);
+            }
+            for (; i < n; i++) {
+                float a = columns[base + i] - qj;
+                out[i] += a * a;
+            }
+        }
+    }
+
+    @Override
+    public void dotsAndDistancesSq(double[] z, float[] columns, int stride, int n, double[] dots, double[] distancesSq, double[] scratch) {
         int bulk = bulk(n, stride);
         Arrays.fill(dots, 0, Math.max(n, bulk), 0.0);
         Arrays.fill(distancesSq, 0, Math.max(n, bulk), 0.0);

@@ -1,11 +1,13 @@
-package io.modelwarden.detect.serving;
+package io.modelwarden.detect;
 
 import java.util.Arrays;
 
 /**
  * Distances between one query and many stored vectors laid out column-major (feature j of stored vector
- * i at {@code j * stride + i}), as the stateful kNN, PRADA and the similarity cluster keep them: int8
- * codes ({@link #distancesSq}, {@link #nearestSq}) and floats ({@link #dotsAndDistancesSq}). Every
+ * i at {@code j * stride + i}), as the monitor's stateful kNN, PRADA and similarity cluster keep them
+ * (int8 codes: {@link #distancesSq(byte[], byte[], int, int, int[], int[])}, {@link #nearestSq}; floats:
+ * {@link #dotsAndDistancesSq}) and the scan's label-flip detector keeps its k-d tree leaves (floats:
+ * {@link #distancesSq(float[], float[], int, int, int, float[])}). Every
  * implementation gives the same result to the bit: integer sums, and floating-point sums that each lane
  * adds in feature order, as the row-by-row loop does.
  *
@@ -20,23 +22,23 @@ import java.util.Arrays;
  * (single-thread detector costs of {@code bin/bench monitor-speed}, and the whole monitor) are in the
  * README, "Sizing".
  */
-abstract class ColumnDistances {
+public abstract class ColumnDistances {
     private static final ColumnDistances CHOSEN = choose();
 
     /** The implementation this JVM uses. */
-    static ColumnDistances get() {
+    public static ColumnDistances get() {
         return CHOSEN;
     }
 
     /** "vector-api" or "scalar", for the job's start-up log. */
-    abstract String name();
+    public abstract String name();
 
     /**
      * Fills {@code out[0..n)}; {@code out} and {@code scratch} have at least max(n, stride) elements (an
      * implementation may use {@code out} past n as scratch; the scalar one widens a column into
      * {@code scratch}).
      */
-    abstract void distancesSq(byte[] q, byte[] columns, int stride, int n, int[] out, int[] scratch);
+    public abstract void distancesSq(byte[] q, byte[] columns, int stride, int n, int[] out, int[] scratch);
 
     /**
      * The smallest squared L2 distance between a double query and n stored code vectors decoded
@@ -45,14 +47,22 @@ abstract class ColumnDistances {
      * order as a scalar loop adds it, so that every implementation gives the same double. Infinity when n
      * is 0. {@code sums} and {@code scratch} have at least max(n, stride) elements.
      */
-    abstract double nearestSq(double[] x, double quantum, byte[] columns, int offset, int stride, int n, double[] sums, double[] scratch);
+    public abstract double nearestSq(double[] x, double quantum, byte[] columns, int offset, int stride, int n, double[] sums, double[] scratch);
 
     /**
      * For a double query z and n stored float vectors (column-major): {@code dots[i] = sum_j v_ij z_j} and
      * {@code distancesSq[i] = sum_j (v_ij - z_j)^2}, each summed in feature order in doubles, for i in
      * [0, n). {@code dots}, {@code distancesSq} and {@code scratch} have at least max(n, stride) elements.
      */
-    abstract void dotsAndDistancesSq(double[] z, float[] columns, int stride, int n, double[] dots, double[] distancesSq, double[] scratch);
+    public abstract void dotsAndDistancesSq(double[] z, float[] columns, int stride, int n, double[] dots, double[] distancesSq, double[] scratch);
+
+    /**
+     * For a float query q and n stored float vectors column-major at {@code offset} (feature j of vector
+     * i at {@code offset + j * stride + i}): {@code out[i] = sum_j (columns[...] - q[j])^2}, summed in
+     * floats in feature order, for i in [0, n). {@code out} has at least max(n, stride) elements; the
+     * stored block has {@code stride} slots per feature (an implementation may compute slots past n).
+     */
+    public abstract void distancesSq(float[] q, float[] columns, int offset, int stride, int n, float[] out);
 
     static double min(double[] a, int n) {
         double best = Double.POSITIVE_INFINITY;
@@ -68,7 +78,7 @@ abstract class ColumnDistances {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
             try {
                 // By name, so that this class links without the module.
-                ColumnDistances v = (ColumnDistances) Class.forName("io.modelwarden.detect.serving.VectorColumnDistances")
+                ColumnDistances v = (ColumnDistances) Class.forName("io.modelwarden.detect.VectorColumnDistances")
                         .getDeclaredConstructor().newInstance();
                 if (v.name() != null) {
                     return v;
@@ -80,14 +90,14 @@ abstract class ColumnDistances {
         return new Scalar();
     }
 
-    static final class Scalar extends ColumnDistances {
+    public static final class Scalar extends ColumnDistances {
         @Override
-        String name() {
+        public String name() {
             return "scalar";
         }
 
         @Override
-        void distancesSq(byte[] q, byte[] columns, int stride, int n, int[] out, int[] scratch) {
+        public void distancesSq(byte[] q, byte[] columns, int stride, int n, int[] out, int[] scratch) {
             Arrays.fill(out, 0, n, 0);
             for (int j = 0; j < q.length; j++) {
                 int base = j * stride;
@@ -103,7 +113,7 @@ abstract class ColumnDistances {
         }
 
         @Override
-        double nearestSq(double[] x, double quantum, byte[] columns, int offset, int stride, int n, double[] sums, double[] scratch) {
+        public double nearestSq(double[] x, double quantum, byte[] columns, int offset, int stride, int n, double[] sums, double[] scratch) {
             Arrays.fill(sums, 0, n, 0.0);
             for (int j = 0; j < x.length; j++) {
                 int base = offset + j * stride;
@@ -120,7 +130,20 @@ abstract class ColumnDistances {
         }
 
         @Override
-        void dotsAndDistancesSq(double[] z, float[] columns, int stride, int n, double[] dots, double[] distancesSq, double[] scratch) {
+        public void distancesSq(float[] q, float[] columns, int offset, int stride, int n, float[] out) {
+            Arrays.fill(out, 0, n, 0f);
+            for (int j = 0; j < q.length; j++) {
+                int base = offset + j * stride;
+                float qj = q[j];
+                for (int i = 0; i < n; i++) {
+                    float a = columns[base + i] - qj;
+                    out[i] += a * a;
+                }
+            }
+        }
+
+        @Override
+        public void dotsAndDistancesSq(double[] z, float[] columns, int stride, int n, double[] dots, double[] distancesSq, double[] scratch) {
             Arrays.fill(dots, 0, n, 0.0);
             Arrays.fill(distancesSq, 0, n, 0.0);
             for (int j = 0; j < z.length; j++) {
