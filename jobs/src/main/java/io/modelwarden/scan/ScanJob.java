@@ -20,6 +20,7 @@ import io.modelwarden.risk.RiskPolicy;
 import io.modelwarden.stats.Hashing;
 import io.modelwarden.stats.RunningMoments;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,12 +29,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import org.slf4j.Logger;
@@ -73,6 +76,8 @@ public final class ScanJob {
     private final Clock clock;
     private final Configuration flinkConfig;
     private final Map<String, String> env;
+    /** The embedded cluster both passes of a local run share (null under flink run or before run()). */
+    private LocalCluster local;
 
     public ScanJob(ScanOptions options, Clock clock, Configuration flinkConfig) {
         this(options, clock, flinkConfig, System.getenv());
@@ -100,6 +105,15 @@ public final class ScanJob {
 
     /** Runs the scan and writes its outputs; returns the summary that summary.json holds. */
     public ObjectNode run() throws Exception {
+        try (LocalCluster cluster = new LocalCluster(jobConfiguration(), parallelism())) {
+            local = cluster;
+            return scan();
+        } finally {
+            local = null;
+        }
+    }
+
+    private ObjectNode scan() throws Exception {
         Instant started = clock.instant();
         long t0 = System.nanoTime();
         DatasetInput input = DatasetInput.open(options.input(), options.labelColumn(), options.idColumn(), options.ignoredColumns(), options.delimiter());
@@ -111,13 +125,20 @@ public final class ScanJob {
         SinkHooks.beforeScan(sinks);
         LOG.info("Scanning {} ({} {} file(s), {} features)", options.input(), input.files().size(), input.format(), input.schema().featureCount());
 
-        ObjectNode fingerprint = fingerprint(input);
+        // The files' SHA-256 reads every byte once more: on a thread of its own, while the profile pass
+        // starts its cluster and reads the same files (the page cache serves the second reader).
+        CompletableFuture<ObjectNode> fingerprinting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return fingerprint(input);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
         long ts = System.nanoTime();
         CsvSplits splits = csvSplits(input);
         if (splits != null) {
             LOG.info("CSV read in {} split(s) (split table in {} ms)", splits.splits().size(), (System.nanoTime() - ts) / 1_000_000);
         }
-        String scanId = scanId(fingerprint.get("sha256").asText());
 
         // Pass 1: profile, and rejected.jsonl. (The scoring pass reads and parses the input again:
         // DataStream#cache would save that, but its cluster datasets do not survive everywhere the
@@ -130,6 +151,8 @@ public final class ScanJob {
         ScanProfile profile = profiled.profile();
         long profileMs = (System.nanoTime() - t1) / 1_000_000;
         LOG.info("Profiled {} rows ({} rejected) in {} ms", profile.rows(), profiled.rejectedTotal(), profileMs);
+        ObjectNode fingerprint = joined(fingerprinting);
+        String scanId = scanId(fingerprint.get("sha256").asText());
 
         // Fit.
         long t2 = System.nanoTime();
@@ -190,6 +213,17 @@ public final class ScanJob {
         return summary;
     }
 
+    private static ObjectNode joined(CompletableFuture<ObjectNode> fingerprinting) throws IOException {
+        try {
+            return fingerprinting.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof UncheckedIOException io) {
+                throw io.getCause();
+            }
+            throw e;
+        }
+    }
+
     private static void prepareOutput(Path out) throws IOException {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new ConfigException("--output: " + out + " exists and is not a folder");
@@ -197,7 +231,25 @@ public final class ScanJob {
         Files.createDirectories(out);
     }
 
+    private int parallelism() {
+        return options.parallelism() > 0 ? options.parallelism() : Runtime.getRuntime().availableProcessors();
+    }
+
     private StreamExecutionEnvironment environment() {
+        Configuration conf = jobConfiguration();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        if (env instanceof LocalStreamEnvironment) {
+            // No cluster around (not under flink run): both passes on one embedded MiniCluster.
+            env = local.environment(conf, parallelism());
+        } else if (options.parallelism() > 0) {
+            env.setParallelism(options.parallelism());
+        }
+        // Every operator either copies what it keeps (the sample) or renders it at once.
+        env.getConfig().enableObjectReuse();
+        return env;
+    }
+
+    private Configuration jobConfiguration() {
         Configuration conf = new Configuration(flinkConfig);
         conf.set(org.apache.flink.configuration.ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
         conf.set(PipelineOptions.GENERIC_TYPES, false);
@@ -207,13 +259,7 @@ public final class ScanJob {
         // configuration): its shuffles stay on one machine, where LZ4 costs more than it saves.
         conf.setString("taskmanager.network.compression.codec", "NONE");
         conf.setString("taskmanager.network.batch-shuffle.compression.enabled", "false");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        if (options.parallelism() > 0) {
-            env.setParallelism(options.parallelism());
-        }
-        // Every operator either copies what it keeps (the sample) or renders it at once.
-        env.getConfig().enableObjectReuse();
-        return env;
+        return conf;
     }
 
     private static List<String> fileNames(DatasetInput input) {
@@ -248,8 +294,7 @@ public final class ScanJob {
                 throw ConfigException.invalid(CSV_SPLIT_BYTES, "a positive byte count, auto or off", v);
             }
         }
-        int parallelism = options.parallelism() > 0 ? options.parallelism() : Runtime.getRuntime().availableProcessors();
-        return input.csvSplits(bytes, parallelism);
+        return input.csvSplits(bytes, parallelism());
     }
 
     private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input, CsvSplits splits) {
