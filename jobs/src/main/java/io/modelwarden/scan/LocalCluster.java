@@ -1,6 +1,7 @@
 package io.modelwarden.scan;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import org.apache.flink.client.ClientUtils;
 import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
@@ -21,15 +22,17 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 /**
  * One embedded MiniCluster for both passes of a local scan. Flink's local environment starts a
  * MiniCluster for every job and stops it afterwards; the scan runs two jobs, so the second one paid
- * for a second start (0.7 s on 2 cores, plus its shutdown). Started on first use, closed by {@link
- * #close()}. Only for runs without a cluster: under {@code flink run} the context environment submits
- * to the cluster as before.
+ * for a second start (0.7 s on 2 cores, plus its shutdown). Started on first use, or ahead of it by
+ * {@link #startInBackground()} while the client reads the input's layout; closed by {@link #close()}.
+ * Only for runs without a cluster: under {@code flink run} the context environment submits to the
+ * cluster as before.
  */
 final class LocalCluster implements AutoCloseable {
     private static final String EXECUTOR = "warden-local-cluster";
     private final Configuration config;
     private final int slots;
     private MiniCluster cluster;
+    private CompletableFuture<MiniCluster> starting;
 
     /** @param config the jobs' configuration (TaskManager keys among them apply to the cluster) */
     LocalCluster(Configuration config, int slots) {
@@ -48,18 +51,44 @@ final class LocalCluster implements AutoCloseable {
         return env;
     }
 
+    /** Starts the cluster on a thread of its own (the start is mostly class loading, on one core). */
+    synchronized void startInBackground() {
+        if (starting == null && cluster == null) {
+            starting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return newCluster();
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            });
+        }
+    }
+
     private synchronized MiniCluster started() throws Exception {
+        if (cluster == null && starting != null) {
+            try {
+                cluster = starting.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            } finally {
+                starting = null;
+            }
+        }
         if (cluster == null) {
-            MiniCluster c = new MiniCluster(new MiniClusterConfiguration.Builder()
-                    .setConfiguration(config)
-                    .setNumTaskManagers(1)
-                    .setNumSlotsPerTaskManager(slots)
-                    .setRpcServiceSharing(RpcServiceSharing.SHARED)
-                    .build());
-            c.start();
-            cluster = c;
+            cluster = newCluster();
         }
         return cluster;
+    }
+
+    private MiniCluster newCluster() throws Exception {
+        MiniCluster c = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(config)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(slots)
+                .setRpcServiceSharing(RpcServiceSharing.SHARED)
+                .build());
+        c.start();
+        return c;
     }
 
     private CompletableFuture<JobClient> submit(StreamGraph graph, ClassLoader classLoader) throws Exception {
@@ -69,7 +98,7 @@ final class LocalCluster implements AutoCloseable {
                 ClientUtils.waitUntilJobInitializationFinished(
                         () -> c.getJobStatus(submitted.getJobID()).get(), () -> c.requestJobResult(submitted.getJobID()).get(), classLoader);
             } catch (Exception e) {
-                throw new java.util.concurrent.CompletionException(e);
+                throw new CompletionException(e);
             }
             return new MiniClusterJobClient(submitted.getJobID(), c, classLoader, MiniClusterJobClient.JobFinalizationBehavior.NOTHING);
         });
@@ -77,6 +106,14 @@ final class LocalCluster implements AutoCloseable {
 
     @Override
     public synchronized void close() throws Exception {
+        if (starting != null) {
+            try {
+                cluster = starting.join();
+            } catch (CompletionException e) {
+                // it never started: nothing to stop
+            }
+            starting = null;
+        }
         if (cluster != null) {
             cluster.close();
             cluster = null;

@@ -123,6 +123,10 @@ public final class ScanJob {
         Path out = Path.of(options.output());
         prepareOutput(out);
         SinkHooks.beforeScan(sinks);
+        if (StreamExecutionEnvironment.getExecutionEnvironment(jobConfiguration()) instanceof LocalStreamEnvironment) {
+            // The input and the sinks are fine: start the embedded cluster while the client reads the input's layout.
+            local.startInBackground();
+        }
         LOG.info("Scanning {} ({} {} file(s), {} features)", options.input(), input.files().size(), input.format(), input.schema().featureCount());
 
         // The files' SHA-256 reads every byte once more: on a thread of its own, while the profile pass
