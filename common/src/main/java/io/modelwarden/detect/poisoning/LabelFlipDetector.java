@@ -88,6 +88,12 @@ public final class LabelFlipDetector implements RowDetector {
     /** Rows a k-d node looks at to estimate feature variances. */
     private static final int VARIANCE_SAMPLE = 128;
     private static final ColumnDistances DISTANCES = ColumnDistances.get();
+    /**
+     * The fit's leave-one-out queries run once, in code the JIT has not compiled yet, where the Vector
+     * API's operations are objects (many times slower than plain Java); the plain kernel gives the same
+     * distances to the bit.
+     */
+    private static final ColumnDistances COLD_DISTANCES = new ColumnDistances.Scalar();
 
     private final LabelFlipSettings settings;
     private final int d;
@@ -298,7 +304,7 @@ public final class LabelFlipDetector implements RowDetector {
             return 0.0;
         }
         Scratch s = scratch();
-        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
+        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s, DISTANCES);
         return flagScore(s.counts, found, given);
     }
 
@@ -341,7 +347,7 @@ public final class LabelFlipDetector implements RowDetector {
     public Detection explain(TrainingRow row, double[] z, double score) {
         Integer given = row.label == null ? null : classIds.get(row.label);
         Scratch s = scratch(); // the per-thread buffers: a flagged row allocates only its evidence
-        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
+        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s, DISTANCES);
         int suggested = majority(s.counts, given == null ? 0 : given);
         Map<String, Object> ev = new LinkedHashMap<>();
         ev.put("suggested_label", found == 0 ? null : classes[suggested]);
@@ -410,7 +416,7 @@ public final class LabelFlipDetector implements RowDetector {
     /** The label the row's neighbourhood suggests, or null with no neighbours. */
     public String suggestedLabel(TrainingRow row, double[] z) {
         Scratch s = scratch();
-        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s);
+        int found = search(z, samplePosition(row.fileIndex, row.rowIndex), s, DISTANCES);
         if (found == 0) {
             return null;
         }
@@ -438,7 +444,7 @@ public final class LabelFlipDetector implements RowDetector {
             for (int j = 0; j < d; j++) {
                 q[j] = points[i * d + j];
             }
-            int found = search(q, i, s);
+            int found = search(q, i, s, COLD_DISTANCES);
             for (int j = 0; j < c && found > 0; j++) {
                 pHat[i][j] = s.counts[j] / (double) found;
             }
@@ -533,7 +539,7 @@ public final class LabelFlipDetector implements RowDetector {
      * itself, or -1). Fills s.bestIdx (nearest first) and
      * s.counts (neighbour labels) and returns how many were found (at most k).
      */
-    private int search(double[] q, int selfSample, Scratch s) {
+    private int search(double[] q, int selfSample, Scratch s, ColumnDistances kernel) {
         final int k = s.bestIdx.length;
         final int[] bestIdx = s.bestIdx;
         final float[] bestDist = s.bestDist;
@@ -571,7 +577,7 @@ public final class LabelFlipDetector implements RowDetector {
             int first = (int) nodes[2 * node];
             long w = nodes[2 * node + 1];
             int rows = (int) w - first;
-            DISTANCES.distancesSq(fq, leafColumns, (int) (w >>> 32), leafStride(rows), rows, dists);
+            kernel.distancesSq(fq, leafColumns, (int) (w >>> 32), leafStride(rows), rows, dists);
             for (int r = 0; r < rows; r++) {
                 float dist = dists[r];
                 if (!(dist < worst)) {
