@@ -196,8 +196,9 @@ final class DetectorSuite {
     }
 
     /**
-     * A {@link DuplicateGroup} in flight: (near key hi, near key lo, {@link DuplicateGroup#toBytes()}).
-     * Every row crosses the shuffle and the sort of the grouping, so it travels as bytes.
+     * A {@link DuplicateGroup} in flight: (near key hi, near key lo, {@link DuplicateGroup#oneRowBytes}
+     * for a row, {@link DuplicateGroup#toBytes()} once merged). Every row crosses the shuffle and the
+     * sort of the grouping, so it travels as few bytes.
      */
     static final TypeInformation<Tuple3<Long, Long, byte[]>> ENCODED_GROUP = Types.TUPLE(Types.LONG, Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE));
 
@@ -208,15 +209,28 @@ final class DetectorSuite {
         }
         DuplicateFindings flatten = new DuplicateFindings(new DuplicateDetector(model.duplicates()), model.findings());
         return keys.keyBy(new GroupKey(), Types.TUPLE(Types.LONG, Types.LONG))
-                .reduce(DetectorSuite::mergeEncoded)
+                .reduce(new MergeGroups(model.duplicates().maxMembersListed()))
                 .uid("group-duplicates").name("group-duplicates")
                 .flatMap(flatten)
                 .returns(TypeInformation.of(Finding.class))
                 .uid("duplicate-findings").name("duplicate-findings");
     }
 
-    private static Tuple3<Long, Long, byte[]> mergeEncoded(Tuple3<Long, Long, byte[]> a, Tuple3<Long, Long, byte[]> b) {
-        return Tuple3.of(a.f0, a.f1, DuplicateGroup.merge(DuplicateGroup.fromBytes(a.f2), DuplicateGroup.fromBytes(b.f2)).toBytes());
+    /** Merges two encoded groups of one key (either form: a row's compact bytes or a merged group's). */
+    private static final class MergeGroups implements org.apache.flink.api.common.functions.ReduceFunction<Tuple3<Long, Long, byte[]>> {
+        private static final long serialVersionUID = 1L;
+        private final int maxMembers;
+
+        MergeGroups(int maxMembers) {
+            this.maxMembers = maxMembers;
+        }
+
+        @Override
+        public Tuple3<Long, Long, byte[]> reduce(Tuple3<Long, Long, byte[]> a, Tuple3<Long, Long, byte[]> b) {
+            DuplicateGroup merged = DuplicateGroup.merge(
+                    DuplicateGroup.fromBytes(a.f0, a.f1, maxMembers, a.f2), DuplicateGroup.fromBytes(b.f0, b.f1, maxMembers, b.f2));
+            return Tuple3.of(a.f0, a.f1, merged.toBytes());
+        }
     }
 
     private static final class GroupKey implements KeySelector<Tuple3<Long, Long, byte[]>, Tuple2<Long, Long>> {
@@ -243,7 +257,7 @@ final class DetectorSuite {
             if (!detector.isFlagged(DuplicateGroup.count(encoded.f2))) {
                 return; // most rows: a group of one, never decoded
             }
-            DuplicateGroup g = DuplicateGroup.fromBytes(encoded.f2);
+            DuplicateGroup g = DuplicateGroup.fromBytes(encoded.f0, encoded.f1, detector.settings().maxMembersListed(), encoded.f2);
             for (DuplicateDetector.MemberFinding m : detector.findings(g)) {
                 out.collect(factory.row(m.detector(), m.threat(), m.kind(), m.rowId(), m.rowIndex(), m.fileIndex(), m.detection()));
             }

@@ -32,7 +32,7 @@ import org.apache.flink.util.OutputTag;
 final class ScoreOperator extends AbstractStreamOperator<Finding> implements OneInputStreamOperator<TrainingRow, Finding>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
     static final OutputTag<ScanOutput> STATS = new OutputTag<>("score-stats", TypeInformation.of(ScanOutput.class));
-    /** (near key hi, near key lo, the one-row {@link DuplicateGroup} as {@link DuplicateGroup#toBytes()}). */
+    /** (near key hi, near key lo, the one-row {@link DuplicateGroup} as {@link DuplicateGroup#oneRowBytes}). */
     static final OutputTag<Tuple3<Long, Long, byte[]>> DUPLICATES = new OutputTag<>("duplicate-keys", DetectorSuite.ENCODED_GROUP);
 
     private final ScanModel model;
@@ -104,7 +104,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
         long[] near = null;
         if (dup != null) {
             near = DuplicateKeys.nearKey(z, dup.resolution());
-            byte[] group = DuplicateGroup.oneRowBytes(row, near, DuplicateKeys.exactKey(row.features), dup.maxMembersListed());
+            byte[] group = DuplicateGroup.oneRowBytes(row, DuplicateKeys.exactKey(row.features));
             output.collect(DUPLICATES, new StreamRecord<>(Tuple3.of(near[0], near[1], group)));
         }
         if (fingerprints != null) {

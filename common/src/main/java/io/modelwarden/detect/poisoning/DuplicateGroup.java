@@ -79,26 +79,48 @@ public final class DuplicateGroup {
         return g;
     }
 
+    /** First byte of {@link #oneRowBytes}; never the first byte of {@link #toBytes()} (a count below 2^56). */
+    private static final byte ONE_ROW = (byte) 0xFF;
+
     /**
-     * {@code of(row, nearKey, exactKey, maxMembers).toBytes()}, written straight into one array without
-     * the group object, its seven small arrays and the synchronized streams: what a scan does per row.
+     * A group of one row as compact bytes, what a scan emits per row: the exact key, the row's position,
+     * label and id, nothing that the keyed shuffle or the configuration already knows (the near key
+     * travels as the shuffle's key, the member cap is a setting), so every row costs the sort and its
+     * spill about half the bytes of {@code of(...).toBytes()}. {@link #fromBytes(long, long, int, byte[])}
+     * and {@link #count(byte[])} read both forms.
      */
-    public static byte[] oneRowBytes(TrainingRow row, long[] nearKey, long[] exactKey, int maxMembers) {
-        if (maxMembers < 1) {
-            throw new IllegalArgumentException("maxMembers must be > 0, was " + maxMembers);
-        }
+    public static byte[] oneRowBytes(TrainingRow row, long[] exactKey) {
         byte[] label = (row.label == null ? "" : row.label).getBytes(StandardCharsets.UTF_8);
         byte[] id = row.rowId.getBytes(StandardCharsets.UTF_8);
-        int size = 7 * Long.BYTES + 3 * Integer.BYTES + (Integer.BYTES + label.length + Long.BYTES)
-                + (Integer.BYTES + id.length + Long.BYTES + Integer.BYTES + Integer.BYTES + label.length);
-        // Big-endian, as DataOutputStream writes; the layout of toBytes() with one label and one member.
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.putLong(1).putLong(nearKey[0]).putLong(nearKey[1]);
-        b.putLong(exactKey[0]).putLong(exactKey[1]).putLong(exactKey[0]).putLong(exactKey[1]);
-        b.putInt(maxMembers);
-        b.putInt(1).putInt(label.length).put(label).putLong(1);
-        b.putInt(1).putInt(id.length).put(id).putLong(row.rowIndex).putInt(row.fileIndex).putInt(label.length).put(label);
+        ByteBuffer b = ByteBuffer.allocate(1 + 3 * Long.BYTES + 3 * Integer.BYTES + label.length + id.length);
+        b.put(ONE_ROW).putLong(exactKey[0]).putLong(exactKey[1]).putLong(row.rowIndex).putInt(row.fileIndex);
+        b.putInt(label.length).put(label).putInt(id.length).put(id);
         return b.array();
+    }
+
+    /**
+     * The group in either form: {@link #toBytes()} (which holds its key and member cap) or {@link
+     * #oneRowBytes} of a row with near key (keyHi, keyLo) and this member cap.
+     */
+    public static DuplicateGroup fromBytes(long keyHi, long keyLo, int maxMembers, byte[] data) {
+        if (data.length == 0 || data[0] != ONE_ROW) {
+            return fromBytes(data);
+        }
+        ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
+        long[] exact = {b.getLong(), b.getLong()};
+        long rowIndex = b.getLong();
+        int fileIndex = b.getInt();
+        String label = string(b);
+        String id = string(b);
+        TrainingRow row = new TrainingRow(id, rowIndex, fileIndex, null, label.isEmpty() ? null : label);
+        return of(row, new long[] {keyHi, keyLo}, exact, maxMembers);
+    }
+
+    private static String string(ByteBuffer b) {
+        int n = b.getInt();
+        String s = new String(b.array(), b.arrayOffset() + b.position(), n, StandardCharsets.UTF_8);
+        b.position(b.position() + n);
+        return s;
     }
 
     /** A group of one row, listing at most the configured default number of members. */
@@ -206,8 +228,11 @@ public final class DuplicateGroup {
         return g;
     }
 
-    /** The row count of a group in {@link #toBytes()} form, without decoding the rest. */
+    /** The row count of a group in {@link #toBytes()} or {@link #oneRowBytes} form, without decoding the rest. */
     public static long count(byte[] data) {
+        if (data[0] == ONE_ROW) {
+            return 1;
+        }
         long c = 0;
         for (int i = 0; i < Long.BYTES; i++) {
             c = (c << 8) | (data[i] & 0xff);

@@ -142,7 +142,7 @@ class DuplicateDetectorTest {
     }
 
     @Test
-    void oneRowBytesAreTheOneRowGroupsBytes() {
+    void oneRowBytesDecodeToTheOneRowGroup() {
         long[] key = {-7, 8};
         String[] labels = {"b", "", "été"};
         String[] ids = {"row-1", "", "ligne-é"};
@@ -150,10 +150,16 @@ class DuplicateDetectorTest {
             TrainingRow r = new TrainingRow(ids[i], 1L << 33 | i, i, new double[] {i, -i}, labels[i].isEmpty() ? null : labels[i]);
             long[] exact = DuplicateKeys.exactKey(r.features);
 
-            byte[] direct = DuplicateGroup.oneRowBytes(r, key, exact, 3);
+            byte[] direct = DuplicateGroup.oneRowBytes(r, exact);
+            byte[] full = DuplicateGroup.of(r, key, exact, 3).toBytes();
 
-            assertThat(direct).isEqualTo(DuplicateGroup.of(r, key, exact, 3).toBytes());
-            assertThat(DuplicateGroup.fromBytes(direct)).usingRecursiveComparison().isEqualTo(DuplicateGroup.of(r, key, exact, 3));
+            assertThat(direct.length).isLessThan(full.length / 2 + 10);
+            assertThat(DuplicateGroup.count(direct)).isEqualTo(1);
+            assertThat(DuplicateGroup.fromBytes(key[0], key[1], 3, direct)).usingRecursiveComparison().isEqualTo(DuplicateGroup.of(r, key, exact, 3));
+            // Both forms decode through the same call, and merge as the groups they stand for.
+            assertThat(DuplicateGroup.fromBytes(key[0], key[1], 3, full)).usingRecursiveComparison().isEqualTo(DuplicateGroup.of(r, key, exact, 3));
+            DuplicateGroup merged = DuplicateGroup.merge(DuplicateGroup.fromBytes(key[0], key[1], 3, direct), DuplicateGroup.fromBytes(key[0], key[1], 3, full));
+            assertThat(DuplicateGroup.count(merged.toBytes())).isEqualTo(2);
         }
     }
 
