@@ -60,8 +60,20 @@ final class LocalCluster implements AutoCloseable {
                 } catch (Exception e) {
                     throw new CompletionException(e);
                 }
-            });
+            }, ownThread("warden-start-cluster"));
         }
+    }
+
+    /**
+     * Runs a task on a daemon thread of its own: the common fork-join pool has one thread on a
+     * 2-core machine, where the cluster's start and the fingerprint would wait for each other.
+     */
+    static java.util.concurrent.Executor ownThread(String name) {
+        return task -> {
+            Thread t = new Thread(task, name);
+            t.setDaemon(true);
+            t.start();
+        };
     }
 
     private synchronized MiniCluster started() throws Exception {
