@@ -76,7 +76,7 @@ public final class ScanJob {
     private final Clock clock;
     private final Configuration flinkConfig;
     private final Map<String, String> env;
-    /** The embedded cluster both passes of a local run share (null under flink run or before run()). */
+    /** The embedded cluster both passes of a local run share; null under flink run (and outside run()). */
     private LocalCluster local;
 
     public ScanJob(ScanOptions options, Clock clock, Configuration flinkConfig) {
@@ -105,7 +105,9 @@ public final class ScanJob {
 
     /** Runs the scan and writes its outputs; returns the summary that summary.json holds. */
     public ObjectNode run() throws Exception {
-        try (LocalCluster cluster = new LocalCluster(jobConfiguration(), parallelism())) {
+        // Flink runs a job locally when no cluster is around (not under flink run or warden submit).
+        boolean runsLocally = StreamExecutionEnvironment.getExecutionEnvironment(jobConfiguration()) instanceof LocalStreamEnvironment;
+        try (LocalCluster cluster = runsLocally ? new LocalCluster(jobConfiguration(), parallelism()) : null) {
             local = cluster;
             return scan();
         } finally {
@@ -123,7 +125,7 @@ public final class ScanJob {
         Path out = Path.of(options.output());
         prepareOutput(out);
         SinkHooks.beforeScan(sinks);
-        if (runsLocally()) {
+        if (local != null) {
             // The input and the sinks are fine: start the embedded cluster while the client reads the input's layout.
             local.startInBackground();
         }
@@ -240,16 +242,11 @@ public final class ScanJob {
         return options.parallelism() > 0 ? options.parallelism() : Runtime.getRuntime().availableProcessors();
     }
 
-    /** True when no cluster is around (not under flink run or warden submit): Flink would run the job locally. */
-    private boolean runsLocally() {
-        return StreamExecutionEnvironment.getExecutionEnvironment(jobConfiguration()) instanceof LocalStreamEnvironment;
-    }
-
     private StreamExecutionEnvironment environment() {
         Configuration conf = jobConfiguration();
         StreamExecutionEnvironment env;
-        if (runsLocally()) {
-            // Both passes on one embedded MiniCluster.
+        if (local != null) {
+            // No cluster around (not under flink run or warden submit): both passes on one embedded MiniCluster.
             env = local.environment(conf, parallelism());
         } else {
             env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
