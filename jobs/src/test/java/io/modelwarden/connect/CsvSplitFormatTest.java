@@ -57,6 +57,43 @@ class CsvSplitFormatTest {
         }
     }
 
+    /**
+     * The word-at-a-time count agrees with the rule it implements, byte by byte, on dense runs of LF
+     * and CR (also across word and buffer borders, and ranges starting mid-file).
+     */
+    @Test
+    void lineStartCountsFollowTheByteByByteRule() throws Exception {
+        Random rnd = new Random(11);
+        byte[] alphabet = {'a', ',', '\n', '\r'};
+        for (int trial = 0; trial < 20; trial++) {
+            byte[] bytes = new byte[trial < 10 ? 1 + rnd.nextInt(200) : (1 << 20) + rnd.nextInt(100_000)];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = rnd.nextInt(3) == 0 ? alphabet[2 + rnd.nextInt(2)] : alphabet[rnd.nextInt(2)];
+            }
+            Path file = dir.resolve("c" + trial + ".csv");
+            Files.write(file, bytes);
+            org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(file.toUri());
+            for (int k = 0; k < 30; k++) {
+                int offset = k == 0 ? 0 : rnd.nextInt(bytes.length);
+                int length = k == 1 ? bytes.length - offset : rnd.nextInt(bytes.length - offset + 1);
+                assertThat(CsvSplits.countLineStarts(path, offset, length))
+                        .as("trial %d, [%d, +%d)", trial, offset, length)
+                        .isEqualTo(naiveLineStarts(bytes, offset, length));
+            }
+        }
+    }
+
+    /** Positions p in [offset, offset + length) where a line begins: p = 0, or after LF, or after CR not followed by LF. */
+    private static long naiveLineStarts(byte[] b, int offset, int length) {
+        long n = 0;
+        for (int p = offset; p < offset + length; p++) {
+            if (p == 0 || b[p - 1] == '\n' || (b[p - 1] == '\r' && b[p] != '\n')) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     private static List<String> readAll(Path file, long size, long splitBytes) throws Exception {
         DatasetInput.InputFile f = new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), size);
         CsvSplits splits = CsvSplits.compute(List.of(f), splitBytes, 3);
