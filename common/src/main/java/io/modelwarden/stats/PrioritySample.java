@@ -1,10 +1,17 @@
 package io.modelwarden.stats;
 
+import io.modelwarden.model.PackedStrings;
 import io.modelwarden.model.TrainingRow;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 
 /**
@@ -34,7 +41,8 @@ public final class PrioritySample implements Serializable {
 
     private final int capacity;
     private final long seed;
-    private final PriorityQueue<Entry> heap;
+    /** Serialised column by column ({@link #writeObject}): a sample of 20,000 rows is shipped from every task. */
+    private transient PriorityQueue<Entry> heap;
     /** {@link #rows()} until the sample changes: the client asks for it once per feature and detector. */
     private transient List<TrainingRow> sorted;
 
@@ -44,7 +52,11 @@ public final class PrioritySample implements Serializable {
         }
         this.capacity = capacity;
         this.seed = seed;
-        this.heap = new PriorityQueue<>(Math.min(capacity, 1024) + 1, LARGEST_FIRST);
+        this.heap = emptyHeap(capacity);
+    }
+
+    private static PriorityQueue<Entry> emptyHeap(int capacity) {
+        return new PriorityQueue<>(Math.min(capacity, 1024) + 1, LARGEST_FIRST);
     }
 
     /**
@@ -91,6 +103,67 @@ public final class PrioritySample implements Serializable {
 
     public int capacity() {
         return capacity;
+    }
+
+    /**
+     * The entries as a few arrays (priorities, positions, all features in one, ids and labels packed)
+     * instead of an object graph of five objects per row, which Java serialisation walks slowly and
+     * which makes the JIT compile its machinery in every JVM that ships a sample.
+     */
+    private void writeObject(ObjectOutputStream out) throws IOException {
+        out.defaultWriteObject();
+        int n = heap.size();
+        long[] priorities = new long[n];
+        long[] rowIndexes = new long[n];
+        int[] fileIndexes = new int[n];
+        int[] widths = new int[n];
+        String[] ids = new String[n];
+        String[] labels = new String[n];
+        int cells = 0;
+        int i = 0;
+        for (Entry e : heap) {
+            priorities[i] = e.priority;
+            rowIndexes[i] = e.row.rowIndex;
+            fileIndexes[i] = e.row.fileIndex;
+            widths[i] = e.row.features.length;
+            ids[i] = e.row.rowId;
+            labels[i] = e.row.label;
+            cells += widths[i];
+            i++;
+        }
+        double[] features = new double[cells];
+        int at = 0;
+        for (Entry e : heap) {
+            System.arraycopy(e.row.features, 0, features, at, e.row.features.length);
+            at += e.row.features.length;
+        }
+        out.writeObject(priorities);
+        out.writeObject(rowIndexes);
+        out.writeObject(fileIndexes);
+        out.writeObject(widths);
+        out.writeObject(features);
+        out.writeObject(PackedStrings.pack(ids));
+        out.writeObject(PackedStrings.pack(labels));
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        long[] priorities = (long[]) in.readObject();
+        long[] rowIndexes = (long[]) in.readObject();
+        int[] fileIndexes = (int[]) in.readObject();
+        int[] widths = (int[]) in.readObject();
+        double[] features = (double[]) in.readObject();
+        String[] ids = PackedStrings.unpack((byte[]) in.readObject());
+        String[] labels = PackedStrings.unpack((byte[]) in.readObject());
+        Map<String, String> labelInstances = new HashMap<>(); // one String per label, as parsing gives
+        heap = emptyHeap(capacity);
+        int at = 0;
+        for (int i = 0; i < priorities.length; i++) {
+            double[] x = Arrays.copyOfRange(features, at, at + widths[i]);
+            at += widths[i];
+            String label = labels[i] == null ? null : labelInstances.computeIfAbsent(labels[i], l -> l);
+            heap.add(new Entry(priorities[i], new TrainingRow(ids[i], rowIndexes[i], fileIndexes[i], x, label)));
+        }
     }
 
     /** The sampled rows in a deterministic order (by priority). */

@@ -3,6 +3,10 @@ package io.modelwarden.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelwarden.model.TrainingRow;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -29,5 +33,40 @@ class PrioritySampleTest {
         sample.merge(other);
         assertThat(sample.rows()).hasSize(50).extracting(r -> r.rowIndex).containsExactlyElementsOf(oneGo.rows().stream().map(r -> r.rowIndex).toList());
         assertThat(sample.rows()).isNotSameAs(sample.rows());
+    }
+
+    /** Shipped from a task and read back: the same rows, ids, labels and priorities (it merges as the original would). */
+    @Test
+    void survivesJavaSerialisationRowForRow() throws Exception {
+        PrioritySample sample = new PrioritySample(30, 7);
+        PrioritySample copy = new PrioritySample(30, 7);
+        for (long i = 0; i < 100; i++) {
+            String id = i % 7 == 0 ? null : "r\u00e9" + i;
+            String label = i % 5 == 0 ? null : (i % 2 == 0 ? "yes" : "no");
+            double[] x = i % 9 == 0 ? new double[] {i, -0.0, Double.NaN} : new double[] {i, i * 0.5};
+            sample.add(new TrainingRow(id, i, (int) (i % 3), x, label));
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(sample);
+        }
+        PrioritySample read;
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            read = (PrioritySample) in.readObject();
+        }
+        assertThat(read.rows()).containsExactlyElementsOf(sample.rows());
+        assertThat(read.capacity()).isEqualTo(30);
+        List<TrainingRow> rows = read.rows();
+        for (TrainingRow r : rows) {
+            assertThat(read.priorityOf(r)).isEqualTo(sample.priorityOf(r));
+        }
+        // Merged after the trip, it keeps the rows the original keeps.
+        PrioritySample more = new PrioritySample(30, 7);
+        for (long i = 100; i < 300; i++) {
+            more.add(row(i));
+        }
+        read.merge(more);
+        sample.merge(more);
+        assertThat(read.rows()).containsExactlyElementsOf(sample.rows());
     }
 }

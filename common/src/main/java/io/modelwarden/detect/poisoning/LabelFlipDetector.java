@@ -3,6 +3,7 @@ package io.modelwarden.detect.poisoning;
 import io.modelwarden.detect.ColumnDistances;
 import io.modelwarden.detect.Detection;
 import io.modelwarden.model.FindingKind;
+import io.modelwarden.model.PackedStrings;
 import io.modelwarden.model.TrainingRow;
 import io.modelwarden.stats.Hashing;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ public final class LabelFlipDetector implements RowDetector {
     private final int[] selfSlots;
     private final long[] rowIndexOf;
     private final int[] fileIndexOf;
-    private final String[] rowIdOf;
+    private transient String[] rowIdOf; // serialised packed (writeObject)
     /** Sorted distinct labels of the sample; a class id is an index into it. */
     private final String[] classes;
     private final HashMap<String, Integer> classIds;
@@ -630,8 +631,15 @@ public final class LabelFlipDetector implements RowDetector {
         return rows;
     }
 
+    /** The sample's row ids go as one byte array ({@link PackedStrings}): the detector is shipped to every task. */
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        out.defaultWriteObject();
+        out.writeObject(PackedStrings.pack(rowIdOf));
+    }
+
     private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
         in.defaultReadObject();
+        rowIdOf = PackedStrings.unpack((byte[]) in.readObject());
         scratch = null;
     }
 

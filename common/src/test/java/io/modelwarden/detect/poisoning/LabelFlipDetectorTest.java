@@ -130,6 +130,31 @@ class LabelFlipDetectorTest {
         assertThat(Json.evidence(ev)).contains("neighbour_label_counts");
     }
 
+    /** Shipped to a task (Java serialisation, row ids packed): the same scores and evidence, neighbour ids included. */
+    @Test
+    void aShippedDetectorScoresAndExplainsAsTheOriginal() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(flips.detector());
+        }
+        LabelFlipDetector shipped;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            shipped = (LabelFlipDetector) in.readObject();
+        }
+        int explained = 0;
+        for (int i = 0; i < ROWS; i += 7) {
+            TrainingRow row = flips.rows().get(i);
+            double s = shipped.score(row, flips.z().get(i));
+            assertThat(s).isEqualTo(flips.scores()[i]);
+            if (s >= shipped.threshold()) {
+                assertThat(shipped.explain(row, flips.z().get(i), s).evidence())
+                        .isEqualTo(flips.detector().explain(row, flips.z().get(i), s).evidence());
+                explained++;
+            }
+        }
+        assertThat(explained).isGreaterThan(50);
+    }
+
     @Test
     void aSampleRowIsNotItsOwnNeighbour() {
         TrainingRow inSample = flips.sample().get(0);
