@@ -40,10 +40,9 @@ import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.util.Collector;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,65 +201,27 @@ final class DetectorSuite {
      */
     static final TypeInformation<Tuple3<Long, Long, byte[]>> ENCODED_GROUP = Types.TUPLE(Types.LONG, Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE));
 
-    /** Groups rows by near-duplicate key and turns flagged groups into findings; null when off. */
-    DataStream<Finding> duplicateFindings(DataStream<Tuple3<Long, Long, byte[]>> keys) {
+    /**
+     * Groups rows by near-duplicate key and turns flagged groups into findings (and, on {@link
+     * DuplicateGroupsOperator#STATS}, their counts); null when off. Keyed by the key's high 64 bits:
+     * the sort compares half the bytes, and the operator tells full keys apart within a run.
+     */
+    SingleOutputStreamOperator<Finding> duplicateFindings(DataStream<Tuple3<Long, Long, byte[]>> keys, int topFindings) {
         if (model.duplicates() == null) {
             return null;
         }
-        DuplicateFindings flatten = new DuplicateFindings(new DuplicateDetector(model.duplicates()), model.findings());
-        return keys.keyBy(new GroupKey(), Types.TUPLE(Types.LONG, Types.LONG))
-                .reduce(new MergeGroups(model.duplicates().maxMembersListed()))
-                .uid("group-duplicates").name("group-duplicates")
-                .flatMap(flatten)
-                .returns(TypeInformation.of(Finding.class))
-                .uid("duplicate-findings").name("duplicate-findings");
+        DuplicateGroupsOperator grouping = new DuplicateGroupsOperator(new DuplicateDetector(model.duplicates()), model.findings(), topFindings);
+        return keys.keyBy(new KeyHigh(), Types.LONG)
+                .transform("group-duplicates", TypeInformation.of(Finding.class), grouping)
+                .uid("group-duplicates").name("group-duplicates");
     }
 
-    /** Merges two encoded groups of one key (either form: a row's compact bytes or a merged group's). */
-    private static final class MergeGroups implements org.apache.flink.api.common.functions.ReduceFunction<Tuple3<Long, Long, byte[]>> {
-        private static final long serialVersionUID = 1L;
-        private final int maxMembers;
-
-        MergeGroups(int maxMembers) {
-            this.maxMembers = maxMembers;
-        }
-
-        @Override
-        public Tuple3<Long, Long, byte[]> reduce(Tuple3<Long, Long, byte[]> a, Tuple3<Long, Long, byte[]> b) {
-            DuplicateGroup merged = DuplicateGroup.merge(
-                    DuplicateGroup.fromBytes(a.f0, a.f1, maxMembers, a.f2), DuplicateGroup.fromBytes(b.f0, b.f1, maxMembers, b.f2));
-            return Tuple3.of(a.f0, a.f1, merged.toBytes());
-        }
-    }
-
-    private static final class GroupKey implements KeySelector<Tuple3<Long, Long, byte[]>, Tuple2<Long, Long>> {
+    private static final class KeyHigh implements KeySelector<Tuple3<Long, Long, byte[]>, Long> {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public Tuple2<Long, Long> getKey(Tuple3<Long, Long, byte[]> g) {
-            return Tuple2.of(g.f0, g.f1);
-        }
-    }
-
-    private static final class DuplicateFindings implements org.apache.flink.api.common.functions.FlatMapFunction<Tuple3<Long, Long, byte[]>, Finding> {
-        private static final long serialVersionUID = 1L;
-        private final DuplicateDetector detector;
-        private final FindingFactory factory;
-
-        DuplicateFindings(DuplicateDetector detector, FindingFactory factory) {
-            this.detector = detector;
-            this.factory = factory;
-        }
-
-        @Override
-        public void flatMap(Tuple3<Long, Long, byte[]> encoded, Collector<Finding> out) {
-            if (!detector.isFlagged(DuplicateGroup.count(encoded.f2))) {
-                return; // most rows: a group of one, never decoded
-            }
-            DuplicateGroup g = DuplicateGroup.fromBytes(encoded.f0, encoded.f1, detector.settings().maxMembersListed(), encoded.f2);
-            for (DuplicateDetector.MemberFinding m : detector.findings(g)) {
-                out.collect(factory.row(m.detector(), m.threat(), m.kind(), m.rowId(), m.rowIndex(), m.fileIndex(), m.detection()));
-            }
+        public Long getKey(Tuple3<Long, Long, byte[]> g) {
+            return g.f0;
         }
     }
 

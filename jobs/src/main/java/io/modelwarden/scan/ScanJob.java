@@ -357,25 +357,25 @@ public final class ScanJob {
 
     private ScoreResult score(StreamExecutionEnvironment env, DataStream<TrainingRow> rows, DetectorSuite suite, Path out, SinkOptions sinks) throws Exception {
         ScanModel model = suite.model();
-        SingleOutputStreamOperator<Finding> rowFindings = rows.transform("score-rows", TypeInformation.of(Finding.class), new ScoreOperator(model))
+        SingleOutputStreamOperator<Finding> rowFindings = rows.transform("score-rows", TypeInformation.of(Finding.class), new ScoreOperator(model, options.topFindings()))
                 .uid("score-rows").name("score-rows");
         DataStream<Finding> findings = rowFindings;
-        DataStream<Finding> duplicates = suite.duplicateFindings(rowFindings.getSideOutput(ScoreOperator.DUPLICATES));
+        // Each task counts the findings it makes (FindingStats, merged here): no task of parallelism 1 reads them all.
+        DataStream<ScanOutput> collected = rowFindings.getSideOutput(ScoreOperator.STATS);
+        SingleOutputStreamOperator<Finding> duplicates = suite.duplicateFindings(rowFindings.getSideOutput(ScoreOperator.DUPLICATES), options.topFindings());
         if (duplicates != null) {
             findings = findings.union(duplicates);
+            collected = collected.union(duplicates.getSideOutput(DuplicateGroupsOperator.STATS));
         }
+        FindingStats stats = new FindingStats(options.topFindings());
         List<Finding> datasetFindings = suite.datasetFindings();
         if (!datasetFindings.isEmpty()) {
             findings = findings.union(env.fromData(datasetFindings, TypeInformation.of(Finding.class)).name("dataset-findings"));
+            datasetFindings.forEach(stats::add);
         }
         JsonLinesSink.attach(findings, out.resolve(FINDINGS_FILE).toString(), Json::finding, "write-findings");
         SinkHooks.attachFindingSinks(sinks, findings);
-        DataStream<ScanOutput> findingStats = findings
-                .transform("finding-stats", TypeInformation.of(ScanOutput.class), new FindingStatsOperator(options.topFindings()))
-                .setParallelism(1).uid("finding-stats").name("finding-stats");
-        DataStream<ScanOutput> collected = findingStats.union(rowFindings.getSideOutput(ScoreOperator.STATS));
         ScoreStats scores = new ScoreStats();
-        FindingStats stats = new FindingStats(options.topFindings());
         List<ScanOutput> extras = new ArrayList<>();
         try (CloseableIterator<ScanOutput> it = collected.executeAndCollect(SCORE_JOB_NAME)) {
             while (it.hasNext()) {

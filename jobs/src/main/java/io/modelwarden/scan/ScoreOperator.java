@@ -21,8 +21,9 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Second pass: scores every row with every fitted row detector. Flagged rows become findings on the
- * main output; each task also keeps a score histogram per detector (for the report) and emits it on
- * {@link #STATS} at the end of its input, with the training-row fingerprints for the baseline. For the
+ * main output; each task also keeps a score histogram per detector (for the report) and the counts and
+ * worst of its findings ({@link FindingStats}), and emits them on {@link #STATS} at the end of its
+ * input, with the training-row fingerprints for the baseline. For the
  * duplicate detector each row leaves as a one-member {@link DuplicateGroup}, encoded, on {@link
  * #DUPLICATES}, keyed downstream. Per row: one z-scoring plus each detector's score and two 128-bit hashes;
  * evidence is built only for flagged rows (the near key is hashed once when the fingerprints share the
@@ -36,6 +37,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
     static final OutputTag<Tuple3<Long, Long, byte[]>> DUPLICATES = new OutputTag<>("duplicate-keys", DetectorSuite.ENCODED_GROUP);
 
     private final ScanModel model;
+    private final int topFindings;
 
     private transient RowDetector[] detectors;
     private transient double[] thresholds;
@@ -49,8 +51,12 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
     /** The fingerprints quantise on the duplicate detector's grid, so its near key is their cell. */
     private transient boolean fingerprintsShareNearKey;
 
-    ScoreOperator(ScanModel model) {
+    private transient FindingStats findingStats;
+
+    /** @param topFindings how many of the worst findings each task keeps for the report */
+    ScoreOperator(ScanModel model, int topFindings) {
         this.model = model;
+        this.topFindings = topFindings;
     }
 
     @Override
@@ -60,6 +66,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
         thresholds = new double[detectors.length];
         slots = new long[detectors.length][];
         stats = new ScoreStats();
+        findingStats = new FindingStats(topFindings);
         for (int i = 0; i < detectors.length; i++) {
             thresholds[i] = detectors[i].threshold();
             slots[i] = stats.slot(detectors[i].id());
@@ -96,6 +103,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
                 slot[ScoreStats.BINS]++;
                 Finding f = model.findings().row(d.id(), d.threat(), d.kind(), row.rowId, row.rowIndex, row.fileIndex, d.explain(row, z, s));
                 output.collect(new StreamRecord<>(f));
+                findingStats.add(f);
                 findingsEmitted.inc();
                 findingsByDetector[i].inc();
             }
@@ -120,6 +128,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
     @Override
     public void endInput() {
         output.collect(STATS, new StreamRecord<>(new ScanOutput(ScanOutput.SCORE_STATS, Serialization.toBytes(stats))));
+        output.collect(STATS, new StreamRecord<>(new ScanOutput(ScanOutput.FINDING_STATS, Serialization.toBytes(findingStats))));
         if (fingerprints != null) {
             output.collect(STATS, new StreamRecord<>(new ScanOutput(ScanOutput.FINGERPRINTS, fingerprints.toBytes())));
         }
