@@ -4,7 +4,7 @@ import io.modelwarden.detect.Detection;
 import io.modelwarden.model.FindingKind;
 import io.modelwarden.model.TrainingRow;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,22 +122,46 @@ public final class BackdoorTriggerDetector implements RowDetector {
         }
         int minCount = Math.max(MIN_TRIGGER_ROWS, (int) Math.ceil(settings.minSupport() * n));
         int maxCount = (int) Math.floor(settings.maxSupport() * n);
+        long[] column = new long[n];
         for (int j = 0; j < d; j++) {
-            Map<Long, Map<String, Integer>> byValue = new HashMap<>();
             for (int i = 0; i < n; i++) {
-                byValue.computeIfAbsent(bits(rows.get(i).features[j]), k -> new TreeMap<>()).merge(y[i], 1, Integer::sum);
+                column[i] = bits(rows.get(i).features[j]);
+            }
+            // Values within the support range, found by sorting the column (a continuous feature has
+            // as many values as rows: counting them in maps cost a map per value); their label counts
+            // are then taken in one more pass.
+            long[] sorted = column.clone();
+            Arrays.sort(sorted);
+            long[] supported = new long[n];
+            int m = 0;
+            for (int start = 0; start < n; ) {
+                int end = start + 1;
+                while (end < n && sorted[end] == sorted[start]) {
+                    end++;
+                }
+                if (end - start >= minCount && end - start <= maxCount) {
+                    supported[m++] = sorted[start];
+                }
+                start = end;
+            }
+            if (m == 0) {
+                continue;
+            }
+            supported = Arrays.copyOf(supported, m); // ascending bits: binary-searchable
+            List<Map<String, Integer>> labelCounts = new ArrayList<>(m);
+            for (int c = 0; c < m; c++) {
+                labelCounts.add(new TreeMap<>());
+            }
+            for (int i = 0; i < n; i++) {
+                int c = Arrays.binarySearch(supported, column[i]);
+                if (c >= 0) {
+                    labelCounts.get(c).merge(y[i], 1, Integer::sum);
+                }
             }
             // TreeMap over values keeps the candidate order deterministic.
             TreeMap<Double, Map<String, Integer>> candidates = new TreeMap<>();
-            for (Map.Entry<Long, Map<String, Integer>> e : byValue.entrySet()) {
-                int count = 0;
-                for (int c : e.getValue().values()) {
-                    count += c;
-                }
-                if (count < minCount || count > maxCount) {
-                    continue;
-                }
-                candidates.put(Double.longBitsToDouble(e.getKey()), e.getValue());
+            for (int c = 0; c < m; c++) {
+                candidates.put(Double.longBitsToDouble(supported[c]), labelCounts.get(c));
             }
             for (Map.Entry<Double, Map<String, Integer>> e : candidates.entrySet()) {
                 int count = 0;
