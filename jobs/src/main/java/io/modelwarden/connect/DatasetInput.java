@@ -12,24 +12,18 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.util.Utf8;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
-import org.apache.flink.formats.parquet.avro.AvroParquetReaders;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
-import org.apache.parquet.schema.Types;
 
 /**
  * The dataset a scan reads: a CSV or Parquet file, or a folder of them (one format per folder, every
@@ -267,7 +261,7 @@ public final class DatasetInput {
     }
 
     /**
-     * The byte-range splits of the CSV files (null for Parquet, which is read one reader per file):
+     * The byte-range splits of the CSV files (null for Parquet, which is read by row group):
      * splits of splitBytes, or, when splitBytes is 0, of the total size / (4 x parallelism) within
      * [1 MiB, 64 MiB]. Computed once and shared by both passes, so they read the same splits.
      */
@@ -301,31 +295,37 @@ public final class DatasetInput {
     }
 
     /**
-     * The records of every file, with file index and row position, as one stream; CSV files are read
-     * in parallel by the byte-range splits of {@code csvSplits} when it is given (null: one reader
-     * per file).
+     * The records of every file, with file index and row position, as one stream. Parquet files are
+     * read by row group ({@link ParquetSplits}), CSV files by the byte-range splits of {@code
+     * csvSplits} when it is given (null: one reader per file); either way in parallel.
      */
     public DataStream<RawRecord> attach(StreamExecutionEnvironment env, String name, CsvSplits csvSplits) {
+        Path[] paths = new Path[files.size()];
+        for (int i = 0; i < files.size(); i++) {
+            paths[i] = new Path(files.get(i).path());
+        }
         if (format == InputFormat.CSV && csvSplits != null) {
-            Path[] paths = new Path[files.size()];
-            for (int i = 0; i < files.size(); i++) {
-                paths[i] = new Path(files.get(i).path());
-            }
             FileSource<RawRecord> source = FileSource.forBulkFileFormat(new CsvSplitFormat(csvSplits), paths)
                     .setFileEnumerator(csvSplits.enumerator())
                     .build();
             return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
         }
-        Map<String, Integer> indexes = new HashMap<>();
-        Path[] paths = new Path[files.size()];
-        for (int i = 0; i < files.size(); i++) {
-            Path p = new Path(files.get(i).path());
-            paths[i] = p;
-            indexes.put(p.toUri().toString(), i);
-            indexes.put(p.getPath(), i);
+        if (format == InputFormat.PARQUET) {
+            // Every row group a split of its own, read in parallel, column by column.
+            ParquetSplits groups = ParquetSplits.of(files);
+            String labelName = schema.labelIndex() < 0 ? null : schema.columns().get(schema.labelIndex()).name();
+            String idName = schema.idIndex() < 0 ? null : schema.columns().get(schema.idIndex()).name();
+            FileSource<RawRecord> source = FileSource.forBulkFileFormat(new ParquetSplitFormat(groups, schema.featureNames(), labelName, idName), paths)
+                    .setFileEnumerator(groups.enumerator())
+                    .build();
+            return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
         }
-        PositionedFormat<?> positioned = format == InputFormat.CSV ? csvFormat(indexes) : parquetFormat(indexes);
-        FileSource<RawRecord> source = FileSource.forBulkFileFormat(positioned, paths).build();
+        Map<String, Integer> indexes = new HashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            indexes.put(paths[i].toUri().toString(), i);
+            indexes.put(paths[i].getPath(), i);
+        }
+        FileSource<RawRecord> source = FileSource.forBulkFileFormat(csvFormat(indexes), paths).build();
         return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
     }
 
@@ -339,76 +339,5 @@ public final class DatasetInput {
             return null;
         }
         return RawRecord.line(fileIndex, position - 1, line);
-    }
-
-    private PositionedFormat<GenericRecord> parquetFormat(Map<String, Integer> indexes) {
-        // Read only the columns the scan uses (Parquet projection): label, id and features.
-        List<Type> fields = new ArrayList<>();
-        MessageType full;
-        try (ParquetFileReader reader = ParquetFileReader.open(new FlinkInputFile(new Path(files.get(0).path())))) {
-            full = reader.getFooter().getFileMetaData().getSchema();
-        } catch (IOException e) {
-            throw new ConfigException("--input: " + files.get(0).path() + " is not a readable Parquet file: " + e.getMessage());
-        }
-        for (InputSchema.Column c : schema.columns()) {
-            if (c.role() != InputSchema.Role.IGNORED) {
-                fields.add(full.getType(c.name()));
-            }
-        }
-        MessageType projected = Types.buildMessage().addFields(fields.toArray(new Type[0])).named(full.getName());
-        Schema avro = new AvroSchemaConverter().convert(projected);
-        ParquetConverter converter = new ParquetConverter(schema);
-        return new PositionedFormat<>(AvroParquetReaders.forGenericRecord(avro), converter::convert, indexes);
-    }
-
-    /** Turns an Avro record of the projected schema into a RawRecord with typed values. */
-    private static final class ParquetConverter implements java.io.Serializable {
-        private static final long serialVersionUID = 1L;
-        private final String[] featureNames;
-        private final String label;
-        private final String id;
-
-        ParquetConverter(InputSchema schema) {
-            this.featureNames = schema.featureNames();
-            this.label = schema.labelIndex() < 0 ? null : schema.columns().get(schema.labelIndex()).name();
-            this.id = schema.idIndex() < 0 ? null : schema.columns().get(schema.idIndex()).name();
-        }
-
-        RawRecord convert(GenericRecord record, int fileIndex, long position) {
-            RawRecord r = new RawRecord();
-            r.fileIndex = fileIndex;
-            r.rowIndex = position;
-            double[] values = new double[featureNames.length];
-            for (int k = 0; k < featureNames.length; k++) {
-                Object v = record.get(featureNames[k]);
-                if (v instanceof Number n) {
-                    values[k] = n.doubleValue();
-                } else if (v instanceof Boolean b) {
-                    values[k] = b ? 1.0 : 0.0;
-                } else if (v == null) {
-                    r.error = "missing value";
-                    r.errorDetail = "column " + featureNames[k];
-                    values[k] = Double.NaN;
-                } else {
-                    r.error = "unparsable number";
-                    r.errorDetail = "column " + featureNames[k] + ": " + v;
-                    values[k] = Double.NaN;
-                }
-            }
-            r.values = values;
-            r.label = text(label == null ? null : record.get(label));
-            r.id = text(id == null ? null : record.get(id));
-            return r;
-        }
-
-        private static String text(Object v) {
-            if (v == null) {
-                return null;
-            }
-            if (v instanceof Utf8 u) {
-                return u.toString();
-            }
-            return String.valueOf(v);
-        }
     }
 }

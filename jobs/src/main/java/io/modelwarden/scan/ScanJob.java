@@ -309,10 +309,10 @@ public final class ScanJob {
 
     private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input, CsvSplits splits) {
         DataStream<RawRecord> raw = input.attach(env, "read-input", splits);
-        if (splits == null) {
+        if (input.format() == io.modelwarden.connect.InputFormat.CSV && splits == null) {
             // One reader per file: spread its lines over the parsers.
             raw = raw.rebalance();
-        } // else as many readers as parsers, each chained to its parser: no line crosses a network buffer
+        } // else CSV byte ranges or Parquet row groups, each reader chained to its parser: no row crosses a network buffer
         return raw
                 .process(new RowParser(input.schema(), input.delimiter(), false, fileNames(input)))
                 .uid("parse-rows")

@@ -1,0 +1,145 @@
+package io.modelwarden.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.file.src.FileSourceSplit;
+import org.apache.flink.connector.file.src.reader.BulkFormat;
+import org.apache.flink.connector.file.src.util.RecordAndPosition;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.io.LocalOutputFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Row groups read in parallel give every row of every file, with its position, its values and its errors. */
+class ParquetSplitFormatTest {
+    @TempDir
+    Path dir;
+
+    private static final Schema SCHEMA = SchemaBuilder.record("row").fields()
+            .requiredString("id")
+            .requiredDouble("d")
+            .optionalDouble("maybe") // nulls: a missing value
+            .requiredFloat("f")
+            .requiredInt("i")
+            .requiredLong("l")
+            .requiredBoolean("b")
+            .requiredString("note") // not read: neither feature, label nor id
+            .optionalString("label")
+            .endRecord();
+
+    /** The rows the generator writes into file k: what a reader must give back, in order. */
+    private static List<GenericRecord> rows(int k, int n) {
+        Random rnd = new Random(k);
+        List<GenericRecord> out = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            GenericRecord g = new GenericData.Record(SCHEMA);
+            g.put("id", "f" + k + "-r" + r);
+            g.put("d", rnd.nextGaussian());
+            g.put("maybe", rnd.nextInt(50) == 0 ? null : rnd.nextDouble());
+            g.put("f", (float) rnd.nextGaussian());
+            g.put("i", rnd.nextInt());
+            g.put("l", rnd.nextLong());
+            g.put("b", rnd.nextBoolean());
+            g.put("note", "x".repeat(rnd.nextInt(20)));
+            g.put("label", rnd.nextInt(30) == 0 ? null : "c\u00e9" + rnd.nextInt(3));
+            out.add(g);
+        }
+        return out;
+    }
+
+    @Test
+    void everyRowGroupOfEveryFileIsReadWithItsPositionsValuesAndErrors() throws Exception {
+        List<DatasetInput.InputFile> files = new ArrayList<>();
+        List<List<GenericRecord>> written = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            Path file = dir.resolve("part-" + k + ".parquet");
+            List<GenericRecord> rows = rows(k, 5_000 + 1_234 * k);
+            // Small row groups (a few KB), so that each file has many of them.
+            try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
+                    .withSchema(SCHEMA).withRowGroupSize(16 * 1024L).withPageSize(4 * 1024).build()) {
+                for (GenericRecord g : rows) {
+                    w.write(g);
+                }
+            }
+            files.add(new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), Files.size(file)));
+            written.add(rows);
+        }
+        ParquetSplits splits = ParquetSplits.of(files);
+        assertThat(splits.splits()).hasSizeGreaterThan(10);
+
+        String[] features = {"d", "maybe", "f", "i", "l", "b"};
+        ParquetSplitFormat format = new ParquetSplitFormat(splits, features, "label", "id");
+        List<FileSourceSplit> ordered = new ArrayList<>(splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1));
+        Collections.reverse(ordered); // positions must not depend on the order splits are read in
+        List<TreeMap<Long, RawRecord>> byFile = List.of(new TreeMap<>(), new TreeMap<>());
+        for (FileSourceSplit s : ordered) {
+            BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
+            BulkFormat.RecordIterator<RawRecord> batch;
+            while ((batch = reader.readBatch()) != null) {
+                RecordAndPosition<RawRecord> r;
+                while ((r = batch.next()) != null) {
+                    assertThat(byFile.get(r.getRecord().fileIndex).put(r.getRecord().rowIndex, r.getRecord())).isNull();
+                }
+                batch.releaseBatch();
+            }
+            reader.close();
+        }
+        for (int k = 0; k < 2; k++) {
+            List<GenericRecord> rows = written.get(k);
+            assertThat(byFile.get(k)).hasSize(rows.size());
+            assertThat(byFile.get(k).firstKey()).isZero();
+            assertThat(byFile.get(k).lastKey()).isEqualTo(rows.size() - 1L);
+            for (int r = 0; r < rows.size(); r++) {
+                GenericRecord g = rows.get(r);
+                RawRecord got = byFile.get(k).get((long) r);
+                assertThat(got.id).isEqualTo(g.get("id"));
+                assertThat(got.label).isEqualTo(g.get("label"));
+                assertThat(got.values[0]).isEqualTo((double) g.get("d"));
+                assertThat(got.values[2]).isEqualTo((double) (float) g.get("f"));
+                assertThat(got.values[3]).isEqualTo((double) (int) g.get("i"));
+                assertThat(got.values[4]).isEqualTo((double) (long) g.get("l"));
+                assertThat(got.values[5]).isEqualTo((boolean) g.get("b") ? 1.0 : 0.0);
+                if (g.get("maybe") == null) {
+                    assertThat(got.values[1]).isNaN();
+                    assertThat(got.error).isEqualTo("missing value");
+                    assertThat(got.errorDetail).isEqualTo("column maybe");
+                } else {
+                    assertThat(got.values[1]).isEqualTo((double) g.get("maybe"));
+                    assertThat(got.error).isNull();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFeatureColumnAFileLacksIsMissingInEveryRow() throws Exception {
+        Path file = dir.resolve("narrow.parquet");
+        try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file)).withSchema(SCHEMA).build()) {
+            for (GenericRecord g : rows(7, 10)) {
+                w.write(g);
+            }
+        }
+        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), "narrow.parquet", Files.size(file))));
+        ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d", "absent"}, "label", null);
+        FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
+        BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
+        RecordAndPosition<RawRecord> r = reader.readBatch().next();
+        assertThat(r.getRecord().error).isEqualTo("missing value");
+        assertThat(r.getRecord().errorDetail).isEqualTo("column absent");
+        assertThat(r.getRecord().id).isNull();
+        reader.close();
+    }
+}
