@@ -219,7 +219,8 @@ public final class DatasetInput {
         List<Column> cols = new ArrayList<>();
         for (Type field : type.getFields()) {
             InputSchema.Type t = InputSchema.Type.OTHER;
-            if (field.isPrimitive()) {
+            // A repeated field (a list per row) is no single value: neither a feature nor a label or id.
+            if (field.isPrimitive() && !field.isRepetition(Type.Repetition.REPEATED)) {
                 PrimitiveType.PrimitiveTypeName p = field.asPrimitiveType().getPrimitiveTypeName();
                 t = switch (p) {
                     case INT32, INT64, FLOAT, DOUBLE, BOOLEAN -> InputSchema.Type.NUMERIC;

@@ -32,7 +32,7 @@ import org.apache.parquet.schema.Type;
  * are the numeric primitive types (INT32, INT64, FLOAT, DOUBLE, BOOLEAN as 1 or 0); a null is a
  * "missing value" and the row is rejected downstream. Labels and ids of any flat type become text
  * (binary as UTF-8). Columns are found by name in each file, so files may order them differently; a
- * column a file lacks is null in all its rows.
+ * column a file lacks, or holds as a group or a repeated field, is null in all its rows.
  */
 public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourceSplit> {
     private static final long serialVersionUID = 1L;
@@ -123,8 +123,9 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
                 types = new PrimitiveType.PrimitiveTypeName[names.size()];
                 for (int c = 0; c < names.size(); c++) {
                     String name = names.get(c);
-                    if (name == null || !requested.containsField(name) || !requested.getType(name).isPrimitive()) {
-                        continue;
+                    if (name == null || !requested.containsField(name) || !requested.getType(name).isPrimitive()
+                            || requested.getType(name).isRepetition(Type.Repetition.REPEATED)) {
+                        continue; // absent, a group or a list in this file: no value in any row
                     }
                     ColumnDescriptor d = requested.getColumnDescription(new String[] {name});
                     columns[c] = store.getColumnReader(d);

@@ -124,6 +124,41 @@ class ParquetSplitFormatTest {
         }
     }
 
+    /** A repeated column (a list per row) is no feature: read as one value per row it would shift every row after. */
+    @Test
+    void aRepeatedColumnIsNoFeatureAndNeverMisaligns() throws Exception {
+        // A top-level repeated primitive (Avro would write a list group): Parquet's example writer.
+        org.apache.parquet.schema.MessageType withList = org.apache.parquet.schema.MessageTypeParser.parseMessageType(
+                "message row { required double d; repeated double xs; required binary label (UTF8); }");
+        Path file = dir.resolve("lists.parquet");
+        try (ParquetWriter<org.apache.parquet.example.data.Group> w = org.apache.parquet.hadoop.example.ExampleParquetWriter
+                .builder(new LocalOutputFile(file)).withType(withList).build()) {
+            var groups = new org.apache.parquet.example.data.simple.SimpleGroupFactory(withList);
+            for (int r = 0; r < 50; r++) {
+                org.apache.parquet.example.data.Group g = groups.newGroup().append("d", (double) r);
+                for (int k = 0; k < r % 4; k++) {
+                    g.append("xs", 1.5);
+                }
+                w.write(g.append("label", "l" + r));
+            }
+        }
+        DatasetInput input = DatasetInput.open(file.toString(), "label", "", List.of(), ',');
+        assertThat(input.schema().featureNames()).containsExactly("d");
+
+        ParquetSplits splits = ParquetSplits.of(input.files());
+        ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d", "xs"}, "label", null);
+        FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
+        BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
+        BulkFormat.RecordIterator<RawRecord> batch = reader.readBatch();
+        for (int r = 0; r < 50; r++) {
+            RawRecord got = batch.next().getRecord();
+            assertThat(got.values[0]).isEqualTo((double) r);
+            assertThat(got.label).isEqualTo("l" + r);
+            assertThat(got.error).isEqualTo("missing value");
+        }
+        reader.close();
+    }
+
     @Test
     void aFeatureColumnAFileLacksIsMissingInEveryRow() throws Exception {
         Path file = dir.resolve("narrow.parquet");
