@@ -1,7 +1,6 @@
 package io.modelwarden.connect;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

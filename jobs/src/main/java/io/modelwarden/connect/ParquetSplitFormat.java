@@ -206,14 +206,18 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
                 case INT32 -> c.getInteger();
                 case INT64 -> c.getLong();
                 case BOOLEAN -> c.getBoolean() ? 1.0 : 0.0;
-                default -> Double.NaN;
+                default -> notANumber(r, k); // text or bytes in this file, where the first file has numbers
             };
-            if (Double.isNaN(v) && r.error == null && types[k] != PrimitiveType.PrimitiveTypeName.DOUBLE && types[k] != PrimitiveType.PrimitiveTypeName.FLOAT) {
+            c.consume();
+            return v;
+        }
+
+        private double notANumber(RawRecord r, int k) {
+            if (r.error == null) {
                 r.error = "unparsable number";
                 r.errorDetail = "column " + featureNames[k] + ": not a number type (" + types[k] + ")";
             }
-            c.consume();
-            return v;
+            return Double.NaN;
         }
 
         /** The next value of column c as text, or null. */

@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelwarden.config.ConfigException;
 import io.modelwarden.connect.CsvSplits;
 import io.modelwarden.connect.DatasetInput;
+import io.modelwarden.connect.InputFormat;
 import io.modelwarden.connect.JsonLinesSink;
 import io.modelwarden.connect.RawRecord;
 import io.modelwarden.connect.RejectedRow;
 import io.modelwarden.connect.RowParser;
 import io.modelwarden.connect.SinkOptions;
 import io.modelwarden.detect.FindingFactory;
-import io.modelwarden.detect.poisoning.RowDetector;
 import io.modelwarden.detect.poisoning.ScanProfile;
 import io.modelwarden.json.Json;
 import io.modelwarden.model.Finding;
@@ -309,7 +309,7 @@ public final class ScanJob {
 
     private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input, CsvSplits splits) {
         DataStream<RawRecord> raw = input.attach(env, "read-input", splits);
-        if (input.format() == io.modelwarden.connect.InputFormat.CSV && splits == null) {
+        if (input.format() == InputFormat.CSV && splits == null) {
             // One reader per file: spread its lines over the parsers.
             raw = raw.rebalance();
         } // else CSV byte ranges or Parquet row groups, each reader chained to its parser: no row crosses a network buffer

@@ -205,5 +205,14 @@ class ParquetSplitFormatTest {
         assertThat(r.getRecord().errorDetail).isEqualTo("column absent");
         assertThat(r.getRecord().id).isNull();
         reader.close();
+
+        // A feature that this file holds as text (another file of the folder had numbers): unparsable.
+        ParquetSplitFormat text = new ParquetSplitFormat(splits, new String[] {"d", "note"}, "label", null);
+        BulkFormat.Reader<RawRecord> textReader = text.createReader(new Configuration(), s);
+        RawRecord row = textReader.readBatch().next().getRecord();
+        assertThat(row.error).isEqualTo("unparsable number");
+        assertThat(row.errorDetail).startsWith("column note");
+        assertThat(row.values[1]).isNaN();
+        textReader.close();
     }
 }
