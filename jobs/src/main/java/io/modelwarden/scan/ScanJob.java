@@ -32,6 +32,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -367,13 +368,24 @@ public final class ScanJob {
             findings = findings.union(duplicates);
             collected = collected.union(duplicates.getSideOutput(DuplicateGroupsOperator.STATS));
         }
+        // findings.jsonl has one writer (one file): the lines are rendered by the tasks that make the
+        // findings, in parallel, and the writer only writes them.
+        DataStream<String> lines = rowFindings.map(new FindingLine()).returns(Types.STRING).uid("render-findings").name("render-findings");
+        if (duplicates != null) {
+            lines = lines.union(duplicates.map(new FindingLine()).returns(Types.STRING).uid("render-duplicate-findings").name("render-duplicate-findings"));
+        }
         FindingStats stats = new FindingStats(options.topFindings());
         List<Finding> datasetFindings = suite.datasetFindings();
         if (!datasetFindings.isEmpty()) {
             findings = findings.union(env.fromData(datasetFindings, TypeInformation.of(Finding.class)).name("dataset-findings"));
-            datasetFindings.forEach(stats::add);
+            List<String> datasetLines = new ArrayList<>();
+            for (Finding f : datasetFindings) {
+                stats.add(f);
+                datasetLines.add(Json.finding(f));
+            }
+            lines = lines.union(env.fromData(datasetLines, Types.STRING).name("dataset-finding-lines"));
         }
-        JsonLinesSink.attach(findings, out.resolve(FINDINGS_FILE).toString(), Json::finding, "write-findings");
+        JsonLinesSink.attach(lines, out.resolve(FINDINGS_FILE).toString(), line -> line, "write-findings");
         SinkHooks.attachFindingSinks(sinks, findings);
         ScoreStats scores = new ScoreStats();
         List<ScanOutput> extras = new ArrayList<>();
@@ -453,6 +465,16 @@ public final class ScanJob {
             n.put("p99", Json.round(q[2], 6));
         }
         return arr;
+    }
+
+    /** A finding as its findings.jsonl line. */
+    private static final class FindingLine implements org.apache.flink.api.common.functions.MapFunction<Finding, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String map(Finding f) {
+            return Json.finding(f);
+        }
     }
 
     /** rejected.jsonl line: {"file", "row_index", "reason", "detail", "raw"}. */
