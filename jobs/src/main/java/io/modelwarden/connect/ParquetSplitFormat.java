@@ -100,10 +100,15 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
                 List<String> names = new ArrayList<>(List.of(featureNames));
                 names.add(label);
                 names.add(id);
+                // Only columns of one value per row: absent, a group or a list in this file, a column has
+                // no value in any row.
                 List<Type> wanted = new ArrayList<>();
                 for (String name : names) {
                     if (name != null && schema.containsField(name) && !containsName(wanted, name)) {
-                        wanted.add(schema.getType(name));
+                        Type t = schema.getType(name);
+                        if (t.isPrimitive() && !t.isRepetition(Type.Repetition.REPEATED)) {
+                            wanted.add(t);
+                        }
                     }
                 }
                 MessageType requested = new MessageType(schema.getName(), wanted);
@@ -123,9 +128,8 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
                 types = new PrimitiveType.PrimitiveTypeName[names.size()];
                 for (int c = 0; c < names.size(); c++) {
                     String name = names.get(c);
-                    if (name == null || !requested.containsField(name) || !requested.getType(name).isPrimitive()
-                            || requested.getType(name).isRepetition(Type.Repetition.REPEATED)) {
-                        continue; // absent, a group or a list in this file: no value in any row
+                    if (name == null || !requested.containsField(name)) {
+                        continue;
                     }
                     ColumnDescriptor d = requested.getColumnDescription(new String[] {name});
                     columns[c] = store.getColumnReader(d);

@@ -160,6 +160,38 @@ class ParquetSplitFormatTest {
     }
 
     /** Files as other writers compress them: each codec's pages decode to the same rows. */
+    /** A list as Avro writes it (a group holding a repeated field): no value in any row, and no error in the reader. */
+    @Test
+    void aListGroupIsMissingInEveryRow() throws Exception {
+        Schema withList = SchemaBuilder.record("row").fields()
+                .requiredDouble("d")
+                .name("xs").type().array().items().doubleType().noDefault()
+                .requiredString("label")
+                .endRecord();
+        Path file = dir.resolve("avro-list.parquet");
+        try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file)).withSchema(withList).build()) {
+            for (int r = 0; r < 20; r++) {
+                GenericRecord g = new GenericData.Record(withList);
+                g.put("d", (double) r);
+                g.put("xs", Collections.nCopies(r % 3, 2.5));
+                g.put("label", "l" + r);
+                w.write(g);
+            }
+        }
+        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), "avro-list.parquet", Files.size(file))));
+        ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d", "xs"}, "label", null);
+        FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
+        BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
+        BulkFormat.RecordIterator<RawRecord> batch = reader.readBatch();
+        for (int r = 0; r < 20; r++) {
+            RawRecord got = batch.next().getRecord();
+            assertThat(got.values[0]).isEqualTo((double) r);
+            assertThat(got.error).isEqualTo("missing value");
+            assertThat(got.errorDetail).isEqualTo("column xs");
+        }
+        reader.close();
+    }
+
     @Test
     void readsEveryCommonCompressionCodec() throws Exception {
         for (org.apache.parquet.hadoop.metadata.CompressionCodecName codec : new org.apache.parquet.hadoop.metadata.CompressionCodecName[] {
