@@ -297,7 +297,7 @@ public final class DatasetInput {
 
     /**
      * The records of every file, with file index and row position, as one stream. Parquet files are
-     * read by row group ({@link ParquetSplits}), CSV files by the byte-range splits of {@code
+     * read by byte ranges of row groups ({@link ParquetSplits}), CSV files by the byte-range splits of {@code
      * csvSplits} when it is given (null: one reader per file); either way in parallel.
      */
     public DataStream<RawRecord> attach(StreamExecutionEnvironment env, String name, CsvSplits csvSplits) {
@@ -312,8 +312,14 @@ public final class DatasetInput {
             return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
         }
         if (format == InputFormat.PARQUET) {
-            // Every row group a split of its own, read in parallel, column by column.
-            ParquetSplits groups = ParquetSplits.of(files);
+            // Byte ranges of total size / (4 x parallelism) within [32 MiB, 256 MiB]; each reads the row
+            // groups that start in it, column by column.
+            long total = 0;
+            for (InputFile f : files) {
+                total += f.bytes();
+            }
+            long splitBytes = Math.min(256L << 20, Math.max(32L << 20, total / (4L * Math.max(1, env.getParallelism()))));
+            ParquetSplits groups = ParquetSplits.of(files, splitBytes);
             String labelName = schema.labelIndex() < 0 ? null : schema.columns().get(schema.labelIndex()).name();
             String idName = schema.idIndex() < 0 ? null : schema.columns().get(schema.idIndex()).name();
             FileSource<RawRecord> source = FileSource.forBulkFileFormat(new ParquetSplitFormat(groups, schema.featureNames(), labelName, idName), paths)

@@ -18,6 +18,7 @@ import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
@@ -26,7 +27,8 @@ import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 
 /**
- * Reads the row groups of {@link ParquetSplits} in parallel, column by column: only the scan's columns
+ * Reads the byte ranges of {@link ParquetSplits} in parallel, the row groups that start in each range,
+ * column by column: only the scan's columns
  * (label, id, features) are read, and their values go straight from Parquet's column readers into
  * {@link RawRecord}s (no Avro records in between: they were half the cost of reading). Feature columns
  * are the numeric primitive types (INT32, INT64, FLOAT, DOUBLE, BOOLEAN as 1 or 0); a null is a
@@ -77,27 +79,40 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
         return TypeInformation.of(RawRecord.class);
     }
 
-    /** The rows of one row group. */
+    /** The rows of the row groups that start in one byte range, group after group. */
     static final class RowGroupReader implements Reader<RawRecord> {
         private final ParquetFileReader file;
+        private final String path;
         private final int fileIndex;
         private final String[] featureNames;
-        /** Per feature, then label, then id: the column's reader (null when the file lacks it) and its type. */
+        /** Per feature, then label, then id: the column's name, and in the current group its reader (null when absent). */
+        private final List<String> names;
+        private final MessageType requested;
+        private final String createdBy;
+        private final List<BlockMetaData> groups;
+        /** The file's row groups in order; the next one to look at, and the position of its first row. */
+        private int nextGroup;
+        private long nextGroupFirstRow;
+        private final long rangeStart;
+        private final long rangeEnd;
         private final ColumnReader[] columns;
         private final int[] maxDefinition;
         private final PrimitiveType.PrimitiveTypeName[] types;
-        private final long rows;
+        /** Rows of the current group: how many, how many read, the next one's position. */
+        private long rows;
         private long read;
         private long position;
 
         RowGroupReader(ParquetSplits.Split s, String[] featureNames, String label, String id) throws IOException {
+            this.path = s.path();
             this.fileIndex = s.fileIndex();
             this.featureNames = featureNames;
-            this.position = s.firstRow();
+            this.rangeStart = s.offset();
+            this.rangeEnd = s.offset() + s.length();
             this.file = new ParquetFileReader(new FlinkInputFile(new Path(s.path())), ParquetReadOptions.builder().build());
             try {
                 MessageType schema = file.getFooter().getFileMetaData().getSchema();
-                List<String> names = new ArrayList<>(List.of(featureNames));
+                names = new ArrayList<>(List.of(featureNames));
                 names.add(label);
                 names.add(id);
                 // Only columns of one value per row: absent, a group or a list in this file, a column has
@@ -111,32 +126,14 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
                         }
                     }
                 }
-                MessageType requested = new MessageType(schema.getName(), wanted);
+                requested = new MessageType(schema.getName(), wanted);
                 file.setRequestedSchema(requested);
-                for (int g = 0; g < s.rowGroup(); g++) {
-                    file.skipNextRowGroup();
-                }
-                PageReadStore pages = file.readNextRowGroup();
-                if (pages == null || pages.getRowCount() != s.rows()) {
-                    throw new IOException("row group " + s.rowGroup() + " of " + s.path() + " is not the one its footer described");
-                }
-                this.rows = pages.getRowCount();
-                ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new IgnoredValues(requested.getFieldCount()), requested,
-                        file.getFooter().getFileMetaData().getCreatedBy());
+                createdBy = file.getFooter().getFileMetaData().getCreatedBy();
+                groups = file.getFooter().getBlocks();
                 columns = new ColumnReader[names.size()];
                 maxDefinition = new int[names.size()];
                 types = new PrimitiveType.PrimitiveTypeName[names.size()];
-                for (int c = 0; c < names.size(); c++) {
-                    String name = names.get(c);
-                    if (name == null || !requested.containsField(name)) {
-                        continue;
-                    }
-                    ColumnDescriptor d = requested.getColumnDescription(new String[] {name});
-                    columns[c] = store.getColumnReader(d);
-                    maxDefinition[c] = d.getMaxDefinitionLevel();
-                    types[c] = d.getPrimitiveType().getPrimitiveTypeName();
-                }
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 file.close();
                 throw e;
             }
@@ -151,10 +148,47 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
             return false;
         }
 
+        /** Moves to the next row group that starts in the range; false when there is none. */
+        private boolean nextGroupInRange() throws IOException {
+            while (nextGroup < groups.size()) {
+                BlockMetaData b = groups.get(nextGroup);
+                long first = nextGroupFirstRow;
+                nextGroup++;
+                nextGroupFirstRow += b.getRowCount();
+                if (b.getStartingPos() < rangeStart || b.getStartingPos() >= rangeEnd) {
+                    file.skipNextRowGroup();
+                    continue;
+                }
+                PageReadStore pages = file.readNextRowGroup();
+                if (pages == null || pages.getRowCount() != b.getRowCount()) {
+                    throw new IOException("row group " + (nextGroup - 1) + " of " + path + " is not the one its footer described");
+                }
+                ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new IgnoredValues(requested.getFieldCount()), requested, createdBy);
+                for (int c = 0; c < names.size(); c++) {
+                    String name = names.get(c);
+                    columns[c] = null;
+                    if (name == null || !requested.containsField(name)) {
+                        continue;
+                    }
+                    ColumnDescriptor d = requested.getColumnDescription(new String[] {name});
+                    columns[c] = store.getColumnReader(d);
+                    maxDefinition[c] = d.getMaxDefinitionLevel();
+                    types[c] = d.getPrimitiveType().getPrimitiveTypeName();
+                }
+                rows = b.getRowCount();
+                read = 0;
+                position = first;
+                return true;
+            }
+            return false;
+        }
+
         @Override
-        public RecordIterator<RawRecord> readBatch() {
-            if (read >= rows) {
-                return null;
+        public RecordIterator<RawRecord> readBatch() throws IOException {
+            while (read >= rows) {
+                if (!nextGroupInRange()) {
+                    return null;
+                }
             }
             int count = (int) Math.min(BATCH, rows - read);
             RawRecord[] batch = new RawRecord[count];

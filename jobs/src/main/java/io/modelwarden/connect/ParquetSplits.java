@@ -1,7 +1,5 @@
 package io.modelwarden.connect;
 
-import io.modelwarden.config.ConfigException;
-import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,22 +7,22 @@ import java.util.List;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
 import org.apache.flink.core.fs.Path;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.metadata.BlockMetaData;
 
 /**
- * The row groups of a scan's Parquet files, each a split of its own with the position of its first
- * row in its file, so that readers running in parallel give every row its exact position (as the CSV
- * splits do, {@link CsvSplits}). Taken from the files' footers, once per pass. A row group is the
- * smallest unit a Parquet file can be read in without decoding what comes before it; writers make them
- * about 128 MB (500,000 rows of 30 doubles), so a large file is read by as many tasks as it has groups.
+ * The byte-range splits of a scan's Parquet files, cut from the files' sizes alone (the client reads
+ * no footer but the first file's, for the schema: a folder of thousands of part files on an object
+ * store costs no round trip per file here). A split owns the row groups that <em>start</em> in its
+ * range; its reader takes their positions from the footer, which it reads anyway, by adding up the
+ * row counts of the groups before them ({@link ParquetSplitFormat}). A row group is the smallest unit
+ * a Parquet file can be read in without decoding what comes before it: writers make them about 128 MB
+ * (500,000 rows of 30 doubles), so a large file is read by as many tasks as it has groups, and a
+ * range in which no group starts reads nothing.
  */
 public final class ParquetSplits implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** One row group: file index, path, the group's index in its file, its byte range, and its rows. */
-    public record Split(String id, int fileIndex, String path, int rowGroup, long offset, long length, long fileSize, long firstRow, long rows)
-            implements Serializable {}
+    /** One byte range of one file. */
+    public record Split(String id, int fileIndex, String path, long offset, long length, long fileSize) implements Serializable {}
 
     private final List<Split> splits;
 
@@ -36,23 +34,21 @@ public final class ParquetSplits implements Serializable {
         return splits;
     }
 
-    /** Reads every file's footer; a file that is not Parquet stops the scan (exit code 2). */
-    public static ParquetSplits of(List<DatasetInput.InputFile> files) {
+    /** Cuts every file into ranges of splitBytes (the last one shorter; a smaller file is one range). */
+    public static ParquetSplits of(List<DatasetInput.InputFile> files, long splitBytes) {
+        if (splitBytes <= 0) {
+            throw new IllegalArgumentException("split size must be positive: " + splitBytes);
+        }
         List<Split> out = new ArrayList<>();
         for (int f = 0; f < files.size(); f++) {
             DatasetInput.InputFile file = files.get(f);
-            try (ParquetFileReader reader = ParquetFileReader.open(new FlinkInputFile(new Path(file.path())))) {
-                long row = 0;
-                List<BlockMetaData> groups = reader.getFooter().getBlocks();
-                for (int g = 0; g < groups.size(); g++) {
-                    BlockMetaData b = groups.get(g);
-                    out.add(new Split("parquet-" + f + "-" + g, f, file.path(), g, b.getStartingPos(), Math.max(1, b.getCompressedSize()),
-                            file.bytes(), row, b.getRowCount()));
-                    row += b.getRowCount();
-                }
-            } catch (IOException | RuntimeException e) {
-                throw new ConfigException("--input: " + file.path() + " is not a readable Parquet file: " + e.getMessage());
-            }
+            long size = file.bytes();
+            long offset = 0;
+            int k = 0;
+            do {
+                out.add(new Split("parquet-" + f + "-" + k++, f, file.path(), offset, Math.max(1, Math.min(splitBytes, size - offset)), size));
+                offset += splitBytes;
+            } while (offset < size);
         }
         return new ParquetSplits(out);
     }

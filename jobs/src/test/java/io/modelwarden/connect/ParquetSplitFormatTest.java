@@ -23,7 +23,7 @@ import org.apache.parquet.io.LocalOutputFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Row groups read in parallel give every row of every file, with its position, its values and its errors. */
+/** Byte ranges read in parallel give every row of every file once, with its position, its values and its errors. */
 class ParquetSplitFormatTest {
     @TempDir
     Path dir;
@@ -77,9 +77,21 @@ class ParquetSplitFormatTest {
             files.add(new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), Files.size(file)));
             written.add(rows);
         }
-        ParquetSplits splits = ParquetSplits.of(files);
-        assertThat(splits.splits()).hasSizeGreaterThan(10);
+        long largest = Math.max(files.get(0).bytes(), files.get(1).bytes());
+        // A range that ends exactly where a row group starts: the group belongs to the next range only.
+        long secondGroup;
+        try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                new org.apache.parquet.io.LocalInputFile(dir.resolve("part-0.parquet")))) {
+            secondGroup = r.getFooter().getBlocks().get(1).getStartingPos();
+        }
+        for (long splitBytes : new long[] {1_000, 4_096, 16_384, secondGroup, largest, largest + 100}) {
+            assertReadsEveryRowOnce(files, written, ParquetSplits.of(files, splitBytes));
+        }
+        // Small row groups (a few KB): each file has many, so small ranges hold one or none.
+        assertThat(ParquetSplits.of(files, 1_000).splits()).hasSizeGreaterThan(20);
+    }
 
+    private static void assertReadsEveryRowOnce(List<DatasetInput.InputFile> files, List<List<GenericRecord>> written, ParquetSplits splits) throws Exception {
         String[] features = {"d", "maybe", "f", "i", "l", "b"};
         ParquetSplitFormat format = new ParquetSplitFormat(splits, features, "label", "id");
         List<FileSourceSplit> ordered = new ArrayList<>(splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1));
@@ -145,7 +157,7 @@ class ParquetSplitFormatTest {
         DatasetInput input = DatasetInput.open(file.toString(), "label", "", List.of(), ',');
         assertThat(input.schema().featureNames()).containsExactly("d");
 
-        ParquetSplits splits = ParquetSplits.of(input.files());
+        ParquetSplits splits = ParquetSplits.of(input.files(), 1L << 20);
         ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d", "xs"}, "label", null);
         FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
         BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
@@ -178,7 +190,7 @@ class ParquetSplitFormatTest {
                 w.write(g);
             }
         }
-        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), "avro-list.parquet", Files.size(file))));
+        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), "avro-list.parquet", Files.size(file))), 1L << 20);
         ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d", "xs"}, "label", null);
         FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
         BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
@@ -206,7 +218,7 @@ class ParquetSplitFormatTest {
                     w.write(g);
                 }
             }
-            ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), Files.size(file))));
+            ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), Files.size(file))), 1L << 20);
             ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d"}, "label", "id");
             FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
             BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
@@ -228,7 +240,7 @@ class ParquetSplitFormatTest {
                 w.write(g);
             }
         }
-        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), "narrow.parquet", Files.size(file))));
+        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), "narrow.parquet", Files.size(file))), 1L << 20);
         ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d", "absent"}, "label", null);
         FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
         BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
