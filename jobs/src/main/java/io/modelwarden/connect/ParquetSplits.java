@@ -9,9 +9,9 @@ import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
 import org.apache.flink.core.fs.Path;
 
 /**
- * The byte-range splits of a scan's Parquet files, cut from the files' sizes alone (the client reads
- * no footer but the first file's, for the schema: a folder of thousands of part files on an object
- * store costs no round trip per file here). A split owns the row groups that <em>start</em> in its
+ * The byte-range splits of a scan's Parquet files, cut from the files' sizes alone: no footer is read
+ * here (the client reads each one once, before the first pass, for the same-columns check). A split
+ * owns the row groups that <em>start</em> in its
  * range; its reader takes their positions from the footer, which it reads anyway, by adding up the
  * row counts of the groups before them ({@link ParquetSplitFormat}). A row group is the smallest unit
  * a Parquet file can be read in without decoding what comes before it: writers make them about 128 MB
