@@ -9,8 +9,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
-import org.apache.flink.connector.file.src.util.MutableRecordAndPosition;
-import org.apache.flink.connector.file.src.util.RecordAndPosition;
+import org.apache.flink.connector.file.src.util.ArrayResultIterator;
 import org.apache.flink.core.fs.FSDataInputStream;
 
 /**
@@ -99,22 +98,9 @@ public final class CsvSplitFormat implements BulkFormat<RawRecord, FileSourceSpl
                 return null;
             }
             int count = n;
-            return new RecordIterator<>() {
-                private final MutableRecordAndPosition<RawRecord> out = new MutableRecordAndPosition<>();
-                private int i;
-
-                @Override
-                public RecordAndPosition<RawRecord> next() {
-                    if (i >= count) {
-                        return null;
-                    }
-                    out.set(batch[i++], CheckpointedPosition.NO_OFFSET, 0L);
-                    return out;
-                }
-
-                @Override
-                public void releaseBatch() {}
-            };
+            ArrayResultIterator<RawRecord> records = new ArrayResultIterator<>();
+            records.set(batch, count, CheckpointedPosition.NO_OFFSET, 0L);
+            return records;
         }
 
         @Override

@@ -6,9 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
 import org.apache.flink.core.fs.Path;
 
@@ -31,7 +29,7 @@ public final class CsvSplits implements Serializable {
      * line 0) of the first line that begins in it.
      */
     public record Split(String id, int fileIndex, String path, long offset, long length, long fileSize, long firstLine, long lines)
-            implements Serializable {}
+            implements Serializable, FixedSplits.Range {}
 
     private final List<Split> splits;
 
@@ -176,13 +174,6 @@ public final class CsvSplits implements Serializable {
 
     /** Hands FileSource exactly these splits (its own enumerators split local files by block only). */
     public FileEnumerator.Provider enumerator() {
-        List<Split> s = splits;
-        return () -> (paths, minDesiredSplits) -> {
-            Collection<FileSourceSplit> result = new ArrayList<>();
-            for (Split split : s) {
-                result.add(new FileSourceSplit(split.id(), new Path(split.path()), split.offset(), split.length(), 0L, split.fileSize()));
-            }
-            return result;
-        };
+        return FixedSplits.of(splits);
     }
 }

@@ -2,11 +2,8 @@ package io.modelwarden.connect;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
-import org.apache.flink.core.fs.Path;
 
 /**
  * The byte-range splits of a scan's Parquet files, cut from the files' sizes alone: no footer is read
@@ -22,7 +19,7 @@ public final class ParquetSplits implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** One byte range of one file. */
-    public record Split(String id, int fileIndex, String path, long offset, long length, long fileSize) implements Serializable {}
+    public record Split(String id, int fileIndex, String path, long offset, long length, long fileSize) implements Serializable, FixedSplits.Range {}
 
     private final List<Split> splits;
 
@@ -55,13 +52,6 @@ public final class ParquetSplits implements Serializable {
 
     /** Hands FileSource exactly these splits. */
     public FileEnumerator.Provider enumerator() {
-        List<Split> s = splits;
-        return () -> (paths, minDesiredSplits) -> {
-            Collection<FileSourceSplit> result = new ArrayList<>();
-            for (Split split : s) {
-                result.add(new FileSourceSplit(split.id(), new Path(split.path()), split.offset(), split.length(), 0L, split.fileSize()));
-            }
-            return result;
-        };
+        return FixedSplits.of(splits);
     }
 }

@@ -157,21 +157,16 @@ class ParquetSplitFormatTest {
         DatasetInput input = DatasetInput.open(file.toString(), "label", "", List.of(), ',');
         assertThat(input.schema().featureNames()).containsExactly("d");
 
-        ParquetSplits splits = ParquetSplits.of(input.files(), 1L << 20);
-        ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d", "xs"}, "label", null);
-        FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
-        BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
-        BulkFormat.RecordIterator<RawRecord> batch = reader.readBatch();
+        List<RawRecord> read = readWholeFile(file, new String[] {"d", "xs"}, "label", null);
+        assertThat(read).hasSize(50);
         for (int r = 0; r < 50; r++) {
-            RawRecord got = batch.next().getRecord();
+            RawRecord got = read.get(r);
             assertThat(got.values[0]).isEqualTo((double) r);
             assertThat(got.label).isEqualTo("l" + r);
             assertThat(got.error).isEqualTo("missing value");
         }
-        reader.close();
     }
 
-    /** Files as other writers compress them: each codec's pages decode to the same rows. */
     /** A list as Avro writes it (a group holding a repeated field): no value in any row, and no error in the reader. */
     @Test
     void aListGroupIsMissingInEveryRow() throws Exception {
@@ -190,20 +185,17 @@ class ParquetSplitFormatTest {
                 w.write(g);
             }
         }
-        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), "avro-list.parquet", Files.size(file))), 1L << 20);
-        ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d", "xs"}, "label", null);
-        FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
-        BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
-        BulkFormat.RecordIterator<RawRecord> batch = reader.readBatch();
+        List<RawRecord> read = readWholeFile(file, new String[] {"d", "xs"}, "label", null);
+        assertThat(read).hasSize(20);
         for (int r = 0; r < 20; r++) {
-            RawRecord got = batch.next().getRecord();
+            RawRecord got = read.get(r);
             assertThat(got.values[0]).isEqualTo((double) r);
             assertThat(got.error).isEqualTo("missing value");
             assertThat(got.errorDetail).isEqualTo("column xs");
         }
-        reader.close();
     }
 
+    /** Files as other writers compress them: each codec's pages decode to the same rows. */
     @Test
     void readsEveryCommonCompressionCodec() throws Exception {
         for (org.apache.parquet.hadoop.metadata.CompressionCodecName codec : new org.apache.parquet.hadoop.metadata.CompressionCodecName[] {
@@ -218,17 +210,13 @@ class ParquetSplitFormatTest {
                     w.write(g);
                 }
             }
-            ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), Files.size(file))), 1L << 20);
-            ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d"}, "label", "id");
-            FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
-            BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
-            BulkFormat.RecordIterator<RawRecord> batch = reader.readBatch();
-            for (GenericRecord g : rows) {
-                RawRecord got = batch.next().getRecord();
-                assertThat(got.values[0]).as("%s", codec).isEqualTo((double) g.get("d"));
-                assertThat(got.id).isEqualTo(g.get("id"));
+            List<RawRecord> read = readWholeFile(file, new String[] {"d"}, "label", "id");
+            assertThat(read).hasSize(rows.size());
+            for (int r = 0; r < rows.size(); r++) {
+                RawRecord got = read.get(r);
+                assertThat(got.values[0]).as("%s", codec).isEqualTo((double) rows.get(r).get("d"));
+                assertThat(got.id).isEqualTo(rows.get(r).get("id"));
             }
-            reader.close();
         }
     }
 
@@ -240,23 +228,36 @@ class ParquetSplitFormatTest {
                 w.write(g);
             }
         }
-        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), "narrow.parquet", Files.size(file))), 1L << 20);
-        ParquetSplitFormat format = new ParquetSplitFormat(splits, new String[] {"d", "absent"}, "label", null);
-        FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
-        BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
-        RecordAndPosition<RawRecord> r = reader.readBatch().next();
-        assertThat(r.getRecord().error).isEqualTo("missing value");
-        assertThat(r.getRecord().errorDetail).isEqualTo("column absent");
-        assertThat(r.getRecord().id).isNull();
-        reader.close();
+        RawRecord first = readWholeFile(file, new String[] {"d", "absent"}, "label", null).get(0);
+        assertThat(first.error).isEqualTo("missing value");
+        assertThat(first.errorDetail).isEqualTo("column absent");
+        assertThat(first.id).isNull();
 
         // A feature that this file holds as text (another file of the folder had numbers): unparsable.
-        ParquetSplitFormat text = new ParquetSplitFormat(splits, new String[] {"d", "note"}, "label", null);
-        BulkFormat.Reader<RawRecord> textReader = text.createReader(new Configuration(), s);
-        RawRecord row = textReader.readBatch().next().getRecord();
+        RawRecord row = readWholeFile(file, new String[] {"d", "note"}, "label", null).get(0);
         assertThat(row.error).isEqualTo("unparsable number");
         assertThat(row.errorDetail).startsWith("column note");
         assertThat(row.values[1]).isNaN();
-        textReader.close();
+    }
+
+    /** Every row of a small file (one range), read with these feature, label and id columns, in order. */
+    private static List<RawRecord> readWholeFile(Path file, String[] features, String label, String id) throws Exception {
+        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), Files.size(file))), 1L << 20);
+        ParquetSplitFormat format = new ParquetSplitFormat(splits, features, label, id);
+        FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
+        List<RawRecord> rows = new ArrayList<>();
+        BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
+        try {
+            BulkFormat.RecordIterator<RawRecord> batch;
+            while ((batch = reader.readBatch()) != null) {
+                RecordAndPosition<RawRecord> r;
+                while ((r = batch.next()) != null) {
+                    rows.add(r.getRecord());
+                }
+            }
+        } finally {
+            reader.close();
+        }
+        return rows;
     }
 }
