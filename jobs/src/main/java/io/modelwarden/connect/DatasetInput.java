@@ -39,18 +39,24 @@ public final class DatasetInput {
 
     public record InputFile(String path, String name, long bytes) implements java.io.Serializable {}
 
+    /** A Parquet row group as the file's footer describes it: where it starts, its compressed size, its rows. */
+    public record RowGroup(long offset, long bytes, long rows) implements java.io.Serializable {}
+
     private final String root;
     private final InputFormat format;
     private final List<InputFile> files;
     private final InputSchema schema;
     private final char delimiter;
+    /** Parquet: every file's row groups, in file order; empty lists for CSV. */
+    private final List<List<RowGroup>> rowGroups;
 
-    private DatasetInput(String root, InputFormat format, List<InputFile> files, InputSchema schema, char delimiter) {
+    private DatasetInput(String root, InputFormat format, List<InputFile> files, InputSchema schema, char delimiter, List<List<RowGroup>> rowGroups) {
         this.root = root;
         this.format = format;
         this.files = List.copyOf(files);
         this.schema = schema;
         this.delimiter = delimiter;
+        this.rowGroups = List.copyOf(rowGroups);
     }
 
     /**
@@ -67,10 +73,14 @@ public final class DatasetInput {
                 throw new ConfigException("--input: " + input + " mixes CSV and Parquet files; scan one format at a time");
             }
         }
+        List<FileLayout> layouts = layouts(files, format, delimiter);
         InputSchema schema = null;
-        for (InputFile f : files) {
-            List<Column> raw = format == InputFormat.CSV ? csvColumns(f, delimiter) : parquetColumns(f);
-            InputSchema s = assignRoles(raw, labelColumn, idColumn, ignored, f);
+        List<List<RowGroup>> groups = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            InputFile f = files.get(i);
+            FileLayout layout = layouts.get(i);
+            groups.add(layout.rowGroups());
+            InputSchema s = assignRoles(layout.columns(), labelColumn, idColumn, ignored, f);
             if (schema == null) {
                 schema = s;
             } else if (!schema.columnNames().equals(s.columnNames())) {
@@ -80,10 +90,57 @@ public final class DatasetInput {
         if (schema.featureCount() == 0) {
             throw new ConfigException("--input: " + input + " has no numeric feature columns (columns: " + schema.columnNames() + ")");
         }
-        return new DatasetInput(input, format, files, schema, delimiter);
+        return new DatasetInput(input, format, files, schema, delimiter, groups);
     }
 
     private record Column(String name, InputSchema.Type type) {}
+
+    /** What the client reads of a file before the first pass: its columns and, for Parquet, its row groups' sizes. */
+    private record FileLayout(List<Column> columns, List<RowGroup> rowGroups) {}
+
+    /** Threads that read the files' headers and footers: one round trip each, which on an object store is most of the time. */
+    static final int LAYOUT_THREADS = 8;
+
+    /**
+     * Every file's layout, in file order. A folder of many part files is read on a few threads (one
+     * footer or header per file); the first file's error, in file order, is the one reported.
+     */
+    private static List<FileLayout> layouts(List<InputFile> files, InputFormat format, char delimiter) {
+        java.util.function.Function<InputFile, FileLayout> read = f -> format == InputFormat.CSV
+                ? new FileLayout(csvColumns(f, delimiter), List.of())
+                : parquetLayout(f);
+        if (files.size() == 1) {
+            return List.of(read.apply(files.get(0)));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(LAYOUT_THREADS, files.size()), r -> {
+            Thread t = new Thread(r, "warden-input-layout");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<FileLayout>> futures = new ArrayList<>();
+            for (InputFile f : files) {
+                futures.add(pool.submit(() -> read.apply(f)));
+            }
+            List<FileLayout> out = new ArrayList<>();
+            for (java.util.concurrent.Future<FileLayout> fu : futures) {
+                try {
+                    out.add(fu.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re; // ConfigException: the file and the problem, in one line
+                    }
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while reading the input's layout", e);
+                }
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 
     private static InputSchema assignRoles(List<Column> raw, String label, String id, List<String> ignored, InputFile f) {
         Set<String> names = new HashSet<>();
@@ -209,10 +266,14 @@ public final class DatasetInput {
         }
     }
 
-    private static List<Column> parquetColumns(InputFile f) {
+    private static FileLayout parquetLayout(InputFile f) {
         MessageType type;
+        List<RowGroup> groups = new ArrayList<>();
         try (ParquetFileReader reader = ParquetFileReader.open(new FlinkInputFile(new Path(f.path())))) {
             type = reader.getFooter().getFileMetaData().getSchema();
+            for (org.apache.parquet.hadoop.metadata.BlockMetaData b : reader.getFooter().getBlocks()) {
+                groups.add(new RowGroup(b.getStartingPos(), b.getCompressedSize(), b.getRowCount()));
+            }
         } catch (IOException | RuntimeException e) {
             throw new ConfigException("--input: " + f.path() + " is not a readable Parquet file: " + firstLine(e.getMessage()));
         }
@@ -230,7 +291,7 @@ public final class DatasetInput {
             }
             cols.add(new Column(field.getName(), t));
         }
-        return cols;
+        return new FileLayout(cols, groups);
     }
 
     private static String firstLine(String s) {
@@ -259,6 +320,19 @@ public final class DatasetInput {
 
     public char delimiter() {
         return delimiter;
+    }
+
+    /** Parquet: every file's row groups, in file order, as the client read them from the footers; empty lists for CSV. */
+    public List<List<RowGroup>> rowGroups() {
+        return rowGroups;
+    }
+
+    /** Parquet: the splits both passes read at this parallelism ({@link ParquetSplits#of(List, List, int)}); null for CSV. */
+    public ParquetSplits parquetSplits(int parallelism) {
+        if (format != InputFormat.PARQUET) {
+            return null;
+        }
+        return ParquetSplits.of(files, rowGroups, parallelism);
     }
 
     /**
@@ -297,7 +371,7 @@ public final class DatasetInput {
 
     /**
      * The records of every file, with file index and row position, as one stream. Parquet files are
-     * read by byte ranges of row groups ({@link ParquetSplits}), CSV files by the byte-range splits of {@code
+     * read by runs of row groups or slices of one ({@link ParquetSplits}), CSV files by the byte-range splits of {@code
      * csvSplits} when it is given (null: one reader per file); either way in parallel.
      */
     public DataStream<RawRecord> attach(StreamExecutionEnvironment env, String name, CsvSplits csvSplits) {
@@ -312,14 +386,9 @@ public final class DatasetInput {
             return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
         }
         if (format == InputFormat.PARQUET) {
-            // Byte ranges of total size / (4 x parallelism) within [32 MiB, 256 MiB]; each reads the row
-            // groups that start in it, column by column.
-            long total = 0;
-            for (InputFile f : files) {
-                total += f.bytes();
-            }
-            long splitBytes = Math.min(256L << 20, Math.max(32L << 20, total / (4L * Math.max(1, env.getParallelism()))));
-            ParquetSplits groups = ParquetSplits.of(files, splitBytes);
+            // Runs of row groups, or slices of a large one, of about an even share of the rows per task
+            // (ParquetSplits), each read column by column.
+            ParquetSplits groups = parquetSplits(env.getParallelism());
             String labelName = schema.labelIndex() < 0 ? null : schema.columns().get(schema.labelIndex()).name();
             String idName = schema.idIndex() < 0 ? null : schema.columns().get(schema.idIndex()).name();
             FileSource<RawRecord> source = FileSource.forBulkFileFormat(new ParquetSplitFormat(groups, schema.featureNames(), labelName, idName), paths)

@@ -26,8 +26,8 @@ import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 
 /**
- * Reads the byte ranges of {@link ParquetSplits} in parallel, the row groups that start in each range,
- * column by column: only the scan's columns
+ * Reads the splits of {@link ParquetSplits} in parallel (runs of row groups, or slices of one), column
+ * by column: only the scan's columns
  * (label, id, features) are read, and their values go straight from Parquet's column readers into
  * {@link RawRecord}s (no Avro records in between: they were half the cost of reading). Feature columns
  * are the numeric primitive types (INT32, INT64, FLOAT, DOUBLE, BOOLEAN as 1 or 0); a null is a
@@ -78,7 +78,7 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
         return TypeInformation.of(RawRecord.class);
     }
 
-    /** The rows of the row groups that start in one byte range, group after group. */
+    /** The rows of one split's row groups, group after group (or of its slice of one group). */
     static final class RowGroupReader implements Reader<RawRecord> {
         private final ParquetFileReader file;
         private final String path;
@@ -89,15 +89,16 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
         private final MessageType requested;
         private final String createdBy;
         private final List<BlockMetaData> groups;
-        /** The file's row groups in order; the next one to look at, and the position of its first row. */
+        /** The next row group to read, the position of its first row, and the end of the split's groups. */
         private int nextGroup;
         private long nextGroupFirstRow;
-        private final long rangeStart;
-        private final long rangeEnd;
+        private final int endGroup;
+        private final int slice;
+        private final int slices;
         private final ColumnReader[] columns;
         private final int[] maxDefinition;
         private final PrimitiveType.PrimitiveTypeName[] types;
-        /** Rows of the current group: how many, how many read, the next one's position. */
+        /** The current group: the row after the last one to read, how many are read (skipped ones included), the next one's position. */
         private long rows;
         private long read;
         private long position;
@@ -106,8 +107,8 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
             this.path = s.path();
             this.fileIndex = s.fileIndex();
             this.featureNames = featureNames;
-            this.rangeStart = s.offset();
-            this.rangeEnd = s.offset() + s.length();
+            this.slice = s.slice();
+            this.slices = s.slices();
             this.file = new ParquetFileReader(new FlinkInputFile(new Path(s.path())), ParquetReadOptions.builder().build());
             try {
                 MessageType schema = file.getFooter().getFileMetaData().getSchema();
@@ -129,10 +130,18 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
                 file.setRequestedSchema(requested);
                 createdBy = file.getFooter().getFileMetaData().getCreatedBy();
                 groups = file.getFooter().getBlocks();
+                endGroup = s.firstGroup() + s.groups();
+                if (endGroup > groups.size()) {
+                    throw new IOException(path + " has " + groups.size() + " row groups, fewer than when the scan started: was it rewritten?");
+                }
+                nextGroup = s.firstGroup();
+                for (int g = 0; g < nextGroup; g++) {
+                    nextGroupFirstRow += groups.get(g).getRowCount();
+                }
                 columns = new ColumnReader[names.size()];
                 maxDefinition = new int[names.size()];
                 types = new PrimitiveType.PrimitiveTypeName[names.size()];
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 file.close();
                 throw e;
             }
@@ -147,39 +156,53 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
             return false;
         }
 
-        /** Moves to the next row group that starts in the range; false when there is none. */
+        /** Moves to the split's next row group (to its slice's first row); false when there is none. */
         private boolean nextGroupInRange() throws IOException {
-            while (nextGroup < groups.size()) {
-                BlockMetaData b = groups.get(nextGroup);
-                long first = nextGroupFirstRow;
-                nextGroup++;
-                nextGroupFirstRow += b.getRowCount();
-                if (b.getStartingPos() < rangeStart || b.getStartingPos() >= rangeEnd) {
-                    file.skipNextRowGroup();
+            if (nextGroup >= endGroup) {
+                return false;
+            }
+            BlockMetaData b = groups.get(nextGroup);
+            long first = nextGroupFirstRow;
+            PageReadStore pages = file.readRowGroup(nextGroup);
+            if (pages == null || pages.getRowCount() != b.getRowCount()) {
+                throw new IOException("row group " + nextGroup + " of " + path + " is not the one its footer described");
+            }
+            nextGroup++;
+            nextGroupFirstRow += b.getRowCount();
+            ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new IgnoredValues(requested.getFieldCount()), requested, createdBy);
+            for (int c = 0; c < names.size(); c++) {
+                String name = names.get(c);
+                columns[c] = null;
+                if (name == null || !requested.containsField(name)) {
                     continue;
                 }
-                PageReadStore pages = file.readNextRowGroup();
-                if (pages == null || pages.getRowCount() != b.getRowCount()) {
-                    throw new IOException("row group " + (nextGroup - 1) + " of " + path + " is not the one its footer described");
-                }
-                ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new IgnoredValues(requested.getFieldCount()), requested, createdBy);
-                for (int c = 0; c < names.size(); c++) {
-                    String name = names.get(c);
-                    columns[c] = null;
-                    if (name == null || !requested.containsField(name)) {
-                        continue;
-                    }
-                    ColumnDescriptor d = requested.getColumnDescription(new String[] {name});
-                    columns[c] = store.getColumnReader(d);
-                    maxDefinition[c] = d.getMaxDefinitionLevel();
-                    types[c] = d.getPrimitiveType().getPrimitiveTypeName();
-                }
-                rows = b.getRowCount();
-                read = 0;
-                position = first;
-                return true;
+                ColumnDescriptor d = requested.getColumnDescription(new String[] {name});
+                columns[c] = store.getColumnReader(d);
+                maxDefinition[c] = d.getMaxDefinitionLevel();
+                types[c] = d.getPrimitiveType().getPrimitiveTypeName();
             }
-            return false;
+            long from = b.getRowCount() * slice / slices;
+            rows = b.getRowCount() * (slice + 1) / slices;
+            skip(from);
+            read = from;
+            position = first + from;
+            return true;
+        }
+
+        /** Skips the current group's first n rows in every column: their pages are decoded, their values never converted. */
+        private void skip(long n) {
+            for (int c = 0; c < columns.length; c++) {
+                ColumnReader col = columns[c];
+                if (col == null) {
+                    continue;
+                }
+                for (long r = 0; r < n; r++) {
+                    if (col.getCurrentDefinitionLevel() >= maxDefinition[c]) {
+                        col.skip(); // a null has no value to skip
+                    }
+                    col.consume();
+                }
+            }
         }
 
         @Override

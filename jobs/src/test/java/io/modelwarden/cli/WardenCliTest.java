@@ -84,6 +84,14 @@ class WardenCliTest {
     void unreadableParquetStopsWithExitTwo() throws Exception {
         Path bad = Files.writeString(dir.resolve("broken.parquet"), "this is not parquet");
         assertOneLineError(run("scan", "--input", bad.toString(), "--output", dir.resolve("o3").toString()), "broken.parquet", "not a readable Parquet file");
+
+        // In a folder, whose footers the client reads on several threads: the same one line.
+        Path folder = Files.createDirectories(dir.resolve("parts"));
+        PoisonedDataset data = PoisonedDataset.poisoned(3, 300, 4, new PoisonedDataset.Rates(0, 0, 0, 0));
+        DatasetFiles.writeParquet(data, folder.resolve("part-0.parquet"), 0, 150);
+        Files.writeString(folder.resolve("part-1.parquet"), "this is not parquet either");
+        DatasetFiles.writeParquet(data, folder.resolve("part-2.parquet"), 150, 300);
+        assertOneLineError(run("scan", "--input", folder.toString(), "--output", dir.resolve("o3b").toString()), "part-1.parquet", "not a readable Parquet file");
     }
 
     @Test

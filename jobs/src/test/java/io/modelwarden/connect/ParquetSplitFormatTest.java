@@ -23,7 +23,7 @@ import org.apache.parquet.io.LocalOutputFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Byte ranges read in parallel give every row of every file once, with its position, its values and its errors. */
+/** Splits read in parallel, in any order, give every row of every file once, with its position, its values and its errors. */
 class ParquetSplitFormatTest {
     @TempDir
     Path dir;
@@ -62,7 +62,6 @@ class ParquetSplitFormatTest {
 
     @Test
     void everyRowGroupOfEveryFileIsReadWithItsPositionsValuesAndErrors() throws Exception {
-        List<DatasetInput.InputFile> files = new ArrayList<>();
         List<List<GenericRecord>> written = new ArrayList<>();
         for (int k = 0; k < 2; k++) {
             Path file = dir.resolve("part-" + k + ".parquet");
@@ -74,29 +73,81 @@ class ParquetSplitFormatTest {
                     w.write(g);
                 }
             }
-            files.add(new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), Files.size(file)));
             written.add(rows);
         }
-        long largest = Math.max(files.get(0).bytes(), files.get(1).bytes());
-        // A range that ends exactly where a row group starts: the group belongs to the next range only.
-        long secondGroup;
-        try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
-                new org.apache.parquet.io.LocalInputFile(dir.resolve("part-0.parquet")))) {
-            secondGroup = r.getFooter().getBlocks().get(1).getStartingPos();
+        DatasetInput input = DatasetInput.open(dir.toString(), "label", "id", List.of(), ',');
+        assertThat(input.files()).extracting(DatasetInput.InputFile::name).containsExactly("part-0.parquet", "part-1.parquet");
+        assertThat(input.rowGroups().get(0)).hasSizeGreaterThan(10);
+        // One split per group, runs of groups, every group sliced (into more slices than a small group
+        // has pages), one split per file.
+        for (long[] cut : new long[][] {{1, 1}, {1, 3}, {1, 7}, {700, 2}, {2_000, 4}, {1L << 40, 1}}) {
+            ParquetSplits splits = ParquetSplits.of(input.files(), input.rowGroups(), cut[0], cut[0], (int) cut[1]);
+            assertReadsEveryRowOnce(input.files(), written, splits);
         }
-        for (long splitBytes : new long[] {1_000, 4_096, 16_384, secondGroup, largest, largest + 100}) {
-            assertReadsEveryRowOnce(files, written, ParquetSplits.of(files, splitBytes));
+        assertThat(ParquetSplits.of(input.files(), input.rowGroups(), 1, 1, 3).splits())
+                .hasSize(3 * (input.rowGroups().get(0).size() + input.rowGroups().get(1).size()));
+    }
+
+    /** A file of one large row group, as pandas writes one, is read in slices: each row once, in its place. */
+    @Test
+    void aSingleRowGroupIsReadInSlices() throws Exception {
+        Path file = dir.resolve("one-group.parquet");
+        List<GenericRecord> rows = rows(5, 20_001);
+        try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
+                .withSchema(SCHEMA).withPageSize(4 * 1024).build()) {
+            for (GenericRecord g : rows) {
+                w.write(g);
+            }
         }
-        // Small row groups (a few KB): each file has many, so small ranges hold one or none.
-        assertThat(ParquetSplits.of(files, 1_000).splits()).hasSizeGreaterThan(20);
+        DatasetInput input = DatasetInput.open(file.toString(), "label", "id", List.of(), ',');
+        assertThat(input.rowGroups().get(0)).hasSize(1);
+        ParquetSplits splits = ParquetSplits.of(input.files(), input.rowGroups(), 3_000, 3_000, 4);
+        assertThat(splits.splits()).extracting(ParquetSplits.Split::slices).containsOnly(4);
+        assertReadsEveryRowOnce(input.files(), List.of(rows), splits);
+    }
+
+    /**
+     * Small groups make runs up to the target; a group above the slicing threshold is cut into at most
+     * maxSlices slices, one between the target and the threshold is read whole.
+     */
+    @Test
+    void splitsAreRunsOfGroupsOrSlicesOfOne() {
+        List<DatasetInput.InputFile> files = List.of(new DatasetInput.InputFile("file:/a.parquet", "a.parquet", 1_000),
+                new DatasetInput.InputFile("file:/b.parquet", "b.parquet", 1_000));
+        List<DatasetInput.RowGroup> a = List.of(group(0, 10), group(1, 10), group(2, 10), group(3, 100), group(4, 10));
+        List<DatasetInput.RowGroup> b = List.of(group(0, 60));
+        List<ParquetSplits.Split> splits = ParquetSplits.of(files, List.of(a, b), 25, 80, 3).splits();
+        assertThat(splits).extracting(s -> s.fileIndex() + ":" + s.firstGroup() + "+" + s.groups() + "/" + s.slice() + "of" + s.slices())
+                .containsExactly("0:0+2/0of1", "0:2+1/0of1", "0:3+1/0of3", "0:3+1/1of3", "0:3+1/2of3", "0:4+1/0of1", "1:0+1/0of1");
+        assertThat(splits).extracting(ParquetSplits.Split::id).doesNotHaveDuplicates();
+        assertThat(splits.get(0).offset()).isEqualTo(4);
+        assertThat(splits.get(0).length()).isEqualTo(200);
+        assertThat(ParquetSplits.targetRows(1_000_000, 2)).isEqualTo(250_000);
+        assertThat(ParquetSplits.targetRows(1_000, 8)).isEqualTo(ParquetSplits.MIN_SPLIT_ROWS);
+
+        // At parallelism 2: two groups of an even share each are read whole, a single group in two slices.
+        List<DatasetInput.InputFile> one = files.subList(0, 1);
+        assertThat(ParquetSplits.of(one, List.of(List.of(group(0, 500_000), group(1, 500_000))), 2).splits())
+                .extracting(ParquetSplits.Split::slices).containsExactly(1, 1);
+        assertThat(ParquetSplits.of(one, List.of(List.of(group(0, 1_000_000))), 2).splits())
+                .extracting(ParquetSplits.Split::slice).containsExactly(0, 1);
+    }
+
+    /** Row group g of a made-up file: 100 bytes each, after the 4-byte magic. */
+    private static DatasetInput.RowGroup group(int g, long rows) {
+        return new DatasetInput.RowGroup(4 + 100L * g, 100, rows);
     }
 
     private static void assertReadsEveryRowOnce(List<DatasetInput.InputFile> files, List<List<GenericRecord>> written, ParquetSplits splits) throws Exception {
+        int fileCount = written.size();
         String[] features = {"d", "maybe", "f", "i", "l", "b"};
         ParquetSplitFormat format = new ParquetSplitFormat(splits, features, "label", "id");
         List<FileSourceSplit> ordered = new ArrayList<>(splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1));
         Collections.reverse(ordered); // positions must not depend on the order splits are read in
-        List<TreeMap<Long, RawRecord>> byFile = List.of(new TreeMap<>(), new TreeMap<>());
+        List<TreeMap<Long, RawRecord>> byFile = new ArrayList<>();
+        for (int k = 0; k < fileCount; k++) {
+            byFile.add(new TreeMap<>());
+        }
         for (FileSourceSplit s : ordered) {
             BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
             BulkFormat.RecordIterator<RawRecord> batch;
@@ -109,7 +160,7 @@ class ParquetSplitFormatTest {
             }
             reader.close();
         }
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < fileCount; k++) {
             List<GenericRecord> rows = written.get(k);
             assertThat(byFile.get(k)).hasSize(rows.size());
             assertThat(byFile.get(k).firstKey()).isZero();
@@ -240,9 +291,16 @@ class ParquetSplitFormatTest {
         assertThat(row.values[1]).isNaN();
     }
 
-    /** Every row of a small file (one range), read with these feature, label and id columns, in order. */
+    /** Every row of a small file (one split), read with these feature, label and id columns, in order. */
     private static List<RawRecord> readWholeFile(Path file, String[] features, String label, String id) throws Exception {
-        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), Files.size(file))), 1L << 20);
+        List<DatasetInput.RowGroup> groups = new ArrayList<>();
+        try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(new org.apache.parquet.io.LocalInputFile(file))) {
+            for (org.apache.parquet.hadoop.metadata.BlockMetaData b : r.getFooter().getBlocks()) {
+                groups.add(new DatasetInput.RowGroup(b.getStartingPos(), b.getCompressedSize(), b.getRowCount()));
+            }
+        }
+        ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), Files.size(file))),
+                List.of(groups), 1L << 40, 1L << 40, 1);
         ParquetSplitFormat format = new ParquetSplitFormat(splits, features, label, id);
         FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
         List<RawRecord> rows = new ArrayList<>();

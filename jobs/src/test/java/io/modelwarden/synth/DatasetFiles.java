@@ -67,6 +67,11 @@ public final class DatasetFiles {
 
     /** Rows {@code from} (inclusive) to {@code to} (exclusive) as {@link #writeParquet(PoisonedDataset, Path)}. */
     public static Path writeParquet(PoisonedDataset data, Path file, long from, long to) throws IOException {
+        return writeParquet(data, file, from, to, ParquetWriter.DEFAULT_BLOCK_SIZE);
+    }
+
+    /** As {@link #writeParquet(PoisonedDataset, Path, long, long)} with row groups of about {@code rowGroupBytes}. */
+    public static Path writeParquet(PoisonedDataset data, Path file, long from, long to, long rowGroupBytes) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.deleteIfExists(file);
         Schema schema = avroSchema(data);
@@ -74,6 +79,7 @@ public final class DatasetFiles {
         try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
                 .withSchema(schema)
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
+                .withRowGroupSize(rowGroupBytes)
                 .build()) {
             for (long i = from; i < to; i++) {
                 TrainingRow r = data.row(i);
@@ -90,8 +96,8 @@ public final class DatasetFiles {
     }
 
     /**
-     * Writes a poisoned dataset: {@code DatasetFiles OUT.csv|OUT.parquet ROWS FEATURES SEED [DECIMALS]}
-     * with 1% outliers, 5% label flips, 1% duplicates and a 2% backdoor trigger. The sample dataset in
+     * Writes a poisoned dataset: {@code DatasetFiles OUT.csv|OUT.parquet ROWS FEATURES SEED [DECIMALS |
+     * ROW_GROUP_MIB]} with 1% outliers, 5% label flips, 1% duplicates and a 2% backdoor trigger. The sample dataset in
      * the repository (samples/training.csv) is made with this.
      */
     public static void main(String[] args) throws IOException {
@@ -101,7 +107,8 @@ public final class DatasetFiles {
         long seed = Long.parseLong(args[3]);
         PoisonedDataset data = PoisonedDataset.poisoned(seed, rows, features, new PoisonedDataset.Rates(0.01, 0.05, 0.01, 0.02));
         if (out.toString().endsWith(".parquet")) {
-            writeParquet(data, out);
+            long rowGroup = args.length > 4 ? Long.parseLong(args[4]) << 20 : ParquetWriter.DEFAULT_BLOCK_SIZE;
+            writeParquet(data, out, 0, rows, rowGroup);
         } else {
             writeCsv(data, out, args.length > 4 ? Integer.parseInt(args[4]) : -1);
         }
