@@ -386,13 +386,14 @@ public final class DatasetInput {
             return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
         }
         if (format == InputFormat.PARQUET) {
-            // Runs of row groups, or slices of a large one, of about an even share of the rows per task
-            // (ParquetSplits), each read column by column.
+            // Runs of row groups, or slices of large ones, that even out the tasks' work (ParquetSplits),
+            // each read column by column.
             ParquetSplits groups = parquetSplits(env.getParallelism());
             String labelName = schema.labelIndex() < 0 ? null : schema.columns().get(schema.labelIndex()).name();
             String idName = schema.idIndex() < 0 ? null : schema.columns().get(schema.idIndex()).name();
             FileSource<RawRecord> source = FileSource.forBulkFileFormat(new ParquetSplitFormat(groups, schema.featureNames(), labelName, idName), paths)
                     .setFileEnumerator(groups.enumerator())
+                    .setSplitAssigner(org.apache.flink.connector.file.src.assigners.SimpleSplitAssigner::new) // the last split first: the largest
                     .build();
             return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
         }

@@ -125,12 +125,33 @@ class ParquetSplitFormatTest {
         assertThat(ParquetSplits.targetRows(1_000_000, 2)).isEqualTo(250_000);
         assertThat(ParquetSplits.targetRows(1_000, 8)).isEqualTo(ParquetSplits.MIN_SPLIT_ROWS);
 
-        // At parallelism 2: two groups of an even share each are read whole, a single group in two slices.
-        List<DatasetInput.InputFile> one = files.subList(0, 1);
-        assertThat(ParquetSplits.of(one, List.of(List.of(group(0, 500_000), group(1, 500_000))), 2).splits())
-                .extracting(ParquetSplits.Split::slices).containsExactly(1, 1);
-        assertThat(ParquetSplits.of(one, List.of(List.of(group(0, 1_000_000))), 2).splits())
-                .extracting(ParquetSplits.Split::slice).containsExactly(0, 1);
+    }
+
+    /**
+     * The plan for a parallelism: groups that already share the work evenly enough are read whole (no
+     * row skipped), one or a few large groups are sliced, and the largest split comes last (the assigner
+     * hands out the last first).
+     */
+    @Test
+    void slicesOnlyWhenTheyEvenOutTheTasksWork() {
+        List<DatasetInput.InputFile> one = List.of(new DatasetInput.InputFile("file:/a.parquet", "a.parquet", 1_000));
+        // Two groups at parallelism 2 (the benchmark file: 565,000 and 435,000 rows): read whole.
+        assertThat(ParquetSplits.of(one, List.of(List.of(group(0, 565_000), group(1, 435_000))), 2).splits())
+                .extracting(ParquetSplits.Split::slices).containsOnly(1);
+        // One group at parallelism 2: two slices.
+        List<List<DatasetInput.RowGroup>> single = List.of(List.of(group(0, 1_000_000)));
+        assertThat(ParquetSplits.of(one, single, 2).splits()).extracting(ParquetSplits.Split::slice).containsExactly(0, 1);
+        // Three groups at parallelism 8: sliced, so that the busiest task has well under a group's rows.
+        List<List<DatasetInput.RowGroup>> three = List.of(List.of(group(0, 1_000_000), group(1, 1_000_000), group(2, 1_000_000)));
+        ParquetSplits sliced = ParquetSplits.of(one, three, 8);
+        assertThat(sliced.splits()).hasSizeGreaterThan(8);
+        assertThat(sliced.busiestTask(three, 8)).isLessThan(600_000);
+        assertThat(ParquetSplits.of(one, three, 8, Long.MAX_VALUE, 1).busiestTask(three, 8)).isEqualTo(1_000_000);
+        List<Double> work = new ArrayList<>();
+        for (ParquetSplits.Split sp : sliced.splits()) {
+            work.add(ParquetSplits.work(sp, three));
+        }
+        assertThat(work).isSorted();
     }
 
     /** Row group g of a made-up file: 100 bytes each, after the 4-byte magic. */
