@@ -285,7 +285,8 @@ public final class DatasetInput {
                 PrimitiveType.PrimitiveTypeName p = field.asPrimitiveType().getPrimitiveTypeName();
                 t = switch (p) {
                     case INT32, INT64, FLOAT, DOUBLE, BOOLEAN -> InputSchema.Type.NUMERIC;
-                    case BINARY, FIXED_LEN_BYTE_ARRAY -> InputSchema.Type.STRING;
+                    // Decimals as bytes (pyarrow always, Spark above 18 digits) are numbers too.
+                    case BINARY, FIXED_LEN_BYTE_ARRAY -> ParquetValues.decimalScale(field.asPrimitiveType()) >= 0 ? InputSchema.Type.NUMERIC : InputSchema.Type.STRING;
                     default -> InputSchema.Type.OTHER;
                 };
             }

@@ -30,9 +30,10 @@ import org.apache.parquet.schema.Type;
  * by column: only the scan's columns
  * (label, id, features) are read, and their values go straight from Parquet's column readers into
  * {@link RawRecord}s (no Avro records in between: they were half the cost of reading). Feature columns
- * are the numeric primitive types (INT32, INT64, FLOAT, DOUBLE, BOOLEAN as 1 or 0); a null is a
- * "missing value" and the row is rejected downstream. Labels and ids of any flat type become text
- * (binary as UTF-8). Columns are found by name in each file, so files may order them differently; a
+ * are the numeric primitive types (INT32, INT64, FLOAT, DOUBLE, BOOLEAN as 1 or 0) and decimals stored
+ * as bytes, each read by its logical type ({@link ParquetValues}: a decimal over 10^scale, unsigned
+ * integers unsigned); a null is a "missing value" and the row is rejected downstream. Labels and ids
+ * of any flat type become text (binary as UTF-8, decimals as decimal text). Columns are found by name in each file, so files may order them differently; a
  * column a file lacks, or holds as a group or a repeated field, is null in all its rows.
  */
 public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourceSplit> {
@@ -98,6 +99,9 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
         private final ColumnReader[] columns;
         private final int[] maxDefinition;
         private final PrimitiveType.PrimitiveTypeName[] types;
+        /** Per column of the current group: its decimal scale (-1: no decimal) and whether it is an unsigned integer. */
+        private final int[] scales;
+        private final boolean[] unsigned;
         /** The current group: the row after the last one to read, how many are read (skipped ones included), the next one's position. */
         private long rows;
         private long read;
@@ -141,6 +145,8 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
                 columns = new ColumnReader[names.size()];
                 maxDefinition = new int[names.size()];
                 types = new PrimitiveType.PrimitiveTypeName[names.size()];
+                scales = new int[names.size()];
+                unsigned = new boolean[names.size()];
             } catch (IOException | RuntimeException e) {
                 file.close();
                 throw e;
@@ -180,6 +186,8 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
                 columns[c] = store.getColumnReader(d);
                 maxDefinition[c] = d.getMaxDefinitionLevel();
                 types[c] = d.getPrimitiveType().getPrimitiveTypeName();
+                scales[c] = ParquetValues.decimalScale(d.getPrimitiveType());
+                unsigned[c] = ParquetValues.unsigned(d.getPrimitiveType());
             }
             long from = b.getRowCount() * slice / slices;
             rows = b.getRowCount() * (slice + 1) / slices;
@@ -250,9 +258,10 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
             double v = switch (types[k]) {
                 case DOUBLE -> c.getDouble();
                 case FLOAT -> c.getFloat();
-                case INT32 -> c.getInteger();
-                case INT64 -> c.getLong();
+                case INT32 -> ParquetValues.integer(unsigned[k] ? Integer.toUnsignedLong(c.getInteger()) : c.getInteger(), false, scales[k]);
+                case INT64 -> ParquetValues.integer(c.getLong(), unsigned[k], scales[k]);
                 case BOOLEAN -> c.getBoolean() ? 1.0 : 0.0;
+                case BINARY, FIXED_LEN_BYTE_ARRAY -> scales[k] >= 0 ? ParquetValues.decimal(c.getBinary(), scales[k]) : notANumber(r, k);
                 default -> notANumber(r, k); // text or bytes in this file, where the first file has numbers
             };
             c.consume();
@@ -276,9 +285,10 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
             String v = null;
             if (col.getCurrentDefinitionLevel() >= maxDefinition[c]) {
                 v = switch (types[c]) {
-                    case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> col.getBinary().toStringUsingUTF8();
-                    case INT32 -> Integer.toString(col.getInteger());
-                    case INT64 -> Long.toString(col.getLong());
+                    case BINARY, FIXED_LEN_BYTE_ARRAY -> scales[c] >= 0 ? ParquetValues.decimalText(col.getBinary(), scales[c]) : col.getBinary().toStringUsingUTF8();
+                    case INT96 -> col.getBinary().toStringUsingUTF8();
+                    case INT32 -> ParquetValues.integerText(unsigned[c] ? Integer.toUnsignedLong(col.getInteger()) : col.getInteger(), false, scales[c]);
+                    case INT64 -> ParquetValues.integerText(col.getLong(), unsigned[c], scales[c]);
                     case FLOAT -> Float.toString(col.getFloat());
                     case DOUBLE -> Double.toString(col.getDouble());
                     case BOOLEAN -> Boolean.toString(col.getBoolean());

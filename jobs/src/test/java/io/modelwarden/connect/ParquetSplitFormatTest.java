@@ -292,6 +292,47 @@ class ParquetSplitFormatTest {
         }
     }
 
+    /**
+     * Decimals (as INT32, INT64, fixed-length and variable-length bytes: Spark and pyarrow write all
+     * four) are features with their decimal value, the double that parsing their text gives, as a CSV
+     * of the same table would; unsigned integers are unsigned; a decimal id reads as decimal text.
+     */
+    @Test
+    void decimalsAndUnsignedIntegersReadAsTheirValues() throws Exception {
+        org.apache.parquet.schema.MessageType type = org.apache.parquet.schema.MessageTypeParser.parseMessageType("message row {"
+                + " required int32 a (DECIMAL(9,2)); required int64 b (DECIMAL(18,4));"
+                + " required fixed_len_byte_array(16) c (DECIMAL(38,6)); required binary d (DECIMAL(20,3));"
+                + " required int64 u (INTEGER(64,false)); required int32 u32 (INTEGER(32,false));"
+                + " required int64 id (DECIMAL(10,2)); required binary label (UTF8); }");
+        long[][] stored = {{12_345, 1_234_567_890_123L, 123_456_789, -42, -1, -1, 705}, {-5, -7, -1, 0, 3, 7, -1}};
+        Path file = dir.resolve("decimals.parquet");
+        try (ParquetWriter<org.apache.parquet.example.data.Group> w = org.apache.parquet.hadoop.example.ExampleParquetWriter
+                .builder(new LocalOutputFile(file)).withType(type).build()) {
+            var groups = new org.apache.parquet.example.data.simple.SimpleGroupFactory(type);
+            for (long[] v : stored) {
+                w.write(groups.newGroup().append("a", (int) v[0]).append("b", v[1])
+                        .append("c", org.apache.parquet.io.api.Binary.fromConstantByteArray(sixteenBytes(v[2])))
+                        .append("d", org.apache.parquet.io.api.Binary.fromConstantByteArray(java.math.BigInteger.valueOf(v[3]).toByteArray()))
+                        .append("u", v[4]).append("u32", (int) v[5]).append("id", v[6]).append("label", "l"));
+            }
+        }
+        DatasetInput input = DatasetInput.open(file.toString(), "label", "id", List.of(), ',');
+        assertThat(input.schema().featureNames()).containsExactly("a", "b", "c", "d", "u", "u32");
+
+        List<RawRecord> read = readWholeFile(file, input.schema().featureNames(), "label", "id");
+        assertThat(read.get(0).values).containsExactly(Double.parseDouble("123.45"), Double.parseDouble("123456789.0123"),
+                Double.parseDouble("123.456789"), Double.parseDouble("-0.042"), Double.parseDouble("18446744073709551615"), 4294967295.0);
+        assertThat(read.get(0).id).isEqualTo("7.05");
+        assertThat(read.get(1).values).containsExactly(-0.05, Double.parseDouble("-0.0007"), -0.000001, 0.0, 3.0, 7.0);
+        assertThat(read.get(1).id).isEqualTo("-0.01");
+        assertThat(read.get(0).error).isNull();
+    }
+
+    /** A value as 16 bytes of big-endian two's complement (a DECIMAL(38, s) as Spark writes it). */
+    private static byte[] sixteenBytes(long v) {
+        return java.nio.ByteBuffer.allocate(16).putLong(v < 0 ? -1L : 0L).putLong(v).array();
+    }
+
     @Test
     void aFeatureColumnAFileLacksIsMissingInEveryRow() throws Exception {
         Path file = dir.resolve("narrow.parquet");
