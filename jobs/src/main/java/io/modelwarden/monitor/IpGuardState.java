@@ -20,6 +20,10 @@ public final class IpGuardState {
     public int distinctClients;
     /** The pending cleanup timer, or {@link CleanupTimer#NONE}. */
     public long cleanupAt = CleanupTimer.NONE;
+    /** The latest event time of the IP's events seen so far. */
+    public long lastEventMillis = Long.MIN_VALUE;
+    /** Client alerts held until the guard has seen the IP's events up to their time (in the operator's list state). */
+    public int heldAlerts;
 
     public IpGuardState() {}
 }

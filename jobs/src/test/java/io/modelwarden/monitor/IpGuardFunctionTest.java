@@ -27,7 +27,7 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-/** The per-IP operator on a test harness: the IP rate alert, state across snapshot/restore, and cleanup after idleness. */
+/** The per-IP operator on a test harness: the IP rate alert, alerts that overtake their IP's events, state across snapshot/restore, and cleanup after idleness. */
 class IpGuardFunctionTest {
     static final TrafficScenarios TRAFFIC = TrafficScenarios.standard();
     static final Config CONFIG = Config.defaults();
@@ -82,6 +82,67 @@ class IpGuardFunctionTest {
 
             long last = events.get(events.size() - 1).timestampMillis;
             h.processBothWatermarks(new Watermark(last + Duration.ofDays(2).toMillis()));
+            assertThat(h.numKeyedStateEntries()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+        }
+    }
+
+    /** An extraction alert of one of the busy IP's clients, at the time of that client's event i. */
+    static Alert extractionAlert(InferenceEvent at) {
+        Alert a = new Alert();
+        a.alertId = "a-" + at.timestampMillis;
+        a.detector = "prada";
+        a.threat = io.modelwarden.model.Threat.MODEL_STEALING;
+        a.modelId = at.modelId;
+        a.clientId = at.clientId;
+        a.sourceIp = IP;
+        a.riskScore = 6;
+        a.evidenceJson = "{}";
+        a.eventTimeMillis = at.timestampMillis;
+        return a;
+    }
+
+    /**
+     * An alert that overtakes its IP's events (they come by another path) is held until the events up
+     * to its time have arrived, then judged with every client seen by then; one that comes after them
+     * passes at once; one whose IP's events never catch up is released when the watermark passes it,
+     * and the state made only to hold it goes.
+     */
+    @Test
+    void anAlertAheadOfItsIpsEventsWaitsForThem() throws Exception {
+        List<InferenceEvent> events = busyIp();
+        int at = 60; // by then all six clients have queried
+        InferenceEvent trigger = events.get(at);
+        try (var h = harness()) {
+            h.open();
+            for (InferenceEvent e : events.subList(0, 3)) {
+                h.processElement1(e, e.timestampMillis);
+            }
+            h.processElement2(extractionAlert(trigger), trigger.timestampMillis);
+            assertThat(ServingDetectorsFunctionTest.alerts(h)).isEmpty();
+            for (InferenceEvent e : events.subList(3, at)) {
+                h.processElement1(e, e.timestampMillis);
+            }
+            assertThat(ServingDetectorsFunctionTest.alerts(h)).as("still ahead of its IP's events").isEmpty();
+            h.processElement1(trigger, trigger.timestampMillis);
+            List<Alert> out = ServingDetectorsFunctionTest.alerts(h);
+            assertThat(out).hasSize(1);
+            var split = io.modelwarden.json.Json.read(out.get(0).evidenceJson).get("split_accounts");
+            assertThat(split.get("clients_behind_ip").asInt()).isEqualTo(6);
+            assertThat(out.get(0).riskScore).isGreaterThan(6);
+
+            // After its IP's events: at once.
+            h.processElement2(extractionAlert(events.get(at - 5)), events.get(at - 5).timestampMillis);
+            assertThat(ServingDetectorsFunctionTest.alerts(h)).hasSize(2);
+        }
+        try (var h = harness()) {
+            h.open();
+            h.processElement2(extractionAlert(trigger), trigger.timestampMillis);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2); // the key's state and its held alert
+            h.processBothWatermarks(new Watermark(trigger.timestampMillis));
+            List<Alert> out = ServingDetectorsFunctionTest.alerts(h);
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).evidenceJson).doesNotContain("split_accounts");
             assertThat(h.numKeyedStateEntries()).isZero();
             assertThat(h.numEventTimeTimers()).isZero();
         }
