@@ -59,25 +59,8 @@ public final class CsvSplits implements Serializable {
                 offset += splitBytes;
             } while (offset < size);
         }
-        long[] counts = new long[ranges.size()];
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, Math.min(threads, ranges.size())));
-        try {
-            List<java.util.concurrent.Future<Long>> futures = new ArrayList<>();
-            for (long[] r : ranges) {
-                Path path = new Path(files.get((int) r[0]).path());
-                futures.add(pool.submit(() -> countLineStarts(path, r[1], r[2])));
-            }
-            for (int i = 0; i < counts.length; i++) {
-                counts[i] = futures.get(i).get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while counting lines", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
+        List<Long> counts = ParallelIo.map(ranges, threads, "warden-csv-lines",
+                r -> countLineStarts(new Path(files.get((int) r[0]).path()), r[1], r[2]));
         List<Split> out = new ArrayList<>();
         long line = 0;
         for (int i = 0; i < ranges.size(); i++) {
@@ -86,8 +69,8 @@ public final class CsvSplits implements Serializable {
             if (r[1] == 0) {
                 line = 0;
             }
-            out.add(new Split("csv-" + f + "-" + (r[1] / splitBytes), f, files.get(f).path(), r[1], r[2], r[3], line, counts[i]));
-            line += counts[i];
+            out.add(new Split("csv-" + f + "-" + (r[1] / splitBytes), f, files.get(f).path(), r[1], r[2], r[3], line, counts.get(i)));
+            line += counts.get(i);
         }
         return new CsvSplits(out);
     }

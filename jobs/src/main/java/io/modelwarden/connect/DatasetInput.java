@@ -106,39 +106,12 @@ public final class DatasetInput {
      * footer or header per file); the first file's error, in file order, is the one reported.
      */
     private static List<FileLayout> layouts(List<InputFile> files, InputFormat format, char delimiter) {
-        java.util.function.Function<InputFile, FileLayout> read = f -> format == InputFormat.CSV
-                ? new FileLayout(csvColumns(f, delimiter), List.of())
-                : parquetLayout(f);
-        if (files.size() == 1) {
-            return List.of(read.apply(files.get(0)));
-        }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(LAYOUT_THREADS, files.size()), r -> {
-            Thread t = new Thread(r, "warden-input-layout");
-            t.setDaemon(true);
-            return t;
-        });
         try {
-            List<java.util.concurrent.Future<FileLayout>> futures = new ArrayList<>();
-            for (InputFile f : files) {
-                futures.add(pool.submit(() -> read.apply(f)));
-            }
-            List<FileLayout> out = new ArrayList<>();
-            for (java.util.concurrent.Future<FileLayout> fu : futures) {
-                try {
-                    out.add(fu.get());
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException re) {
-                        throw re; // ConfigException: the file and the problem, in one line
-                    }
-                    throw new IllegalStateException(e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while reading the input's layout", e);
-                }
-            }
-            return out;
-        } finally {
-            pool.shutdownNow();
+            return ParallelIo.map(files, LAYOUT_THREADS, "warden-input-layout", f -> format == InputFormat.CSV
+                    ? new FileLayout(csvColumns(f, delimiter), List.of())
+                    : parquetLayout(f));
+        } catch (IOException e) { // the reads turn their own failures into ConfigExceptions that name the file
+            throw new ConfigException("--input: cannot read the input's files: " + e.getMessage());
         }
     }
 

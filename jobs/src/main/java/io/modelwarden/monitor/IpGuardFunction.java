@@ -141,7 +141,8 @@ public final class IpGuardFunction extends KeyedCoProcessFunction<String, Infere
     /** Passes on the held alerts whose time is at most {@code upTo}, judged by the key's state now. */
     private void release(IpGuardState s, long upTo, Collector<Alert> out) throws Exception {
         List<Alert> keep = new ArrayList<>();
-        for (Alert a : held.get()) {
+        Iterable<Alert> all = held.get(); // null when empty, on some state backends
+        for (Alert a : all == null ? List.<Alert>of() : all) {
             if (a.eventTimeMillis <= upTo) {
                 out.collect(judged(a, s));
             } else {
