@@ -141,10 +141,24 @@ public final class KafkaExtension implements BeforeAllCallback, AfterAllCallback
         return out;
     }
 
-    /** Produces inference events keyed by client, values as the JSON contract ({@link InferenceEvents#write}). */
-    public void produce(String topic, List<InferenceEvent> events) {
+    /**
+     * A test producer's settings: every replica acknowledges; one request in flight, so that a batch
+     * resent after a starved in-JVM broker's timeout can neither overtake later batches (the broker
+     * then refused it with OutOfOrderSequenceException and the send expired two minutes later, once in
+     * a full verify) nor, the producer being idempotent, be written twice; and time for such a broker.
+     */
+    public Properties producerProperties() {
         Properties p = clientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "60000");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
+        return p;
+    }
+
+    /** Produces inference events keyed by client, values as the JSON contract ({@link InferenceEvents#write}). */
+    public void produce(String topic, List<InferenceEvent> events) {
+        Properties p = producerProperties();
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             for (InferenceEvent e : events) {
