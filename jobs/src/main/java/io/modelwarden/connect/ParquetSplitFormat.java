@@ -18,6 +18,7 @@ import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
@@ -44,15 +45,22 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
     private final String[] featureNames;
     private final String label;
     private final String id;
+    /** Feature columns decoded from their pages where {@link PageColumn} can (false: all through Parquet's column readers). */
+    private final boolean decodePages;
 
     /** @param label the label column, or null; @param id the id column, or null */
     public ParquetSplitFormat(ParquetSplits splits, String[] featureNames, String label, String id) {
+        this(splits, featureNames, label, id, true);
+    }
+
+    ParquetSplitFormat(ParquetSplits splits, String[] featureNames, String label, String id, boolean decodePages) {
         for (ParquetSplits.Split s : splits.splits()) {
             byId.put(s.id(), s);
         }
         this.featureNames = featureNames.clone();
         this.label = label;
         this.id = id;
+        this.decodePages = decodePages;
     }
 
     @Override
@@ -61,7 +69,7 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
         if (s == null) {
             throw new IllegalStateException("a split not in the split table: " + split);
         }
-        return new RowGroupReader(s, featureNames, label, id);
+        return new RowGroupReader(s, featureNames, label, id, decodePages);
     }
 
     @Override
@@ -97,6 +105,9 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
         private final int slice;
         private final int slices;
         private final ColumnReader[] columns;
+        /** Per feature, in the current group: its page decoder where it has one (its column reader is then null). */
+        private final PageColumn[] pageColumns;
+        private final boolean decodePages;
         private final int[] maxDefinition;
         private final PrimitiveType.PrimitiveTypeName[] types;
         /** Per column of the current group: its decimal scale (-1: no decimal) and whether it is an unsigned integer. */
@@ -107,8 +118,9 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
         private long read;
         private long position;
 
-        RowGroupReader(ParquetSplits.Split s, String[] featureNames, String label, String id) throws IOException {
+        RowGroupReader(ParquetSplits.Split s, String[] featureNames, String label, String id, boolean decodePages) throws IOException {
             this.path = s.path();
+            this.decodePages = decodePages;
             this.fileIndex = s.fileIndex();
             this.featureNames = featureNames;
             this.slice = s.slice();
@@ -143,6 +155,7 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
                     nextGroupFirstRow += groups.get(g).getRowCount();
                 }
                 columns = new ColumnReader[names.size()];
+                pageColumns = new PageColumn[featureNames.length];
                 maxDefinition = new int[names.size()];
                 types = new PrimitiveType.PrimitiveTypeName[names.size()];
                 scales = new int[names.size()];
@@ -176,13 +189,25 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
             nextGroup++;
             nextGroupFirstRow += b.getRowCount();
             ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new IgnoredValues(requested.getFieldCount()), requested, createdBy);
+            java.util.Map<String, ColumnChunkMetaData> chunks = new HashMap<>();
+            for (ColumnChunkMetaData chunk : b.getColumns()) {
+                chunks.put(chunk.getPath().toDotString(), chunk);
+            }
             for (int c = 0; c < names.size(); c++) {
                 String name = names.get(c);
                 columns[c] = null;
+                if (c < pageColumns.length) {
+                    pageColumns[c] = null;
+                }
                 if (name == null || !requested.containsField(name)) {
                     continue;
                 }
                 ColumnDescriptor d = requested.getColumnDescription(new String[] {name});
+                ColumnChunkMetaData chunk = chunks.get(name);
+                if (decodePages && c < pageColumns.length && chunk != null && PageColumn.supports(d, chunk)) {
+                    pageColumns[c] = new PageColumn(pages.getPageReader(d), d);
+                    continue;
+                }
                 columns[c] = store.getColumnReader(d);
                 maxDefinition[c] = d.getMaxDefinitionLevel();
                 types[c] = d.getPrimitiveType().getPrimitiveTypeName();
@@ -198,7 +223,12 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
         }
 
         /** Skips the current group's first n rows in every column: their pages are decoded, their values never converted. */
-        private void skip(long n) {
+        private void skip(long n) throws IOException {
+            for (PageColumn p : pageColumns) {
+                if (p != null) {
+                    p.skip(n);
+                }
+            }
             for (int c = 0; c < columns.length; c++) {
                 ColumnReader col = columns[c];
                 if (col == null) {
@@ -227,14 +257,22 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
                 RawRecord r = new RawRecord();
                 r.fileIndex = fileIndex;
                 r.rowIndex = position++;
-                double[] values = new double[d];
-                for (int k = 0; k < d; k++) {
-                    values[k] = feature(r, k);
-                }
-                r.values = values;
-                r.label = text(d);
-                r.id = text(d + 1);
+                r.values = new double[d];
                 batch[i] = r;
+            }
+            // Column by column (a row's first error is still that of its first bad feature).
+            for (int k = 0; k < d; k++) {
+                if (pageColumns[k] != null) {
+                    pageColumns[k].fill(batch, count, k);
+                    continue;
+                }
+                for (int i = 0; i < count; i++) {
+                    batch[i].values[k] = feature(batch[i], k);
+                }
+            }
+            for (int i = 0; i < count; i++) {
+                batch[i].label = text(d);
+                batch[i].id = text(d + 1);
             }
             read += count;
             ArrayResultIterator<RawRecord> records = new ArrayResultIterator<>();
@@ -296,6 +334,15 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
             }
             col.consume();
             return v;
+        }
+
+        /** How many feature columns of the current row group are decoded from their pages (for tests). */
+        int pageDecodedColumns() {
+            int n = 0;
+            for (PageColumn p : pageColumns) {
+                n += p == null ? 0 : 1;
+            }
+            return n;
         }
 
         @Override

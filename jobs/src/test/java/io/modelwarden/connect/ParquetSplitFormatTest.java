@@ -328,6 +328,87 @@ class ParquetSplitFormatTest {
         assertThat(read.get(0).error).isNull();
     }
 
+    /**
+     * Feature columns decoded from their pages give exactly what Parquet's column readers give, row by
+     * row and bit by bit (values, nulls and errors), whole or in slices, for the layouts writers make:
+     * dictionary pages that fall back to plain ones, plain only, version-2 pages, few distinct values.
+     */
+    @Test
+    void pageDecodingReadsWhatTheColumnReadersRead() throws Exception {
+        record Layout(String name, boolean dictionary, org.apache.parquet.column.ParquetProperties.WriterVersion version, int distinct) {}
+        org.apache.parquet.column.ParquetProperties.WriterVersion v1 = org.apache.parquet.column.ParquetProperties.WriterVersion.PARQUET_1_0;
+        org.apache.parquet.column.ParquetProperties.WriterVersion v2 = org.apache.parquet.column.ParquetProperties.WriterVersion.PARQUET_2_0;
+        String[] features = {"d", "maybe", "f", "i", "l", "b"};
+        for (Layout layout : List.of(new Layout("dictionary-then-plain", true, v1, 0), new Layout("plain", false, v1, 0),
+                new Layout("v2-pages", true, v2, 0), new Layout("few-values", true, v1, 7), new Layout("few-values-v2", true, v2, 7))) {
+            Path file = dir.resolve(layout.name() + ".parquet");
+            List<GenericRecord> rows = rows(11, 9_000);
+            if (layout.distinct() > 0) {
+                for (int r = 0; r < rows.size(); r++) {
+                    rows.get(r).put("d", (double) (r % layout.distinct()));
+                    rows.get(r).put("l", (long) (r % layout.distinct()) << 40);
+                }
+            }
+            try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
+                    .withSchema(SCHEMA).withDictionaryEncoding(layout.dictionary()).withWriterVersion(layout.version())
+                    .withDictionaryPageSize(4 * 1024).withPageSize(8 * 1024).withRowGroupSize(64 * 1024L).build()) {
+                for (GenericRecord g : rows) {
+                    w.write(g);
+                }
+            }
+            DatasetInput input = DatasetInput.open(file.toString(), "label", "id", List.of(), ',');
+            for (int slices : new int[] {1, 3}) {
+                ParquetSplits splits = ParquetSplits.of(input.files(), input.rowGroups(), 1, slices == 1 ? Long.MAX_VALUE : 1, slices);
+                // Version 1 pages: every feature but the boolean one from its pages; version 2 writes
+                // integers that fall back from the dictionary as DELTA_BINARY_PACKED, left to the reader.
+                int pageDecoded = layout.version() == v1 ? 5 : 3;
+                List<RawRecord> decoded = readAll(new ParquetSplitFormat(splits, features, "label", "id", true), splits, pageDecoded);
+                List<RawRecord> reference = readAll(new ParquetSplitFormat(splits, features, "label", "id", false), splits, 0);
+                assertThat(decoded).hasSize(rows.size());
+                assertThat(reference).hasSize(rows.size());
+                for (int r = 0; r < rows.size(); r++) {
+                    RawRecord a = decoded.get(r);
+                    RawRecord b = reference.get(r);
+                    assertThat(a.rowIndex).isEqualTo(b.rowIndex).isEqualTo(r);
+                    for (int k = 0; k < features.length; k++) {
+                        assertThat(Double.doubleToRawLongBits(a.values[k])).as("%s, %d slice(s), row %d, %s", layout.name(), slices, r, features[k])
+                                .isEqualTo(Double.doubleToRawLongBits(b.values[k]));
+                    }
+                    assertThat(a.error).isEqualTo(b.error);
+                    assertThat(a.errorDetail).isEqualTo(b.errorDetail);
+                    assertThat(a.label).isEqualTo(b.label);
+                    assertThat(a.id).isEqualTo(b.id);
+                }
+            }
+        }
+    }
+
+    /** Every row of the splits, in position order; asserts that at least (0: exactly) pageDecoded feature columns come from their pages. */
+    private static List<RawRecord> readAll(ParquetSplitFormat format, ParquetSplits splits, int pageDecoded) throws Exception {
+        TreeMap<Long, RawRecord> rows = new TreeMap<>();
+        for (FileSourceSplit s : splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1)) {
+            BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
+            try {
+                BulkFormat.RecordIterator<RawRecord> batch;
+                while ((batch = reader.readBatch()) != null) {
+                    int n = ((ParquetSplitFormat.RowGroupReader) reader).pageDecodedColumns();
+                    if (pageDecoded == 0) {
+                        assertThat(n).isZero();
+                    } else {
+                        assertThat(n).isBetween(pageDecoded, 5);
+                    }
+                    RecordAndPosition<RawRecord> r;
+                    while ((r = batch.next()) != null) {
+                        assertThat(rows.put(r.getRecord().rowIndex, r.getRecord())).isNull();
+                    }
+                }
+            } finally {
+                reader.close();
+            }
+        }
+        return new ArrayList<>(rows.values());
+    }
+
     /** A value as 16 bytes of big-endian two's complement (a DECIMAL(38, s) as Spark writes it). */
     private static byte[] sixteenBytes(long v) {
         return java.nio.ByteBuffer.allocate(16).putLong(v < 0 ? -1L : 0L).putLong(v).array();
