@@ -351,6 +351,7 @@ class ParquetSplitFormatTest {
             }
             try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
                     .withSchema(SCHEMA).withDictionaryEncoding(layout.dictionary()).withWriterVersion(layout.version())
+                    .withCompressionCodec(org.apache.parquet.hadoop.metadata.CompressionCodecName.SNAPPY)
                     .withDictionaryPageSize(4 * 1024).withPageSize(8 * 1024).withRowGroupSize(64 * 1024L).build()) {
                 for (GenericRecord g : rows) {
                     w.write(g);
