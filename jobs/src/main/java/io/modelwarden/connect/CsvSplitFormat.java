@@ -2,12 +2,7 @@ package io.modelwarden.connect;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
-import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.connector.file.src.util.ArrayResultIterator;
 import org.apache.flink.core.fs.FSDataInputStream;
@@ -18,42 +13,19 @@ import org.apache.flink.core.fs.FSDataInputStream;
  * split's first line number, so a row's {@link RawRecord#rowIndex} is its position in the whole file
  * (line 0, the header, is skipped). Lines are decoded as UTF-8, as {@code TextLineInputFormat} does.
  */
-public final class CsvSplitFormat implements BulkFormat<RawRecord, FileSourceSplit> {
+public final class CsvSplitFormat extends FixedSplitFormat<CsvSplits.Split> {
     private static final long serialVersionUID = 1L;
     static final int BATCH = 1024;
 
-    private final HashMap<String, CsvSplits.Split> byId = new HashMap<>();
-
     public CsvSplitFormat(CsvSplits splits) {
-        for (CsvSplits.Split s : splits.splits()) {
-            byId.put(s.id(), s);
-        }
+        super(splits.splits());
     }
 
     @Override
-    public Reader<RawRecord> createReader(Configuration config, FileSourceSplit split) throws IOException {
-        CsvSplits.Split s = byId.get(split.splitId());
-        if (s == null || s.offset() != split.offset() || s.length() != split.length()) {
-            throw new IllegalStateException("a split not in the split table: " + split);
-        }
+    Reader<RawRecord> open(CsvSplits.Split s, FileSourceSplit split) throws IOException {
+        // Its line numbers come from the table, so a split read again numbers its lines as before.
         FSDataInputStream in = split.path().getFileSystem().open(split.path());
         return new SplitReader(in, s);
-    }
-
-    @Override
-    public Reader<RawRecord> restoreReader(Configuration config, FileSourceSplit split) throws IOException {
-        // Batch scans restart a failed split from its start; its line numbers come from the table.
-        return createReader(config, split);
-    }
-
-    @Override
-    public boolean isSplittable() {
-        return true;
-    }
-
-    @Override
-    public TypeInformation<RawRecord> getProducedType() {
-        return TypeInformation.of(RawRecord.class);
     }
 
     /** Reads the lines that begin in one split. */

@@ -4,10 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
-import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.connector.file.src.util.ArrayResultIterator;
 import org.apache.flink.core.fs.Path;
@@ -37,11 +34,10 @@ import org.apache.parquet.schema.Type;
  * of any flat type become text (binary as UTF-8, decimals as decimal text). Columns are found by name in each file, so files may order them differently; a
  * column a file lacks, or holds as a group or a repeated field, is null in all its rows.
  */
-public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourceSplit> {
+public final class ParquetSplitFormat extends FixedSplitFormat<ParquetSplits.Split> {
     private static final long serialVersionUID = 1L;
     static final int BATCH = 1024;
 
-    private final HashMap<String, ParquetSplits.Split> byId = new HashMap<>();
     private final String[] featureNames;
     private final String label;
     private final String id;
@@ -54,9 +50,7 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
     }
 
     ParquetSplitFormat(ParquetSplits splits, String[] featureNames, String label, String id, boolean decodePages) {
-        for (ParquetSplits.Split s : splits.splits()) {
-            byId.put(s.id(), s);
-        }
+        super(splits.splits());
         this.featureNames = featureNames.clone();
         this.label = label;
         this.id = id;
@@ -64,27 +58,8 @@ public final class ParquetSplitFormat implements BulkFormat<RawRecord, FileSourc
     }
 
     @Override
-    public Reader<RawRecord> createReader(Configuration config, FileSourceSplit split) throws IOException {
-        ParquetSplits.Split s = byId.get(split.splitId());
-        if (s == null) {
-            throw new IllegalStateException("a split not in the split table: " + split);
-        }
+    Reader<RawRecord> open(ParquetSplits.Split s, FileSourceSplit split) throws IOException {
         return new RowGroupReader(s, featureNames, label, id, decodePages);
-    }
-
-    @Override
-    public Reader<RawRecord> restoreReader(Configuration config, FileSourceSplit split) throws IOException {
-        return createReader(config, split); // a failed split is read again from its start
-    }
-
-    @Override
-    public boolean isSplittable() {
-        return true;
-    }
-
-    @Override
-    public TypeInformation<RawRecord> getProducedType() {
-        return TypeInformation.of(RawRecord.class);
     }
 
     /** The rows of one split's row groups, group after group (or of its slice of one group). */

@@ -10,10 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.file.src.FileSourceSplit;
-import org.apache.flink.connector.file.src.reader.BulkFormat;
-import org.apache.flink.connector.file.src.util.RecordAndPosition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,22 +96,9 @@ class CsvSplitFormatTest {
         CsvSplitFormat format = new CsvSplitFormat(splits);
         List<String> lines = new ArrayList<>();
         List<Long> positions = new ArrayList<>();
-        var source = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1);
-        // Read the splits in reverse order: positions must not depend on it.
-        List<FileSourceSplit> ordered = new ArrayList<>(source);
-        java.util.Collections.reverse(ordered);
         java.util.TreeMap<Long, String> byRow = new java.util.TreeMap<>();
-        for (FileSourceSplit s : ordered) {
-            BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
-            BulkFormat.RecordIterator<RawRecord> batch;
-            while ((batch = reader.readBatch()) != null) {
-                RecordAndPosition<RawRecord> r;
-                while ((r = batch.next()) != null) {
-                    assertThat(byRow.put(r.getRecord().rowIndex, r.getRecord().line)).isNull();
-                }
-                batch.releaseBatch();
-            }
-            reader.close();
+        for (RawRecord r : SplitReads.read(format, SplitReads.splits(splits.enumerator(), true))) {
+            assertThat(byRow.put(r.rowIndex, r.line)).isNull();
         }
         long expect = 0;
         for (var e : byRow.entrySet()) {

@@ -13,10 +13,6 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.file.src.FileSourceSplit;
-import org.apache.flink.connector.file.src.reader.BulkFormat;
-import org.apache.flink.connector.file.src.util.RecordAndPosition;
 import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.io.LocalOutputFile;
@@ -163,23 +159,13 @@ class ParquetSplitFormatTest {
         int fileCount = written.size();
         String[] features = {"d", "maybe", "f", "i", "l", "b"};
         ParquetSplitFormat format = new ParquetSplitFormat(splits, features, "label", "id");
-        List<FileSourceSplit> ordered = new ArrayList<>(splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1));
-        Collections.reverse(ordered); // positions must not depend on the order splits are read in
         List<TreeMap<Long, RawRecord>> byFile = new ArrayList<>();
         for (int k = 0; k < fileCount; k++) {
             byFile.add(new TreeMap<>());
         }
-        for (FileSourceSplit s : ordered) {
-            BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
-            BulkFormat.RecordIterator<RawRecord> batch;
-            while ((batch = reader.readBatch()) != null) {
-                RecordAndPosition<RawRecord> r;
-                while ((r = batch.next()) != null) {
-                    assertThat(byFile.get(r.getRecord().fileIndex).put(r.getRecord().rowIndex, r.getRecord())).isNull();
-                }
-                batch.releaseBatch();
-            }
-            reader.close();
+        // In reverse order: positions must not depend on the order splits are read in.
+        for (RawRecord r : SplitReads.read(format, SplitReads.splits(splits.enumerator(), true))) {
+            assertThat(byFile.get(r.fileIndex).put(r.rowIndex, r)).isNull();
         }
         for (int k = 0; k < fileCount; k++) {
             List<GenericRecord> rows = written.get(k);
@@ -387,25 +373,15 @@ class ParquetSplitFormatTest {
     /** Every row of the splits, in position order; asserts that at least (0: exactly) pageDecoded feature columns come from their pages. */
     private static List<RawRecord> readAll(ParquetSplitFormat format, ParquetSplits splits, int pageDecoded) throws Exception {
         TreeMap<Long, RawRecord> rows = new TreeMap<>();
-        for (FileSourceSplit s : splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1)) {
-            BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
-            try {
-                BulkFormat.RecordIterator<RawRecord> batch;
-                while ((batch = reader.readBatch()) != null) {
-                    int n = ((ParquetSplitFormat.RowGroupReader) reader).pageDecodedColumns();
-                    if (pageDecoded == 0) {
-                        assertThat(n).isZero();
-                    } else {
-                        assertThat(n).isBetween(pageDecoded, 5);
-                    }
-                    RecordAndPosition<RawRecord> r;
-                    while ((r = batch.next()) != null) {
-                        assertThat(rows.put(r.getRecord().rowIndex, r.getRecord())).isNull();
-                    }
-                }
-            } finally {
-                reader.close();
+        for (RawRecord r : SplitReads.read(format, SplitReads.splits(splits.enumerator(), false), reader -> {
+            int n = ((ParquetSplitFormat.RowGroupReader) reader).pageDecodedColumns();
+            if (pageDecoded == 0) {
+                assertThat(n).isZero();
+            } else {
+                assertThat(n).isBetween(pageDecoded, 5);
             }
+        })) {
+            assertThat(rows.put(r.rowIndex, r)).isNull();
         }
         return new ArrayList<>(rows.values());
     }
@@ -445,21 +421,6 @@ class ParquetSplitFormatTest {
         }
         ParquetSplits splits = ParquetSplits.of(List.of(new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), Files.size(file))),
                 List.of(groups), 1L << 40, 1L << 40, 1);
-        ParquetSplitFormat format = new ParquetSplitFormat(splits, features, label, id);
-        FileSourceSplit s = splits.enumerator().create().enumerateSplits(new org.apache.flink.core.fs.Path[0], 1).iterator().next();
-        List<RawRecord> rows = new ArrayList<>();
-        BulkFormat.Reader<RawRecord> reader = format.createReader(new Configuration(), s);
-        try {
-            BulkFormat.RecordIterator<RawRecord> batch;
-            while ((batch = reader.readBatch()) != null) {
-                RecordAndPosition<RawRecord> r;
-                while ((r = batch.next()) != null) {
-                    rows.add(r.getRecord());
-                }
-            }
-        } finally {
-            reader.close();
-        }
-        return rows;
+        return SplitReads.read(new ParquetSplitFormat(splits, features, label, id), SplitReads.splits(splits.enumerator(), false));
     }
 }
