@@ -2,50 +2,58 @@ package io.modelwarden.connect;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
 import org.apache.flink.core.fs.Path;
 
 /**
- * The byte-range splits of the CSV files of a scan, with the line number each split starts at, so
- * that split readers running in parallel still give every row its exact position in its file.
+ * The byte-range splits of the CSV files of a scan, with the number of the first record each split
+ * holds, so that split readers running in parallel still give every row its exact position in its
+ * file.
  *
- * <p>A split [offset, offset + length) owns the lines that <em>begin</em> in it (Hadoop's
- * TextInputFormat rule): its reader starts at the first line beginning at or after its offset and
- * reads through the line that crosses its end. Lines end as {@link java.io.BufferedReader#readLine}
- * ends them (LF, CR or CR LF), so the lines and their numbers are exactly those of the whole-file
- * reader. The client computes the table once, before both passes, by counting line beginnings per
- * split; both passes then read the same splits with the same starting numbers.
+ * <p>A split [offset, offset + length) owns the records that <em>begin</em> in it (Hadoop's
+ * TextInputFormat rule, with records instead of lines: a quoted field may span lines, see {@link
+ * CsvRecords}): its reader starts at the first of them and reads through the one that crosses its
+ * end. The client computes the table once, before both passes: it follows every range from each state
+ * it may begin in (in parallel), then chains each file's ranges from its start, which tells each
+ * range's true first record start and record count. Should a record run past {@link
+ * CsvDialect#maxRecordBytes()} (which the stray-quote guard may cut), the rest of that file is
+ * followed record by record instead, by the readers' own rule. Both passes then read the same splits
+ * with the same starting numbers.
  */
 public final class CsvSplits implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /**
-     * One split: file index, path, byte range, file size, and the number (0-based, the header being
-     * line 0) of the first line that begins in it.
+     * One split: file index, path, byte range, file size, the number (0-based, the header being
+     * record 0) of the first record that begins in it, how many begin in it, and where the first
+     * begins (-1 when none does).
      */
-    public record Split(String id, int fileIndex, String path, long offset, long length, long fileSize, long firstLine, long lines)
-            implements Serializable, FixedSplits.Range {}
+    public record Split(String id, int fileIndex, String path, long offset, long length, long fileSize, long firstRecord, long records,
+            long firstRecordStart) implements Serializable, FixedSplits.Range {}
 
     private final List<Split> splits;
+    private final CsvDialect dialect;
 
-    private CsvSplits(List<Split> splits) {
+    private CsvSplits(List<Split> splits, CsvDialect dialect) {
         this.splits = List.copyOf(splits);
+        this.dialect = dialect;
     }
 
     public List<Split> splits() {
         return splits;
     }
 
+    public CsvDialect dialect() {
+        return dialect;
+    }
+
     /**
-     * Cuts every file into splits of splitBytes (the last one shorter) and counts their lines, the
-     * splits on up to {@code threads} threads at once (each split is counted on its own).
+     * Cuts every file into splits of splitBytes (the last one shorter) and finds their records, the
+     * splits on up to {@code threads} threads at once (each split is followed on its own).
      */
-    public static CsvSplits compute(List<DatasetInput.InputFile> files, long splitBytes, int threads) throws IOException {
+    public static CsvSplits compute(List<DatasetInput.InputFile> files, long splitBytes, int threads, CsvDialect dialect) throws IOException {
         if (splitBytes <= 0) {
             throw new IllegalArgumentException("split size must be positive: " + splitBytes);
         }
@@ -55,104 +63,93 @@ public final class CsvSplits implements Serializable {
             long size = path.getFileSystem().getFileStatus(path).getLen();
             long offset = 0;
             do {
-                ranges.add(new long[] {f, offset, Math.min(splitBytes, size - offset), size});
-                offset += splitBytes;
+                long length = Math.min(splitBytes, size - offset);
+                ranges.add(new long[] {f, offset, length, size});
+                offset += length;
             } while (offset < size);
         }
-        List<Long> counts = ParallelIo.map(ranges, threads, "warden-csv-lines",
-                r -> countLineStarts(new Path(files.get((int) r[0]).path()), r[1], r[2]));
+        List<CsvRecords.Run[]> runs = ParallelIo.map(ranges, threads, "warden-csv-records",
+                r -> CsvRecords.scanRange(new Path(files.get((int) r[0]).path()), r[1], r[2], dialect.delimiter()));
+        long[] counts = new long[ranges.size()];
+        long[] firsts = new long[ranges.size()];
+        int fileStart = 0;
+        while (fileStart < ranges.size()) {
+            int fileEnd = fileStart;
+            while (fileEnd < ranges.size() && ranges.get(fileEnd)[0] == ranges.get(fileStart)[0]) {
+                fileEnd++;
+            }
+            chain(files.get((int) ranges.get(fileStart)[0]), ranges.subList(fileStart, fileEnd), runs.subList(fileStart, fileEnd), counts, firsts, fileStart, dialect);
+            fileStart = fileEnd;
+        }
         List<Split> out = new ArrayList<>();
-        long line = 0;
+        long record = 0;
         for (int i = 0; i < ranges.size(); i++) {
             long[] r = ranges.get(i);
             int f = (int) r[0];
             if (r[1] == 0) {
-                line = 0;
+                record = 0;
             }
-            out.add(new Split("csv-" + f + "-" + (r[1] / splitBytes), f, files.get(f).path(), r[1], r[2], r[3], line, counts.get(i)));
-            line += counts.get(i);
+            out.add(new Split("csv-" + f + "-" + (r[1] / splitBytes), f, files.get(f).path(), r[1], r[2], r[3], record, counts[i], firsts[i]));
+            record += counts[i];
         }
-        return new CsvSplits(out);
+        return new CsvSplits(out, dialect);
     }
 
     /**
-     * The lines beginning in [offset, offset + length): position 0, and every position after LF or
-     * after a CR not followed by LF. Equivalently, with p the byte before each position of the range:
-     * the LFs among those bytes, plus their CRs whose next byte is not LF. Counted eight bytes at a
-     * time (SWAR, see {@link #matches}); a word holding a CR is looked at byte by byte. About 0.1 s per
-     * GB and thread once compiled, where a byte loop took over a second.
+     * One file's ranges from its start: each range's run from the state the previous one ended in.
+     * When two record starts lie more than the record limit apart, the rest of the file is read
+     * record by record from the last start before them (the guard may cut that record).
      */
-    static long countLineStarts(Path path, long offset, long length) throws IOException {
-        if (length <= 0) {
-            return 0;
-        }
-        long end = offset + length;
-        long count = 0;
-        byte[] buf = new byte[1 << 20];
-        try (org.apache.flink.core.fs.FSDataInputStream in = path.getFileSystem().open(path)) {
-            int prev; // the byte before the next one read; -1 before the file's first byte
-            long pos; // position of the next byte read
-            if (offset == 0) {
-                count = 1; // the line at 0
-                prev = -1;
-                pos = 0;
-            } else {
-                in.seek(offset - 1);
-                prev = in.read();
-                pos = offset;
+    private static void chain(DatasetInput.InputFile file, List<long[]> ranges, List<CsvRecords.Run[]> runs, long[] counts, long[] firsts, int base,
+            CsvDialect dialect) throws IOException {
+        int state = CsvRecords.FIELD_START;
+        long lastStart = 0;
+        for (int k = 0; k < ranges.size(); k++) {
+            CsvRecords.Run run = runs.get(k)[state];
+            long rangeEnd = ranges.get(k)[1] + ranges.get(k)[2];
+            long gap = run.count > 0 ? run.first - lastStart : rangeEnd - lastStart;
+            if (gap > dialect.maxRecordBytes() || run.maxGap > dialect.maxRecordBytes()) {
+                followRecords(file, ranges, k, lastStart, counts, firsts, base, dialect);
+                return;
             }
-            while (pos < end) {
-                int r = in.read(buf, 0, (int) Math.min(buf.length, end - pos));
-                if (r <= 0) {
+            counts[base + k] = run.count;
+            firsts[base + k] = run.first;
+            if (run.count > 0) {
+                lastStart = run.last;
+            }
+            state = run.end;
+        }
+        if (ranges.get(0)[3] - lastStart > dialect.maxRecordBytes()) {
+            followRecords(file, ranges, ranges.size(), lastStart, counts, firsts, base, dialect); // the file's last record
+        }
+    }
+
+    /**
+     * Reads the file record by record from {@code from} (the last record start so far) and adds the
+     * records beginning after it to their ranges; ranges k.. are counted afresh.
+     */
+    private static void followRecords(DatasetInput.InputFile file, List<long[]> ranges, int k, long from, long[] counts, long[] firsts, int base,
+            CsvDialect dialect) throws IOException {
+        for (int j = k; j < ranges.size(); j++) {
+            counts[base + j] = 0;
+            firsts[base + j] = -1;
+        }
+        int j = 0;
+        long s = from; // counted again only when its range is counted afresh
+        try (CsvRecords.Reader reader = CsvRecords.Reader.open(new Path(file.path()), from, dialect)) {
+            do {
+                while (s >= ranges.get(j)[1] + ranges.get(j)[2]) {
+                    j++;
+                }
+                if ((s > from || j >= k) && counts[base + j]++ == 0) {
+                    firsts[base + j] = s;
+                }
+                if (!reader.next()) {
                     break;
                 }
-                // The carried byte precedes buf[0]; buf[0 .. r-2] precede buf[1 .. r-1].
-                if (prev == '\n' || (prev == '\r' && buf[0] != '\n')) {
-                    count++;
-                }
-                count += precedingLineStarts(buf, r - 1);
-                prev = buf[r - 1];
-                pos += r;
-            }
+                s = reader.position();
+            } while (s < ranges.get(0)[3]); // no record begins at the end of the file
         }
-        return count;
-    }
-
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long LF = 0x0A0A0A0A0A0A0A0AL;
-    private static final long CR = 0x0D0D0D0D0D0D0D0DL;
-    private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
-
-    /**
-     * The bytes among b[0 .. n-1] after which a line begins (LF, or CR whose next byte b[i + 1] is not
-     * LF); b[n] must exist.
-     */
-    static long precedingLineStarts(byte[] b, int n) {
-        long count = 0;
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            long w = (long) LONGS.get(b, i);
-            count += Long.bitCount(matches(w, LF));
-            if (matches(w, CR) != 0) {
-                for (int k = i; k < i + 8; k++) {
-                    if (b[k] == '\r' && b[k + 1] != '\n') {
-                        count++;
-                    }
-                }
-            }
-        }
-        for (; i < n; i++) {
-            if (b[i] == '\n' || (b[i] == '\r' && b[i + 1] != '\n')) {
-                count++;
-            }
-        }
-        return count;
-    }
-
-    /** 0x80 in every byte of w equal to the pattern's byte, 0 elsewhere (exact: no false positives). */
-    private static long matches(long w, long pattern) {
-        long x = w ^ pattern; // zero bytes where w matches
-        return ~(((x & LOW7) + LOW7) | x | LOW7);
     }
 
     /** Hands FileSource exactly these splits (its own enumerators split local files by block only). */

@@ -3,9 +3,9 @@ package io.modelwarden.connect;
 import java.io.Serializable;
 
 /**
- * Splits one CSV record held on one line (RFC 4180 quoting within the line: {@code "a,b"} and doubled
- * quotes). Records that span lines are not supported: a line with an unbalanced quote is reported as
- * malformed. {@link #split(char[], int, int[], int[])} allocates nothing: it marks each field as a
+ * Splits one CSV record (RFC 4180 quoting: {@code "a,b"}, doubled quotes, and line ends inside quotes,
+ * which {@link CsvRecords} keeps in the record). A quote opens a field only at its start; elsewhere it is
+ * an ordinary character. A record whose quote is never closed is reported as malformed. {@link #split(char[], int, int[], int[])} allocates nothing: it marks each field as a
  * range of the line's characters, unquoting quoted fields in place; {@link #split(String, String[])}
  * makes one String per requested field on top of it.
  */

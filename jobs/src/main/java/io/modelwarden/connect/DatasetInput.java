@@ -1,9 +1,7 @@
 package io.modelwarden.connect;
 
 import io.modelwarden.config.ConfigException;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.file.src.FileSource;
-import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
@@ -46,16 +43,16 @@ public final class DatasetInput {
     private final InputFormat format;
     private final List<InputFile> files;
     private final InputSchema schema;
-    private final char delimiter;
+    private final CsvDialect dialect;
     /** Parquet: every file's row groups, in file order; empty lists for CSV. */
     private final List<List<RowGroup>> rowGroups;
 
-    private DatasetInput(String root, InputFormat format, List<InputFile> files, InputSchema schema, char delimiter, List<List<RowGroup>> rowGroups) {
+    private DatasetInput(String root, InputFormat format, List<InputFile> files, InputSchema schema, CsvDialect dialect, List<List<RowGroup>> rowGroups) {
         this.root = root;
         this.format = format;
         this.files = List.copyOf(files);
         this.schema = schema;
-        this.delimiter = delimiter;
+        this.dialect = dialect;
         this.rowGroups = List.copyOf(rowGroups);
     }
 
@@ -65,7 +62,7 @@ public final class DatasetInput {
      * @param labelColumn required label column name (empty: the dataset has no label)
      * @param idColumn id column name, or empty for positional ids
      */
-    public static DatasetInput open(String input, String labelColumn, String idColumn, List<String> ignored, char delimiter) {
+    public static DatasetInput open(String input, String labelColumn, String idColumn, List<String> ignored, CsvDialect dialect) {
         List<InputFile> files = discover(input);
         InputFormat format = InputFormat.ofName(files.get(0).name());
         for (InputFile f : files) {
@@ -73,7 +70,7 @@ public final class DatasetInput {
                 throw new ConfigException("--input: " + input + " mixes CSV and Parquet files; scan one format at a time");
             }
         }
-        List<FileLayout> layouts = layouts(files, format, delimiter);
+        List<FileLayout> layouts = layouts(files, format, dialect);
         InputSchema schema = null;
         List<List<RowGroup>> groups = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
@@ -90,7 +87,7 @@ public final class DatasetInput {
         if (schema.featureCount() == 0) {
             throw new ConfigException("--input: " + input + " has no numeric feature columns (columns: " + schema.columnNames() + ")");
         }
-        return new DatasetInput(input, format, files, schema, delimiter, groups);
+        return new DatasetInput(input, format, files, schema, dialect, groups);
     }
 
     private record Column(String name, InputSchema.Type type) {}
@@ -105,10 +102,10 @@ public final class DatasetInput {
      * Every file's layout, in file order. A folder of many part files is read on a few threads (one
      * footer or header per file); the first file's error, in file order, is the one reported.
      */
-    private static List<FileLayout> layouts(List<InputFile> files, InputFormat format, char delimiter) {
+    private static List<FileLayout> layouts(List<InputFile> files, InputFormat format, CsvDialect dialect) {
         try {
             return ParallelIo.map(files, LAYOUT_THREADS, "warden-input-layout", f -> format == InputFormat.CSV
-                    ? new FileLayout(csvColumns(f, delimiter), List.of())
+                    ? new FileLayout(csvColumns(f, dialect), List.of())
                     : parquetLayout(f));
         } catch (IOException e) { // the reads turn their own failures into ConfigExceptions that name the file
             throw new ConfigException("--input: cannot read the input's files: " + e.getMessage());
@@ -186,17 +183,16 @@ public final class DatasetInput {
         }
     }
 
-    private static List<Column> csvColumns(InputFile f, char delimiter) {
-        Path path = new Path(f.path());
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(path.getFileSystem().open(path), StandardCharsets.UTF_8))) {
-            String header = in.readLine();
+    private static List<Column> csvColumns(InputFile f, CsvDialect dialect) {
+        try (CsvRecords.Reader in = CsvRecords.Reader.open(new Path(f.path()), 0, dialect)) {
+            String header = in.next() ? in.text() : null;
             if (header == null || header.isBlank()) {
                 throw new ConfigException("--input: " + f.path() + " is empty: a CSV file needs a header row");
             }
             if (header.startsWith("\uFEFF")) {
                 header = header.substring(1);
             }
-            CsvSplitter splitter = new CsvSplitter(delimiter);
+            CsvSplitter splitter = new CsvSplitter(dialect.delimiter());
             String[] names = new String[4096];
             int n = splitter.split(header, names);
             if (n < 0 || n > names.length) {
@@ -205,9 +201,9 @@ public final class DatasetInput {
             int[] numbers = new int[n];
             int[] seen = new int[n];
             String[] cells = new String[n];
-            String line;
             int rows = 0;
-            while (rows < SNIFF_ROWS && (line = in.readLine()) != null) {
+            while (rows < SNIFF_ROWS && in.next()) {
+                String line = in.text();
                 if (line.isEmpty()) {
                     continue;
                 }
@@ -293,7 +289,11 @@ public final class DatasetInput {
     }
 
     public char delimiter() {
-        return delimiter;
+        return dialect.delimiter();
+    }
+
+    public CsvDialect dialect() {
+        return dialect;
     }
 
     /** Parquet: every file's row groups, in file order, as the client read them from the footers; empty lists for CSV. */
@@ -327,7 +327,7 @@ public final class DatasetInput {
             bytes = Math.min(64L << 20, Math.max(1L << 20, total / (4L * Math.max(1, parallelism))));
         }
         try {
-            return CsvSplits.compute(files, bytes, Math.max(1, Math.min(parallelism, Runtime.getRuntime().availableProcessors())));
+            return CsvSplits.compute(files, bytes, Math.max(1, Math.min(parallelism, Runtime.getRuntime().availableProcessors())), dialect);
         } catch (IOException e) {
             throw new ConfigException("--input: cannot read " + root + ": " + e.getMessage());
         }
@@ -338,22 +338,17 @@ public final class DatasetInput {
         return files.get(fileIndex).name();
     }
 
-    /** The records of every file, with file index and row position, as one stream. */
-    public DataStream<RawRecord> attach(StreamExecutionEnvironment env, String name) {
-        return attach(env, name, null);
-    }
-
     /**
      * The records of every file, with file index and row position, as one stream. Parquet files are
      * read by runs of row groups or slices of one ({@link ParquetSplits}), CSV files by the byte-range splits of {@code
-     * csvSplits} when it is given (null: one reader per file); either way in parallel.
+     * csvSplits} (see {@link #csvSplits}); either way in parallel.
      */
     public DataStream<RawRecord> attach(StreamExecutionEnvironment env, String name, CsvSplits csvSplits) {
         Path[] paths = new Path[files.size()];
         for (int i = 0; i < files.size(); i++) {
             paths[i] = new Path(files.get(i).path());
         }
-        if (format == InputFormat.CSV && csvSplits != null) {
+        if (format == InputFormat.CSV) {
             FileSource<RawRecord> source = FileSource.forBulkFileFormat(new CsvSplitFormat(csvSplits), paths)
                     .setFileEnumerator(csvSplits.enumerator())
                     .build();
@@ -371,24 +366,6 @@ public final class DatasetInput {
                     .build();
             return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
         }
-        Map<String, Integer> indexes = new HashMap<>();
-        for (int i = 0; i < files.size(); i++) {
-            indexes.put(paths[i].toUri().toString(), i);
-            indexes.put(paths[i].getPath(), i);
-        }
-        FileSource<RawRecord> source = FileSource.forBulkFileFormat(csvFormat(indexes), paths).build();
-        return env.fromSource(source, WatermarkStrategy.noWatermarks(), name).uid(name).name(name);
-    }
-
-    private static PositionedFormat<String> csvFormat(Map<String, Integer> indexes) {
-        return new PositionedFormat<>(new TextLineInputFormat(), DatasetInput::csvLine, indexes);
-    }
-
-    /** Line 0 is the header; data rows count from 0 after it. */
-    private static RawRecord csvLine(String line, int fileIndex, long position) {
-        if (position == 0) {
-            return null;
-        }
-        return RawRecord.line(fileIndex, position - 1, line);
+        throw new IllegalStateException("unknown input format " + format);
     }
 }

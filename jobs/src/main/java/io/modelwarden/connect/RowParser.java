@@ -87,7 +87,7 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
         line.getChars(0, len, chars, 0);
         int n = splitter.split(chars, len, from, to);
         if (n < 0) {
-            return reject(ctx, r, UNBALANCED_QUOTE, "a quoted field is not closed on its line", line);
+            return reject(ctx, r, UNBALANCED_QUOTE, "a quoted field is not closed (a record may span lines only inside quotes, up to scan.csv.max-record-bytes)", line);
         }
         if (n != columns) {
             return reject(ctx, r, WRONG_COLUMN_COUNT, "expected " + columns + " columns, found " + n, line);

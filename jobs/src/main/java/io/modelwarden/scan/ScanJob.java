@@ -119,7 +119,7 @@ public final class ScanJob {
     private ObjectNode scan() throws Exception {
         Instant started = clock.instant();
         long t0 = System.nanoTime();
-        DatasetInput input = DatasetInput.open(options.input(), options.labelColumn(), options.idColumn(), options.ignoredColumns(), options.delimiter());
+        DatasetInput input = DatasetInput.open(options.input(), options.labelColumn(), options.idColumn(), options.ignoredColumns(), options.csvDialect());
         SinkOptions sinks = SinkOptions.fromConfig(options.config(), env);
         LOG.info("Scan options: input={}, output={}, baseline={}, sinks: jdbc={}, kafka={}, config: {}", options.input(),
                 options.output(), options.baseline(), sinks.jdbc(), sinks.kafka(), options.config().describe("scan", "kafka"));
@@ -284,18 +284,21 @@ public final class ScanJob {
     /**
      * Flink configuration key, or JVM system property: the byte size of the ranges CSV files are read
      * in, in parallel ("auto", the default: total size / (4 x parallelism) within [1 MiB, 64 MiB];
-     * "off": one reader per file, the former path). Not a scan.* key: it changes how the input is
-     * read, never what a scan finds, so it stays out of the scan id.
+     * "off": one range per file, whose records the reader spreads over the parsers). Not a scan.*
+     * key: it changes how the input is read, never what a scan finds, so it stays out of the scan id.
      */
     public static final String CSV_SPLIT_BYTES = "warden.scan.csv-split-bytes";
 
+    /** The CSV splits both passes read (null for Parquet). */
     private CsvSplits csvSplits(DatasetInput input) {
-        String v = flinkConfig.toMap().getOrDefault(CSV_SPLIT_BYTES, System.getProperty(CSV_SPLIT_BYTES, "auto")).trim();
-        if (v.equalsIgnoreCase("off")) {
+        if (input.format() != InputFormat.CSV) {
             return null;
         }
+        String v = csvSplitSetting();
         long bytes = 0;
-        if (!v.equalsIgnoreCase("auto")) {
+        if (v.equalsIgnoreCase("off")) {
+            bytes = Long.MAX_VALUE;
+        } else if (!v.equalsIgnoreCase("auto")) {
             try {
                 bytes = Long.parseLong(v);
             } catch (NumberFormatException e) {
@@ -308,10 +311,14 @@ public final class ScanJob {
         return input.csvSplits(bytes, parallelism());
     }
 
+    private String csvSplitSetting() {
+        return flinkConfig.toMap().getOrDefault(CSV_SPLIT_BYTES, System.getProperty(CSV_SPLIT_BYTES, "auto")).trim();
+    }
+
     private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input, CsvSplits splits) {
         DataStream<RawRecord> raw = input.attach(env, "read-input", splits);
-        if (input.format() == InputFormat.CSV && splits == null) {
-            // One reader per file: spread its lines over the parsers.
+        if (input.format() == InputFormat.CSV && csvSplitSetting().equalsIgnoreCase("off")) {
+            // One reader per file: spread its records over the parsers.
             raw = raw.rebalance();
         } // else CSV byte ranges or Parquet row groups, each reader chained to its parser: no row crosses a network buffer
         return raw

@@ -2,6 +2,7 @@ package io.modelwarden.scan;
 
 import io.modelwarden.config.Config;
 import io.modelwarden.config.ConfigException;
+import io.modelwarden.connect.CsvDialect;
 import java.io.Serializable;
 import java.util.List;
 
@@ -18,7 +19,7 @@ public record ScanOptions(
         String labelColumn,
         String idColumn,
         List<String> ignoredColumns,
-        char delimiter,
+        CsvDialect csvDialect,
         long seed,
         int referenceSampleSize,
         int topFindings,
@@ -26,6 +27,10 @@ public record ScanOptions(
         String kafkaBootstrap,
         String kafkaTopic)
         implements Serializable {
+
+    public char delimiter() {
+        return csvDialect.delimiter();
+    }
 
     /** Reads every scan.* key the job itself uses (detectors read theirs when they are fitted). */
     public static ScanOptions of(String input, String output, String baseline, Config c) {
@@ -38,6 +43,13 @@ public record ScanOptions(
         String delim = c.getString("scan.csv.delimiter");
         if (delim.length() != 1) {
             throw ConfigException.invalid("scan.csv.delimiter", "exactly one character", "'" + delim + "'");
+        }
+        int maxRecordBytes = c.getInt("scan.csv.max-record-bytes");
+        if (maxRecordBytes < CsvDialect.MIN_RECORD_BYTES) {
+            throw ConfigException.invalid("scan.csv.max-record-bytes", ">= " + CsvDialect.MIN_RECORD_BYTES, maxRecordBytes);
+        }
+        if (delim.charAt(0) == '"' || delim.charAt(0) == '\n' || delim.charAt(0) == '\r') {
+            throw ConfigException.invalid("scan.csv.delimiter", "a character other than a quote or a line end", "'" + delim + "'");
         }
         int parallelism = c.getInt("scan.parallelism");
         if (parallelism < 0) {
@@ -53,7 +65,7 @@ public record ScanOptions(
                 c.getString("scan.label-column").trim(),
                 c.getString("scan.id-column").trim(),
                 c.getList("scan.ignore-columns"),
-                delim.charAt(0),
+                new CsvDialect(delim.charAt(0), maxRecordBytes),
                 c.getLong("scan.seed"),
                 c.positiveInt("scan.reference-sample-size"),
                 c.positiveInt("scan.report.top-findings"),

@@ -2,8 +2,6 @@ package io.modelwarden.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,54 +15,91 @@ class CsvSplitFormatTest {
     @TempDir
     Path dir;
 
-    /** Every split size gives exactly the lines, and line numbers, of BufferedReader#readLine over the whole file. */
+    /**
+     * Every split size gives exactly the records, and record numbers, of a plain byte-by-byte reading
+     * of the whole file by the rule ({@link #records}): quoted fields across LF, CR and CR LF, doubled
+     * quotes, quotes inside unquoted fields, stray quotes (cut by the record limit), a byte order mark.
+     */
     @Test
-    void splitsReadExactlyTheLinesOfTheWholeFileWithTheirPositions() throws Exception {
+    void splitsReadExactlyTheRecordsOfTheWholeFileWithTheirPositions() throws Exception {
         Random rnd = new Random(5);
         String[] endings = {"\n", "\r", "\r\n", "\n\n", "\r\n\r\n", "\r\r"};
-        for (int trial = 0; trial < 40; trial++) {
-            StringBuilder sb = new StringBuilder("\uFEFFid,a,b");
+        String[] pieces = {"a", "bc", ",", ",", "\"", "\"\"", "\"x,\ny\"", "\"p\r\nq\"\"r\"", "\"\r\"", "é€", "1.5", " \"", "\"z\"w"};
+        int cuts = 0;
+        int spanning = 0;
+        for (int trial = 0; trial < 60; trial++) {
+            StringBuilder sb = new StringBuilder(trial % 3 == 0 ? "\uFEFF\"id\",a,b" : "id,\"a\nA\",b");
             int rows = rnd.nextInt(60);
             for (int i = 0; i < rows; i++) {
                 sb.append(endings[rnd.nextInt(endings.length)]);
-                int len = rnd.nextInt(trial % 5 == 0 ? 400 : 30);
+                int len = rnd.nextInt(trial % 5 == 0 ? 200 : 12);
                 for (int k = 0; k < len; k++) {
-                    sb.append(rnd.nextInt(20) == 0 ? "é€" : String.valueOf((char) ('a' + rnd.nextInt(26))));
+                    sb.append(pieces[rnd.nextInt(pieces.length)]);
+                }
+                if (trial % 4 == 1 && rnd.nextInt(8) == 0) {
+                    sb.append(",\"").append("long text\n".repeat(120 + rnd.nextInt(40))).append('"'); // near the 1 KiB limit, either side
                 }
             }
             if (rnd.nextBoolean()) {
                 sb.append(endings[rnd.nextInt(endings.length)]);
             }
-            String text = sb.toString();
+            byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
             Path file = dir.resolve("t" + trial + ".csv");
-            Files.write(file, text.getBytes(StandardCharsets.UTF_8));
+            Files.write(file, bytes);
+            CsvDialect dialect = new CsvDialect(',', CsvDialect.MIN_RECORD_BYTES);
             List<String> expected = new ArrayList<>();
-            try (BufferedReader r = new BufferedReader(new StringReader(text))) {
-                r.readLine(); // header
-                String l;
-                while ((l = r.readLine()) != null) {
-                    expected.add(l);
-                }
+            for (long[] r : records(bytes, ',', dialect.maxRecordBytes())) {
+                expected.add(new String(bytes, (int) r[0], (int) (r[1] - r[0]), StandardCharsets.UTF_8));
+                cuts += r[3];
+                spanning += new String(bytes, (int) r[0], (int) (r[1] - r[0]), StandardCharsets.UTF_8).contains("\n") ? 1 : 0;
             }
-            long size = Files.size(file);
-            for (long splitBytes : new long[] {1, 2, 3, 7, 16, 61, 256, size, size + 100}) {
-                assertThat(readAll(file, size, splitBytes)).as("trial %d, split %d", trial, splitBytes).isEqualTo(expected);
+            expected.remove(0); // the header
+            long size = bytes.length;
+            for (long splitBytes : new long[] {1, 2, 3, 7, 16, 61, 256, 1000, size, size + 100}) {
+                assertThat(readAll(file, size, splitBytes, dialect)).as("trial %d, split %d", trial, splitBytes).isEqualTo(expected);
             }
+        }
+        assertThat(cuts).as("records cut by the limit").isGreaterThan(5);
+        assertThat(spanning).as("records spanning lines").isGreaterThan(100);
+    }
+
+    /**
+     * A stray quote early in a large file costs one row, not the rest of the file: the ranges' runs
+     * see a record longer than the limit and the client reads on record by record.
+     */
+    @Test
+    void aStrayQuoteIsCutAtItsLineAndTheRowsAfterItStay() throws Exception {
+        StringBuilder sb = new StringBuilder("id,t,x\n");
+        for (int i = 0; i < 20_000; i++) {
+            sb.append(i).append(i == 3 ? ",\"oops," : ",ok,").append(i * 0.5).append('\n');
+        }
+        byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
+        Path file = dir.resolve("stray.csv");
+        Files.write(file, bytes);
+        for (long splitBytes : new long[] {4096, 65_536, bytes.length}) {
+            List<String> rows = readAll(file, bytes.length, splitBytes, new CsvDialect(',', 4096));
+            assertThat(rows).hasSize(20_000);
+            assertThat(rows.get(3)).isEqualTo("3,\"oops,1.5");
+            assertThat(rows.get(4)).isEqualTo("4,ok,2.0");
+            assertThat(rows.get(19_999)).isEqualTo("19999,ok,9999.5");
         }
     }
 
     /**
-     * The word-at-a-time count agrees with the rule it implements, byte by byte, on dense runs of LF
-     * and CR (also across word and buffer borders, and ranges starting mid-file).
+     * The word-at-a-time runs agree with the rule byte by byte, from each state, on dense runs of
+     * quotes, delimiters, LF and CR (also across word and buffer borders, and ranges starting
+     * mid-file).
      */
     @Test
-    void lineStartCountsFollowTheByteByByteRule() throws Exception {
+    void rangeRunsFollowTheByteByByteRuleFromEveryState() throws Exception {
         Random rnd = new Random(11);
-        byte[] alphabet = {'a', ',', '\n', '\r'};
+        byte[] alphabet = {'a', ',', '"', '\n', '\r'};
         for (int trial = 0; trial < 20; trial++) {
             byte[] bytes = new byte[trial < 10 ? 1 + rnd.nextInt(200) : (1 << 20) + rnd.nextInt(100_000)];
+            int quoteOdds = trial % 2 == 0 ? 5 : 2000;
             for (int i = 0; i < bytes.length; i++) {
-                bytes[i] = rnd.nextInt(3) == 0 ? alphabet[2 + rnd.nextInt(2)] : alphabet[rnd.nextInt(2)];
+                int k = rnd.nextInt(quoteOdds) == 0 ? 2 : rnd.nextInt(3) == 0 ? 3 + rnd.nextInt(2) : rnd.nextInt(2);
+                bytes[i] = alphabet[k];
             }
             Path file = dir.resolve("c" + trial + ".csv");
             Files.write(file, bytes);
@@ -72,27 +107,114 @@ class CsvSplitFormatTest {
             for (int k = 0; k < 30; k++) {
                 int offset = k == 0 ? 0 : rnd.nextInt(bytes.length);
                 int length = k == 1 ? bytes.length - offset : rnd.nextInt(bytes.length - offset + 1);
-                assertThat(CsvSplits.countLineStarts(path, offset, length))
-                        .as("trial %d, [%d, +%d)", trial, offset, length)
-                        .isEqualTo(naiveLineStarts(bytes, offset, length));
+                CsvRecords.Run[] runs = CsvRecords.scanRange(path, offset, length, ',');
+                for (int state = 0; state < CsvRecords.STATES; state++) {
+                    long[] expect = naiveRun(bytes, offset, length, state);
+                    CsvRecords.Run run = runs[state];
+                    assertThat(new long[] {run.count, run.first, run.last, Math.max(run.maxGap, 64), run.end})
+                            .as("trial %d, [%d, +%d), state %d", trial, offset, length, state)
+                            .containsExactly(expect);
+                }
             }
         }
     }
 
-    /** Positions p in [offset, offset + length) where a line begins: p = 0, or after LF, or after CR not followed by LF. */
-    private static long naiveLineStarts(byte[] b, int offset, int length) {
-        long n = 0;
-        for (int p = offset; p < offset + length; p++) {
-            if (p == 0 || b[p - 1] == '\n' || (b[p - 1] == '\r' && b[p] != '\n')) {
-                n++;
+    /**
+     * The record starts in [offset, offset + length) begun in a state, by the rule byte by byte:
+     * {count, first, last, max(largest gap, 64), end state}.
+     */
+    private static long[] naiveRun(byte[] b, int offset, int length, int state) {
+        long count = 0;
+        long first = -1;
+        long last = -1;
+        long gap = 0;
+        int s = offset == 0 ? CsvRecords.FIELD_START : state;
+        if (length > 0 && offset == 0) {
+            count = 1;
+            first = 0;
+            last = 0;
+        }
+        for (int p = Math.max(offset, 1); p < offset + length; p++) {
+            int c = b[p - 1];
+            boolean start = false;
+            if (s == CsvRecords.QUOTED) {
+                s = c == '"' ? CsvRecords.FIELD_START : CsvRecords.QUOTED;
+            } else if (c == '\n' || (c == '\r' && b[p] != '\n')) {
+                start = true;
+                s = CsvRecords.FIELD_START;
+            } else if (c == ',' || c == '\r') {
+                s = CsvRecords.FIELD_START;
+            } else {
+                s = c == '"' && s == CsvRecords.FIELD_START ? CsvRecords.QUOTED : CsvRecords.IN_FIELD;
+            }
+            if (start) {
+                if (count > 0) {
+                    gap = Math.max(gap, p - last);
+                } else {
+                    first = p;
+                }
+                count++;
+                last = p;
             }
         }
-        return n;
+        return new long[] {count, first, last, Math.max(gap, 64), length > 0 ? s : state};
     }
 
-    private static List<String> readAll(Path file, long size, long splitBytes) throws Exception {
+    /**
+     * The records of a whole file by the rule, byte by byte: {start, end of text, next start, 1 if
+     * cut}. A record ends at LF, CR or CR LF outside quotes; a quote opens a quoted field only at a
+     * field's start; a record longer than max with a line end inside quotes is its first line.
+     */
+    static List<long[]> records(byte[] b, char delimiter, int max) {
+        List<long[]> out = new ArrayList<>();
+        int pos = 0;
+        while (pos < b.length) {
+            int start = pos;
+            int i = start;
+            if (start == 0 && b.length >= 3 && b[0] == (byte) 0xEF && b[1] == (byte) 0xBB && b[2] == (byte) 0xBF) {
+                i = 3;
+            }
+            int s = CsvRecords.FIELD_START;
+            int firstEnd = -1;
+            int firstNext = -1;
+            int end;
+            int next;
+            while (true) {
+                if (i == b.length) {
+                    end = i;
+                    next = i;
+                    break;
+                }
+                byte c = b[i];
+                int after = c == '\r' && i + 1 < b.length && b[i + 1] == '\n' ? i + 2 : i + 1;
+                if (s == CsvRecords.QUOTED) {
+                    if (c == '"') {
+                        s = CsvRecords.FIELD_START;
+                    } else if ((c == '\n' || c == '\r') && firstEnd < 0) {
+                        firstEnd = i;
+                        firstNext = after;
+                    }
+                } else if (c == '\n' || c == '\r') {
+                    end = i;
+                    next = after;
+                    break;
+                } else if (c == delimiter) {
+                    s = CsvRecords.FIELD_START;
+                } else {
+                    s = c == '"' && s == CsvRecords.FIELD_START ? CsvRecords.QUOTED : CsvRecords.IN_FIELD;
+                }
+                i++;
+            }
+            boolean cut = firstEnd >= 0 && end - start > max;
+            out.add(cut ? new long[] {start, firstEnd, firstNext, 1} : new long[] {start, end, next, 0});
+            pos = cut ? firstNext : next;
+        }
+        return out;
+    }
+
+    private static List<String> readAll(Path file, long size, long splitBytes, CsvDialect dialect) throws Exception {
         DatasetInput.InputFile f = new DatasetInput.InputFile(file.toUri().toString(), file.getFileName().toString(), size);
-        CsvSplits splits = CsvSplits.compute(List.of(f), splitBytes, 3);
+        CsvSplits splits = CsvSplits.compute(List.of(f), splitBytes, 3, dialect);
         CsvSplitFormat format = new CsvSplitFormat(splits);
         List<String> lines = new ArrayList<>();
         List<Long> positions = new ArrayList<>();

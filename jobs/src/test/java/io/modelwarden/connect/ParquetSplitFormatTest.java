@@ -71,7 +71,7 @@ class ParquetSplitFormatTest {
             }
             written.add(rows);
         }
-        DatasetInput input = DatasetInput.open(dir.toString(), "label", "id", List.of(), ',');
+        DatasetInput input = DatasetInput.open(dir.toString(), "label", "id", List.of(), new CsvDialect(',', 1 << 20));
         assertThat(input.files()).extracting(DatasetInput.InputFile::name).containsExactly("part-0.parquet", "part-1.parquet");
         assertThat(input.rowGroups().get(0)).hasSizeGreaterThan(10);
         // One split per group, runs of groups, every group sliced (into more slices than a small group
@@ -95,7 +95,7 @@ class ParquetSplitFormatTest {
                 w.write(g);
             }
         }
-        DatasetInput input = DatasetInput.open(file.toString(), "label", "id", List.of(), ',');
+        DatasetInput input = DatasetInput.open(file.toString(), "label", "id", List.of(), new CsvDialect(',', 1 << 20));
         assertThat(input.rowGroups().get(0)).hasSize(1);
         ParquetSplits splits = ParquetSplits.of(input.files(), input.rowGroups(), 3_000, 3_000, 4);
         assertThat(splits.splits()).extracting(ParquetSplits.Split::slices).containsOnly(4);
@@ -212,7 +212,7 @@ class ParquetSplitFormatTest {
                 w.write(g.append("label", "l" + r));
             }
         }
-        DatasetInput input = DatasetInput.open(file.toString(), "label", "", List.of(), ',');
+        DatasetInput input = DatasetInput.open(file.toString(), "label", "", List.of(), new CsvDialect(',', 1 << 20));
         assertThat(input.schema().featureNames()).containsExactly("d");
 
         List<RawRecord> read = readWholeFile(file, new String[] {"d", "xs"}, "label", null);
@@ -302,7 +302,7 @@ class ParquetSplitFormatTest {
                         .append("u", v[4]).append("u32", (int) v[5]).append("id", v[6]).append("label", "l"));
             }
         }
-        DatasetInput input = DatasetInput.open(file.toString(), "label", "id", List.of(), ',');
+        DatasetInput input = DatasetInput.open(file.toString(), "label", "id", List.of(), new CsvDialect(',', 1 << 20));
         assertThat(input.schema().featureNames()).containsExactly("a", "b", "c", "d", "u", "u32");
 
         List<RawRecord> read = readWholeFile(file, input.schema().featureNames(), "label", "id");
@@ -343,7 +343,7 @@ class ParquetSplitFormatTest {
                     w.write(g);
                 }
             }
-            DatasetInput input = DatasetInput.open(file.toString(), "label", "id", List.of(), ',');
+            DatasetInput input = DatasetInput.open(file.toString(), "label", "id", List.of(), new CsvDialect(',', 1 << 20));
             for (int slices : new int[] {1, 3}) {
                 ParquetSplits splits = ParquetSplits.of(input.files(), input.rowGroups(), 1, slices == 1 ? Long.MAX_VALUE : 1, slices);
                 // Version 1 pages: every feature but the boolean one from its pages; version 2 writes

@@ -189,6 +189,50 @@ class ScanJobTest {
     }
 
     @Test
+    void quotedFieldsSpanningLinesAreOneRowAndAStrayQuoteCostsOneRow() throws Exception {
+        // A text column: from row 200 on, every tenth note spans lines (LF, CR LF, commas, doubled quotes);
+        // row 7's quote never closes, and no quote follows within the record limit.
+        List<String> rows = Files.readAllLines(csv);
+        StringBuilder sb = new StringBuilder(rows.get(0)).append(",note\n");
+        for (int i = 1; i < rows.size(); i++) {
+            String note = (i - 1) >= 200 && (i - 1) % 10 == 3 ? "\"first line\r\nsecond, with \"\"quotes\"\"\nthird\"" : (i - 1) == 7 ? "\"never closed" : "plain";
+            sb.append(rows.get(i)).append(',').append(note).append('\n');
+        }
+        Path notes = dir.resolve("notes.csv");
+        Files.writeString(notes, sb);
+        Path out = dir.resolve("out-notes");
+        Config c = Config.defaults().with("scan.parallelism", "2").with("scan.id-column", "id").with("scan.csv.max-record-bytes", "4096");
+        Configuration flink = new Configuration();
+        flink.setString(ScanJob.CSV_SPLIT_BYTES, "8192");
+        JsonNode summary = new ScanJob(ScanOptions.of(notes.toString(), out.toString(), null, c), CLOCK, flink).run();
+
+        assertThat(summary.get("rows").get("accepted").asLong()).isEqualTo(DATA.rows() - 1);
+        assertThat(summary.get("rows").get("rejected_by_reason").get("unbalanced quote").asLong()).isEqualTo(1);
+        List<JsonNode> rejected = lines(out.resolve("rejected.jsonl"));
+        assertThat(rejected).hasSize(1);
+        assertThat(rejected.get(0).get("row_index").asLong()).isEqualTo(7);
+        assertThat(rejected.get(0).get("raw").asText()).startsWith(rows.get(8)).doesNotContain("\n");
+        // Positions count records: every finding's row_index is its row's position in the file (ids are r-<position>).
+        List<JsonNode> findings = lines(out.resolve("findings.jsonl"));
+        assertThat(findings).isNotEmpty();
+        for (JsonNode f : findings) {
+            if (!f.get("row_id").isNull()) {
+                assertThat(f.get("row_index").asLong()).as(f.toString()).isEqualTo(position(rows, f.get("row_id").asText()));
+            }
+        }
+    }
+
+    /** The 0-based data-row position of the row with this id in the CSV lines (header first). */
+    private static long position(List<String> csvLines, String id) {
+        for (int i = 1; i < csvLines.size(); i++) {
+            if (csvLines.get(i).startsWith(id + ",")) {
+                return i - 1;
+            }
+        }
+        throw new AssertionError("no row " + id);
+    }
+
+    @Test
     void aFolderOfFilesIsOneDatasetWithFileQualifiedRowIds() throws Exception {
         Path folder = dir.resolve("parts");
         Files.createDirectories(folder);

@@ -1,0 +1,487 @@
+package io.modelwarden.connect;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.core.fs.FSDataInputStream;
+import org.apache.flink.core.fs.Path;
+
+/**
+ * Where the records of a CSV file begin, as RFC 4180 has them: a record ends at a line end (LF, CR or
+ * CR LF) outside quotes, so a quoted field ({@code "..."}, {@code ""} for a quote) may span lines. A
+ * quote opens a field only at the field's start; elsewhere it is an ordinary character, as {@link
+ * CsvSplitter} reads it. Three states follow a file byte by byte:
+ *
+ * <ul>
+ *   <li>{@link #FIELD_START}: at the start of a field (after a delimiter or a line end), or just
+ *       after a quote that closed a quoted field (the two behave alike: a quote then opens, or
+ *       continues, a quoted field; a delimiter or line end ends the field);
+ *   <li>{@link #IN_FIELD}: inside an unquoted field, or after a closed quoted field's junk;
+ *   <li>{@link #QUOTED}: inside quotes, where delimiters and line ends are text.
+ * </ul>
+ *
+ * A byte range read in parallel does not know the state at its start, so {@link #scanRange} follows
+ * it from each of the three and the client chains the ranges of a file (see {@link CsvSplits}).
+ *
+ * <p><b>A stray quote</b> (a field that opens a quote and never closes it) would make the rest of
+ * the file one record. A record that spans lines and runs past {@link CsvDialect#maxRecordBytes()}
+ * is therefore cut at its first line end (its parser then rejects it: a quote not closed), and the
+ * next record begins on the next line. Whether a record is cut depends on that record alone, so
+ * every reader that starts at a record start agrees.
+ */
+public final class CsvRecords {
+    static final int FIELD_START = 0;
+    static final int IN_FIELD = 1;
+    static final int QUOTED = 2;
+    static final int STATES = 3;
+
+    private CsvRecords() {}
+
+    /** What one byte range does, begun in one state: the record starts in it and the state at its end. */
+    static final class Run {
+        /** The state before the range's last preceding byte (what the next range begins in). */
+        int end;
+        long count;
+        /** Positions of the first and last record start in the range; -1 when there is none. */
+        long first = -1;
+        long last = -1;
+        /**
+         * The largest distance between two consecutive record starts in the range, when it is 64 or
+         * more (a smaller largest distance may read as less; 0 with fewer than two starts). The client
+         * only compares it with the record limit.
+         */
+        long maxGap;
+
+        /** Same state and same starts so far: the two runs go on alike. */
+        private boolean sameAs(Run o) {
+            return end == o.end && count == o.count && first == o.first && last == o.last && maxGap == o.maxGap;
+        }
+
+        private void copy(Run o) {
+            end = o.end;
+            count = o.count;
+            first = o.first;
+            last = o.last;
+            maxGap = o.maxGap;
+        }
+
+        private void starts(long firstPos, int n, long lastPos) {
+            if (count == 0) {
+                first = firstPos;
+            } else {
+                maxGap = Math.max(maxGap, firstPos - last);
+            }
+            count += n;
+            last = lastPos;
+        }
+    }
+
+    /**
+     * The record starts p in [offset, offset + length) of a file, for each state the range may begin
+     * in (indexed by state; the state is the one before byte offset - 1, which decides whether offset
+     * itself begins a record). Position 0 begins the first record. Quote-free stretches go eight
+     * bytes at a time (SWAR, see {@link #matches}).
+     */
+    static Run[] scanRange(Path path, long offset, long length, char delimiter) throws IOException {
+        Run[] runs = new Run[STATES];
+        for (int s = 0; s < STATES; s++) {
+            runs[s] = new Run();
+            runs[s].end = s;
+        }
+        if (length <= 0) {
+            return runs;
+        }
+        long end = offset + length;
+        byte[] buf = new byte[(1 << 20) + 1];
+        // Runs that have met go on alike: only the first of them is followed (the two states outside
+        // quotes usually meet at the first byte, the one inside quotes at the first quote).
+        int[] same = {0, 1, 2};
+        try (FSDataInputStream in = path.getFileSystem().open(path)) {
+            long bufPos; // file position of buf[0]
+            int skip = 0;
+            if (offset == 0) {
+                for (Run r : runs) {
+                    r.starts(0, 1, 0);
+                    r.end = FIELD_START;
+                }
+                bufPos = 0;
+            } else {
+                in.seek(offset - 1);
+                bufPos = offset - 1;
+            }
+            Run[] live = runs;
+            int have = 0;
+            while (true) {
+                int r = in.read(buf, have, (int) Math.min(buf.length - have, end - (bufPos + have)));
+                if (r == 0) {
+                    continue;
+                }
+                if (r > 0) {
+                    if (bufPos == 0 && have == 0 && r >= 3) {
+                        skip = bomLength(buf, 0); // a UTF-8 byte order mark is no part of the first field
+                    }
+                    have += r;
+                }
+                boolean last = r < 0 || bufPos + have >= end;
+                // Each byte b[i] decides whether i + 1 begins a record (a CR looks at b[i + 1]):
+                // b[have - 1] waits for the next read, or precedes the range's end.
+                feed(live, buf, skip, have - 1, bufPos, (byte) delimiter);
+                live = distinct(runs, same);
+                skip = 0;
+                if (last) {
+                    break;
+                }
+                buf[0] = buf[have - 1];
+                bufPos += have - 1;
+                have = 1;
+            }
+        }
+        for (int k = 0; k < STATES; k++) {
+            if (same[k] != k) {
+                runs[k].copy(runs[same[k]]);
+            }
+        }
+        return runs;
+    }
+
+    /** Marks in same[k] the first run that run k has met; returns the runs still followed. */
+    private static Run[] distinct(Run[] runs, int[] same) {
+        int n = 0;
+        for (int k = 0; k < STATES; k++) {
+            if (same[k] == k) {
+                for (int j = 0; j < k; j++) {
+                    if (same[j] == j && runs[k].sameAs(runs[j])) {
+                        same[k] = j;
+                        break;
+                    }
+                }
+            }
+            if (same[k] == k) {
+                n++;
+            }
+        }
+        Run[] live = new Run[n];
+        for (int k = 0, i = 0; k < STATES; k++) {
+            if (same[k] == k) {
+                live[i++] = runs[k];
+            }
+        }
+        return live;
+    }
+
+    /** 3 when b[i ..] begins with a UTF-8 byte order mark (b holds at least 3 bytes from i), else 0. */
+    private static int bomLength(byte[] b, int i) {
+        return b[i] == (byte) 0xEF && b[i + 1] == (byte) 0xBB && b[i + 2] == (byte) 0xBF ? 3 : 0;
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long LF = 0x0A0A0A0A0A0A0A0AL;
+    private static final long CR = 0x0D0D0D0D0D0D0D0DL;
+    private static final long QUOTE = 0x2222222222222222L;
+    private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
+
+    /**
+     * Follows b[from .. n-1] (b[n] exists) from each run's end state; bufPos is the file position of
+     * b[0]. A 64-byte block without quotes or CRs is looked at once for all runs: inside quotes it
+     * changes nothing, outside it its LFs begin records. Other blocks go a word at a time, and a word
+     * with a quote or a CR byte by byte.
+     */
+    private static void feed(Run[] runs, byte[] b, int from, int n, long bufPos, byte delimiter) {
+        int i = from;
+        for (; i + 64 <= n; i += 64) {
+            long special = 0;
+            long lfs = 0;
+            int firstLf = -1;
+            int lastLf = -1;
+            for (int k = i; k < i + 64; k += 8) {
+                long w = (long) LONGS.get(b, k);
+                special |= matches(w, QUOTE) | matches(w, CR);
+                long lf = matches(w, LF);
+                if (lf != 0) {
+                    lfs += Long.bitCount(lf);
+                    if (firstLf < 0) {
+                        firstLf = k + (Long.numberOfTrailingZeros(lf) >>> 3);
+                    }
+                    lastLf = k + ((63 - Long.numberOfLeadingZeros(lf)) >>> 3);
+                }
+            }
+            if (special == 0) {
+                byte lastByte = b[i + 63];
+                int after = lastByte == delimiter || lastByte == '\n' ? FIELD_START : IN_FIELD;
+                for (Run run : runs) {
+                    if (run.end != QUOTED) {
+                        if (lfs != 0) {
+                            run.starts(bufPos + firstLf + 1, (int) lfs, bufPos + lastLf + 1);
+                        }
+                        run.end = after;
+                    }
+                }
+                continue;
+            }
+            for (int k = i; k < i + 64; k += 8) {
+                feedWord(runs, b, k, bufPos, delimiter);
+            }
+        }
+        for (; i + 8 <= n; i += 8) {
+            feedWord(runs, b, i, bufPos, delimiter);
+        }
+        for (Run run : runs) {
+            int s = run.end;
+            for (int k = i; k < n; k++) {
+                s = step(run, s, b, k, bufPos, delimiter);
+            }
+            run.end = s;
+        }
+    }
+
+    /** The word b[i .. i+7] for each run: at once when it holds no quote or CR, else byte by byte. */
+    private static void feedWord(Run[] runs, byte[] b, int i, long bufPos, byte delimiter) {
+        long w = (long) LONGS.get(b, i);
+        if (matches(w, QUOTE) == 0 && matches(w, CR) == 0) {
+            long lf = matches(w, LF);
+            byte lastByte = b[i + 7];
+            int after = lastByte == delimiter || lastByte == '\n' ? FIELD_START : IN_FIELD;
+            long at = bufPos + i + 1;
+            for (Run run : runs) {
+                if (run.end != QUOTED) {
+                    if (lf != 0) {
+                        run.starts(at + (Long.numberOfTrailingZeros(lf) >>> 3), Long.bitCount(lf), at + ((63 - Long.numberOfLeadingZeros(lf)) >>> 3));
+                    }
+                    run.end = after;
+                }
+            }
+            return;
+        }
+        for (Run run : runs) {
+            int s = run.end;
+            for (int k = i; k < i + 8; k++) {
+                s = step(run, s, b, k, bufPos, delimiter);
+            }
+            run.end = s;
+        }
+    }
+
+    /** One byte b[i] in state s: the next state; a record start at i + 1 when b[i] ends a record. */
+    private static int step(Run run, int s, byte[] b, int i, long bufPos, byte delimiter) {
+        byte c = b[i];
+        if (s == QUOTED) {
+            return c == '"' ? FIELD_START : QUOTED;
+        }
+        if (c == '\n' || (c == '\r' && b[i + 1] != '\n')) {
+            long at = bufPos + i + 1;
+            run.starts(at, 1, at);
+            return FIELD_START;
+        }
+        if (c == delimiter || c == '\r') {
+            return FIELD_START; // a CR before LF: the LF ends the record
+        }
+        return c == '"' && s == FIELD_START ? QUOTED : IN_FIELD;
+    }
+
+    /** 0x80 in every byte of w equal to the pattern's byte, 0 elsewhere (exact: no false positives). */
+    private static long matches(long w, long pattern) {
+        long x = w ^ pattern; // zero bytes where w matches
+        return ~(((x & LOW7) + LOW7) | x | LOW7);
+    }
+
+    /**
+     * Reads records one after another from a record start: each record's text without its line end
+     * (line ends inside quotes stay in it), the position of the next, and whether the stray-quote
+     * guard cut it.
+     */
+    public static final class Reader implements Closeable {
+        private final FSDataInputStream in;
+        private final byte delimiter;
+        private final int maxRecordBytes;
+        private final byte[] buf = new byte[1 << 16];
+        private int pos;
+        private int lim;
+        /** File position of buf[pos]. */
+        private long position;
+        private byte[] rec = new byte[1024];
+        private int recLen;
+        private long start;
+        private boolean cut;
+
+        /** @param start a record start (0, or a position after a record's line end) */
+        public Reader(FSDataInputStream in, long start, CsvDialect dialect) throws IOException {
+            this.in = in;
+            this.delimiter = (byte) dialect.delimiter();
+            this.maxRecordBytes = dialect.maxRecordBytes();
+            if (start > 0) {
+                in.seek(start);
+            }
+            this.position = start;
+        }
+
+        /** Opens the file at a record start. */
+        public static Reader open(Path path, long start, CsvDialect dialect) throws IOException {
+            return new Reader(path.getFileSystem().open(path), start, dialect);
+        }
+
+        /** Where the next record begins (after {@link #next()}: after the record it read). */
+        public long position() {
+            return position;
+        }
+
+        /** Where the record last read began. */
+        public long start() {
+            return start;
+        }
+
+        /** Whether the record last read was cut at its first line end (a quote spanning lines past the limit). */
+        public boolean wasCut() {
+            return cut;
+        }
+
+        /** The record last read, decoded as UTF-8. */
+        public String text() {
+            return new String(rec, 0, recLen, StandardCharsets.UTF_8);
+        }
+
+        /** Reads the next record; false at the end of the file. */
+        public boolean next() throws IOException {
+            start = position;
+            cut = false;
+            recLen = 0;
+            if (!fill()) {
+                return false;
+            }
+            int s = FIELD_START;
+            if (start == 0 && lim - pos >= 3 && bomLength(buf, pos) == 3) {
+                append(pos, 3); // the byte order mark stays in the text (the header's reader drops it) but opens no field
+                consume(3);
+            }
+            int firstLineLen = -1; // the record's length before its first line end inside quotes
+            long firstLineNext = -1; // the file position after that line end
+            boolean crFirst = false; // that line end is a CR (a CR LF when an LF follows it)
+            while (true) {
+                if (pos >= lim && !fill()) {
+                    return cutIfLong(firstLineLen, firstLineNext); // the file ends the record
+                }
+                if (s != QUOTED) {
+                    // Ordinary bytes and delimiters up to the next line end or quote.
+                    int i = scanOutside(pos);
+                    if (i > pos) {
+                        s = buf[i - 1] == delimiter ? FIELD_START : IN_FIELD;
+                        append(pos, i - pos);
+                        consume(i - pos);
+                    }
+                    if (i >= lim) {
+                        continue;
+                    }
+                    byte c = buf[i];
+                    consume(1);
+                    if (c == '"') {
+                        append(i, 1);
+                        s = s == FIELD_START ? QUOTED : IN_FIELD;
+                        continue;
+                    }
+                    if (c == '\r' && peek() == '\n') {
+                        consume(1);
+                    }
+                    return cutIfLong(firstLineLen, firstLineNext); // a line end outside quotes ends the record
+                }
+                // Inside quotes: text up to the next quote; line ends are text.
+                int i = pos;
+                while (i < lim) {
+                    byte c = buf[i];
+                    if (c == '"') {
+                        break;
+                    }
+                    if (c == '\n' || c == '\r') {
+                        long at = position + (i - pos);
+                        if (firstLineLen < 0) {
+                            firstLineLen = recLen + (i - pos);
+                            firstLineNext = at + 1;
+                            crFirst = c == '\r';
+                        } else if (crFirst && c == '\n' && at == firstLineNext) {
+                            firstLineNext++;
+                        }
+                    }
+                    i++;
+                }
+                append(pos, i - pos);
+                consume(i - pos);
+                if (i < lim) {
+                    append(i, 1);
+                    consume(1);
+                    s = FIELD_START; // the quote closes the field, or escapes the next quote
+                }
+                // Already past the limit (once the byte after a first-line CR is known): no need to read on.
+                if (firstLineLen >= 0 && recLen > maxRecordBytes && !(crFirst && position == firstLineNext)) {
+                    return cutIfLong(firstLineLen, firstLineNext);
+                }
+            }
+        }
+
+        /**
+         * A record longer than the limit with a line end inside quotes (most likely a stray quote) is
+         * its first line; the next record begins after that line. Returns true (a record was read).
+         */
+        private boolean cutIfLong(int firstLineLen, long firstLineNext) throws IOException {
+            if (firstLineLen >= 0 && recLen > maxRecordBytes) {
+                recLen = firstLineLen;
+                cut = true;
+                in.seek(firstLineNext);
+                position = firstLineNext;
+                pos = 0;
+                lim = 0;
+            }
+            return true;
+        }
+
+        /** The first position at or after i (below lim) holding LF, CR or a quote; lim when none. */
+        private int scanOutside(int i) {
+            for (; i + 8 <= lim; i += 8) {
+                long w = (long) LONGS.get(buf, i);
+                long m = matches(w, LF) | matches(w, CR) | matches(w, QUOTE);
+                if (m != 0) {
+                    return i + (Long.numberOfTrailingZeros(m) >>> 3);
+                }
+            }
+            for (; i < lim; i++) {
+                byte c = buf[i];
+                if (c == '\n' || c == '\r' || c == '"') {
+                    return i;
+                }
+            }
+            return lim;
+        }
+
+        private void consume(int n) {
+            pos += n;
+            position += n;
+        }
+
+        private boolean fill() throws IOException {
+            if (pos < lim) {
+                return true;
+            }
+            int r = in.read(buf, 0, buf.length);
+            pos = 0;
+            lim = Math.max(r, 0);
+            return r > 0;
+        }
+
+        private int peek() throws IOException {
+            return fill() ? buf[pos] : -1;
+        }
+
+        private void append(int from, int n) {
+            if (recLen + n > rec.length) {
+                rec = java.util.Arrays.copyOf(rec, Math.max(rec.length * 2, recLen + n));
+            }
+            System.arraycopy(buf, from, rec, recLen, n);
+            recLen += n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+}
