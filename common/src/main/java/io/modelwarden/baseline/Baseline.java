@@ -127,7 +127,8 @@ public final class Baseline {
                 f.max = m.max();
                 f.quantiles = p.sampleQuantiles(j, ranks);
                 if (f.quantiles == null) {
-                    f.quantiles = s.getQuantiles(ranks, QuantileSearchCriteria.INCLUSIVE);
+                    // No value of the feature in the sample (it is nearly always missing).
+                    f.quantiles = s.isEmpty() ? new double[0] : s.getQuantiles(ranks, QuantileSearchCriteria.INCLUSIVE);
                 }
             }
             b.features.add(f);

@@ -12,8 +12,10 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Validates raw records into {@link TrainingRow}s. A malformed record (wrong column count, an
- * unparsable or missing number, NaN or infinity where not allowed, a missing label) never fails the
- * job: it goes with its reason to the {@link #REJECTED} side output and bumps {@code rowsRejected}.
+ * unparsable number, infinity, a missing label, and a missing feature value unless missing values are
+ * kept) never fails the job: it goes with its reason to the {@link #REJECTED} side output and bumps
+ * {@code rowsRejected}. Kept missing values ({@code scan.missing-values: impute}) are NaN in the row:
+ * an empty cell, one of {@link #MISSING_TOKENS}, NaN, or a Parquet null.
  */
 public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
     private static final long serialVersionUID = 1L;
@@ -32,7 +34,8 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
     private final int labelIndex;
     private final int idIndex;
     private final char delimiter;
-    private final boolean allowNonFinite;
+    /** Missing feature values (empty, a missing-value token, NaN, null) become NaN instead of a rejection. */
+    private final boolean keepMissing;
     /** File names, for row ids of multi-file inputs; null for a single file. */
     private final String[] fileNames;
 
@@ -44,13 +47,16 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
     private transient Counter rowsRead;
     private transient Counter rowsRejected;
 
-    public RowParser(InputSchema schema, char delimiter, boolean allowNonFinite, List<String> fileNames) {
+    /** What pandas and R write for a missing value, besides an empty cell and NaN. */
+    public static final java.util.Set<String> MISSING_TOKENS = java.util.Set.of("NA", "N/A", "nan", "null", "NULL", "None");
+
+    public RowParser(InputSchema schema, char delimiter, boolean keepMissing, List<String> fileNames) {
         this.columns = schema.columns().size();
         this.featureIndexes = schema.featureIndexes();
         this.labelIndex = schema.labelIndex();
         this.idIndex = schema.idIndex();
         this.delimiter = delimiter;
-        this.allowNonFinite = allowNonFinite;
+        this.keepMissing = keepMissing;
         this.fileNames = fileNames.size() > 1 ? fileNames.toArray(new String[0]) : null;
     }
 
@@ -98,6 +104,10 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
             int start = from[c];
             int cellLength = to[c] - start;
             if (isBlank(chars, start, to[c])) {
+                if (keepMissing) {
+                    x[k] = Double.NaN;
+                    continue;
+                }
                 return reject(ctx, r, MISSING_VALUE, "column " + (c + 1) + " is empty", line);
             }
             double v;
@@ -105,9 +115,13 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
                 // FastDoubleParser: Double.parseDouble's result (same syntax, same rounding), 3-4x faster.
                 v = NumberInput.parseDouble(chars, start, cellLength, true);
             } catch (NumberFormatException e) {
+                if (keepMissing && MISSING_TOKENS.contains(cell(c).trim())) {
+                    x[k] = Double.NaN;
+                    continue;
+                }
                 return reject(ctx, r, UNPARSABLE_NUMBER, "column " + (c + 1) + ": '" + truncate(cell(c), 40) + "'", line);
             }
-            if (!allowNonFinite && !Double.isFinite(v)) {
+            if (Double.isInfinite(v) || (Double.isNaN(v) && !keepMissing)) {
                 return reject(ctx, r, NON_FINITE, "column " + (c + 1) + ": " + cell(c).trim(), line);
             }
             x[k] = v;
@@ -139,11 +153,11 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
         if (r.error != null) {
             return reject(ctx, r, r.error, r.errorDetail, describe(r));
         }
-        if (!allowNonFinite) {
-            for (int k = 0; k < r.values.length; k++) {
-                if (!Double.isFinite(r.values[k])) {
-                    return reject(ctx, r, NON_FINITE, "feature " + k + ": " + r.values[k], describe(r));
-                }
+        for (int k = 0; k < r.values.length; k++) {
+            double v = r.values[k];
+            if (Double.isInfinite(v) || (Double.isNaN(v) && !keepMissing)) {
+                // A Parquet null reads as NaN, as a stored NaN does.
+                return reject(ctx, r, Double.isNaN(v) ? MISSING_VALUE : NON_FINITE, "feature " + k + ": " + (Double.isNaN(v) ? "null or NaN" : v), describe(r));
             }
         }
         if (labelIndex >= 0 && (r.label == null || r.label.isEmpty())) {

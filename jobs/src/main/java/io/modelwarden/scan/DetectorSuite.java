@@ -88,16 +88,19 @@ final class DetectorSuite {
     private final ScanOptions options;
     private final Settings settings;
     private final ScanProfile profile;
+    /** The sample the models were fitted on: the profile's, with missing values filled in. */
+    private final List<TrainingRow> sample;
     private final DatasetSchema schema;
     private final ScanModel model;
     private final List<Finding> datasetFindings;
     private final DriftDetector.Report drift;
 
-    private DetectorSuite(ScanOptions options, Settings settings, ScanProfile profile, DatasetSchema schema, ScanModel model,
+    private DetectorSuite(ScanOptions options, Settings settings, ScanProfile profile, List<TrainingRow> sample, DatasetSchema schema, ScanModel model,
             List<Finding> datasetFindings, DriftDetector.Report drift) {
         this.options = options;
         this.settings = settings;
         this.profile = profile;
+        this.sample = sample;
         this.schema = schema;
         this.model = model;
         this.datasetFindings = datasetFindings;
@@ -116,7 +119,8 @@ final class DetectorSuite {
         Baseline baseline = options.baseline() == null ? null : Baseline.read(Path.of(options.baseline()));
         DatasetSchema schema = toDatasetSchema(input);
         Standardizer std = profile.standardizer();
-        List<TrainingRow> sample = profile.sample().rows();
+        double[] fill = options.imputeMissing() ? fillValues(profile) : null;
+        List<TrainingRow> sample = filled(profile.sample().rows(), fill);
         String[] names = profile.featureNames();
 
         List<RowDetector> detectors = new ArrayList<>();
@@ -159,8 +163,39 @@ final class DetectorSuite {
             ids.add(d.id());
         }
         LOG.info("Detectors: {}{}{}", ids, s.duplicates() ? " + duplicates" : "", baseline == null ? " (no baseline: drift and range checks off)" : " + drift against " + options.baseline());
-        ScanModel model = new ScanModel(std, detectors, factory, s.duplicates() ? s.duplicate() : null, s.fingerprint(), profile.rows());
-        return new DetectorSuite(options, s, profile, schema, model, findings, drift);
+        ScanModel model = new ScanModel(std, detectors, factory, s.duplicates() ? s.duplicate() : null, s.fingerprint(), profile.rows(), names, fill);
+        return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift);
+    }
+
+    /** Per feature, the value a missing one is scored with: its median in the sample (the mean, 0, when it has none). */
+    static double[] fillValues(ScanProfile profile) {
+        double[] fill = new double[profile.dimensions()];
+        for (int j = 0; j < fill.length; j++) {
+            double[] median = profile.sampleQuantiles(j, new double[] {0.5});
+            fill[j] = median != null ? median[0] : profile.moments(j).mean();
+        }
+        return fill;
+    }
+
+    /** The rows with their missing values filled in (copies of those that have any); the rows themselves without fill values. */
+    static List<TrainingRow> filled(List<TrainingRow> rows, double[] fill) {
+        if (fill == null) {
+            return rows;
+        }
+        List<TrainingRow> out = new ArrayList<>(rows.size());
+        for (TrainingRow r : rows) {
+            double[] x = null;
+            for (int j = 0; j < r.features.length; j++) {
+                if (Double.isNaN(r.features[j])) {
+                    if (x == null) {
+                        x = r.features.clone();
+                    }
+                    x[j] = fill[j];
+                }
+            }
+            out.add(x == null ? r : new TrainingRow(r.rowId, r.rowIndex, r.fileIndex, x, r.label));
+        }
+        return out;
     }
 
     /**
@@ -297,7 +332,7 @@ final class DetectorSuite {
         StatefulKnnSettings knn = StatefulKnnSettings.fromConfig(c);
         Standardizer std = model.standardizer();
         List<double[]> z = new ArrayList<>();
-        for (TrainingRow r : profile.sample().rows()) {
+        for (TrainingRow r : sample) {
             if (z.size() >= KNN_CALIBRATION_ROWS) {
                 break;
             }

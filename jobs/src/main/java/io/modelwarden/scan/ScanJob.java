@@ -322,7 +322,7 @@ public final class ScanJob {
             raw = raw.rebalance();
         } // else CSV byte ranges or Parquet row groups, each reader chained to its parser: no row crosses a network buffer
         return raw
-                .process(new RowParser(input.schema(), input.delimiter(), false, fileNames(input)))
+                .process(new RowParser(input.schema(), input.delimiter(), options.imputeMissing(), fileNames(input)))
                 .uid("parse-rows")
                 .name("parse-rows");
     }
@@ -459,6 +459,7 @@ public final class ScanJob {
             RunningMoments m = p.moments(j);
             ObjectNode n = arr.addObject();
             n.put("name", names[j]);
+            n.put("missing", p.missing(j));
             if (m.isEmpty()) {
                 continue;
             }

@@ -24,6 +24,8 @@ public final class ScanModel implements Serializable {
     private final DuplicateSettings duplicates;
     private final FingerprintSettings fingerprints;
     private final long expectedRows;
+    private final double[] fill;
+    private final String[] featureNames;
 
     public ScanModel(
             Standardizer standardizer,
@@ -31,13 +33,22 @@ public final class ScanModel implements Serializable {
             FindingFactory findings,
             DuplicateSettings duplicates,
             FingerprintSettings fingerprints,
-            long expectedRows) {
+            long expectedRows,
+            String[] featureNames,
+            double[] fill) {
         this.standardizer = standardizer;
         this.detectors = List.copyOf(detectors);
         this.findings = findings;
         this.duplicates = duplicates;
         this.fingerprints = fingerprints;
         this.expectedRows = expectedRows;
+        this.featureNames = featureNames.clone();
+        this.fill = fill == null ? null : fill.clone();
+    }
+
+    /** The feature columns, in the order of a row's features. */
+    public String[] featureNames() {
+        return featureNames.clone();
     }
 
     public Standardizer standardizer() {
@@ -60,6 +71,14 @@ public final class ScanModel implements Serializable {
     /** Null when no fingerprints are written. */
     public FingerprintSettings fingerprints() {
         return fingerprints;
+    }
+
+    /**
+     * The value a missing feature is scored with (its median in the sample, in feature order), or
+     * null when missing values are rejected ({@code scan.missing-values: reject}).
+     */
+    public double[] fill() {
+        return fill;
     }
 
     /** Rows the profile pass accepted: sizes the fingerprint filter. */

@@ -20,6 +20,7 @@ public record ScanOptions(
         String idColumn,
         List<String> ignoredColumns,
         CsvDialect csvDialect,
+        boolean imputeMissing,
         long seed,
         int referenceSampleSize,
         int topFindings,
@@ -51,6 +52,10 @@ public record ScanOptions(
         if (delim.charAt(0) == '"' || delim.charAt(0) == '\n' || delim.charAt(0) == '\r') {
             throw ConfigException.invalid("scan.csv.delimiter", "a character other than a quote or a line end", "'" + delim + "'");
         }
+        String missing = c.getString("scan.missing-values").trim();
+        if (!missing.equals("reject") && !missing.equals("impute")) {
+            throw ConfigException.invalid("scan.missing-values", "reject or impute", "'" + missing + "'");
+        }
         int parallelism = c.getInt("scan.parallelism");
         if (parallelism < 0) {
             throw ConfigException.invalid("scan.parallelism", ">= 0 (0: the environment's default)", parallelism);
@@ -66,6 +71,7 @@ public record ScanOptions(
                 c.getString("scan.id-column").trim(),
                 c.getList("scan.ignore-columns"),
                 new CsvDialect(delim.charAt(0), maxRecordBytes),
+                missing.equals("impute"),
                 c.getLong("scan.seed"),
                 c.positiveInt("scan.reference-sample-size"),
                 c.positiveInt("scan.report.top-findings"),

@@ -1,6 +1,7 @@
 package io.modelwarden.scan;
 
 import io.modelwarden.baseline.TrainingFingerprints;
+import io.modelwarden.detect.Detection;
 import io.modelwarden.detect.poisoning.DuplicateGroup;
 import io.modelwarden.detect.poisoning.DuplicateKeys;
 import io.modelwarden.detect.poisoning.DuplicateSettings;
@@ -52,6 +53,9 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
     private transient boolean fingerprintsShareNearKey;
 
     private transient FindingStats findingStats;
+    /** The value each feature's missing value is scored with; null when missing values were rejected. */
+    private transient double[] fill;
+    private transient String[] featureNames;
 
     /** @param topFindings how many of the worst findings each task keeps for the report */
     ScoreOperator(ScanModel model, int topFindings) {
@@ -72,6 +76,8 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
             slots[i] = stats.slot(detectors[i].id());
         }
         z = new double[model.standardizer().dimensions()];
+        fill = model.fill();
+        featureNames = model.featureNames();
         var group = WardenMetrics.group(getMetricGroup());
         rowsScored = group.counter("rowsScored");
         findingsEmitted = group.counter("findingsEmitted");
@@ -93,6 +99,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
     @Override
     public void processElement(StreamRecord<TrainingRow> element) {
         TrainingRow row = element.getValue();
+        Map<String, Object> imputed = fill == null ? null : fillMissing(row.features);
         model.standardizer().apply(row.features, z);
         for (int i = 0; i < detectors.length; i++) {
             RowDetector d = detectors[i];
@@ -101,7 +108,13 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
             slot[ScoreStats.bin(s)]++;
             if (s >= thresholds[i]) {
                 slot[ScoreStats.BINS]++;
-                Finding f = model.findings().row(d.id(), d.threat(), d.kind(), row.rowId, row.rowIndex, row.fileIndex, d.explain(row, z, s));
+                Detection why = d.explain(row, z, s);
+                if (imputed != null) {
+                    Map<String, Object> evidence = new LinkedHashMap<>(why.evidence());
+                    evidence.put("imputed", imputed); // which values the row lacked, and what it was scored with
+                    why = new Detection(why.score(), evidence);
+                }
+                Finding f = model.findings().row(d.id(), d.threat(), d.kind(), row.rowId, row.rowIndex, row.fileIndex, why);
                 output.collect(new StreamRecord<>(f));
                 findingStats.add(f);
                 findingsEmitted.inc();
@@ -123,6 +136,21 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
             }
         }
         rowsScored.inc();
+    }
+
+    /** Fills the row's missing values in place; returns {feature: value scored with}, or null when none was missing. */
+    private Map<String, Object> fillMissing(double[] x) {
+        Map<String, Object> imputed = null;
+        for (int j = 0; j < x.length; j++) {
+            if (Double.isNaN(x[j])) {
+                if (imputed == null) {
+                    imputed = new LinkedHashMap<>();
+                }
+                x[j] = fill[j];
+                imputed.put(featureNames[j], fill[j]);
+            }
+        }
+        return imputed;
     }
 
     @Override

@@ -108,6 +108,10 @@ class WardenCliTest {
                 "--set", "scan.detectors.drift.psi-threshold=lots"), "scan.detectors.drift.psi-threshold", "lots");
         assertOneLineError(run("scan", "--input", csv.toString(), "--output", dir.resolve("o5").toString(),
                 "--set", "scan.detectors.nonsense=1"), "scan.detectors.nonsense", "unknown configuration key");
+        assertOneLineError(run("scan", "--input", csv.toString(), "--output", dir.resolve("o5").toString(),
+                "--set", "scan.missing-values=drop"), "scan.missing-values", "drop");
+        assertOneLineError(run("scan", "--input", csv.toString(), "--output", dir.resolve("o5").toString(),
+                "--set", "scan.csv.max-record-bytes=100"), "scan.csv.max-record-bytes", "100");
     }
 
     @Test

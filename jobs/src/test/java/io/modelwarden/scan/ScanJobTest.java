@@ -233,6 +233,75 @@ class ScanJobTest {
     }
 
     @Test
+    void missingValuesAreImputedAndTheirRowsStillScoredOrRejectedByDefault() throws Exception {
+        // 3% of the feature cells blanked (empty, NA, NaN, null), seeded; outliers among them are still found.
+        List<String> lines = Files.readAllLines(csv);
+        String[] tokens = {"", "NA", "NaN", "null"};
+        java.util.Random rnd = new java.util.Random(3);
+        long[] blanked = new long[DATA.features()];
+        Map<Long, Set<String>> missingByRow = new java.util.HashMap<>();
+        StringBuilder sb = new StringBuilder(lines.get(0)).append('\n');
+        for (int i = 1; i < lines.size(); i++) {
+            String[] cells = lines.get(i).split(",", -1);
+            for (int j = 0; j < DATA.features(); j++) {
+                if (rnd.nextInt(100) < 3) {
+                    cells[1 + j] = tokens[rnd.nextInt(tokens.length)];
+                    blanked[j]++;
+                    missingByRow.computeIfAbsent((long) i - 1, k -> new TreeSet<>()).add(DATA.featureNames()[j]);
+                }
+            }
+            sb.append(String.join(",", cells)).append('\n');
+        }
+        Path holes = dir.resolve("holes.csv");
+        Files.writeString(holes, sb);
+
+        JsonNode rejecting = scan(holes.toString(), dir.resolve("out-holes-reject"), null, Map.of());
+        assertThat(rejecting.get("rows").get("rejected").asLong()).isEqualTo(missingByRow.size());
+
+        Path out = dir.resolve("out-holes");
+        JsonNode summary = scan(holes.toString(), out, null, Map.of("scan.missing-values", "impute"));
+        assertThat(summary.get("rows").get("accepted").asLong()).isEqualTo(DATA.rows());
+        assertThat(summary.get("rows").get("rejected").asLong()).isZero();
+        Map<String, Double> medians = new java.util.HashMap<>();
+        for (int j = 0; j < DATA.features(); j++) {
+            JsonNode f = summary.get("features").get(j);
+            assertThat(f.get("missing").asLong()).isEqualTo(blanked[j]);
+            medians.put(f.get("name").asText(), f.get("p50").asDouble());
+        }
+        List<JsonNode> findings = lines(out.resolve("findings.jsonl"));
+        Set<Long> forest = new TreeSet<>();
+        for (JsonNode f : findings) {
+            if (f.get("row_id").isNull()) {
+                continue;
+            }
+            long row = f.get("row_index").asLong();
+            Set<String> expected = missingByRow.getOrDefault(row, Set.of());
+            JsonNode imputed = f.get("evidence").get("imputed");
+            Set<String> named = new TreeSet<>();
+            if (imputed != null) {
+                imputed.fields().forEachRemaining(e -> {
+                    named.add(e.getKey());
+                    assertThat(e.getValue().asDouble()).isEqualTo(medians.get(e.getKey()), org.assertj.core.data.Offset.offset(1e-6));
+                });
+            }
+            assertThat(named).as("row %d", row).isEqualTo(expected);
+            if (f.get("detector").asText().equals("isolation_forest")) {
+                forest.add(row);
+            }
+        }
+        List<Long> outliersWithHoles = new ArrayList<>();
+        for (long i : DATA.indexesOf(PoisonedDataset.Poison.OUTLIER)) {
+            if (missingByRow.containsKey(i)) {
+                outliersWithHoles.add(i);
+            }
+        }
+        assertThat(outliersWithHoles).hasSizeGreaterThan(5);
+        // An outlier's extreme value may be the one blanked: most, not all, stay outliers.
+        long found = outliersWithHoles.stream().filter(forest::contains).count();
+        assertThat((double) found / outliersWithHoles.size()).isGreaterThanOrEqualTo(0.8);
+    }
+
+    @Test
     void aFolderOfFilesIsOneDatasetWithFileQualifiedRowIds() throws Exception {
         Path folder = dir.resolve("parts");
         Files.createDirectories(folder);

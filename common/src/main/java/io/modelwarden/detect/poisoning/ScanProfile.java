@@ -31,6 +31,8 @@ public final class ScanProfile implements Serializable {
     private final String[] featureNames;
     private long rows;
     private final RunningMoments[] moments;
+    /** Per feature, the rows whose value is missing (NaN): left out of the moments, sketches and quantiles. */
+    private final long[] missing;
     private transient KllDoublesSketch[] sketches;
     private final TreeMap<String, Long> labelCounts = new TreeMap<>();
     private final PrioritySample sample;
@@ -38,17 +40,22 @@ public final class ScanProfile implements Serializable {
     public ScanProfile(String[] featureNames, int sampleSize, long seed) {
         this.featureNames = featureNames.clone();
         this.moments = new RunningMoments[featureNames.length];
+        this.missing = new long[featureNames.length];
         for (int j = 0; j < featureNames.length; j++) {
             moments[j] = new RunningMoments();
         }
         this.sample = new PrioritySample(sampleSize, seed);
     }
 
-    /** Adds one row; its features must have one value per feature column. */
+    /** Adds one row; its features must have one value per feature column (NaN: missing). */
     public void add(TrainingRow row) {
         double[] x = row.features;
         for (int j = 0; j < x.length; j++) {
-            moments[j].add(x[j]);
+            if (Double.isNaN(x[j])) {
+                missing[j]++;
+            } else {
+                moments[j].add(x[j]);
+            }
         }
         if (row.label != null) {
             labelCounts.merge(row.label, 1L, Long::sum);
@@ -64,6 +71,7 @@ public final class ScanProfile implements Serializable {
         }
         for (int j = 0; j < featureNames.length; j++) {
             moments[j].merge(other.moments[j]);
+            missing[j] += other.missing[j];
         }
         other.labelCounts.forEach((k, v) -> labelCounts.merge(k, v, Long::sum));
         sample.merge(other.sample);
@@ -85,6 +93,11 @@ public final class ScanProfile implements Serializable {
 
     public RunningMoments moments(int feature) {
         return moments[feature];
+    }
+
+    /** Rows whose value of the feature is missing. */
+    public long missing(int feature) {
+        return missing[feature];
     }
 
     /**
@@ -110,7 +123,10 @@ public final class ScanProfile implements Serializable {
         int n = Math.min(Math.min(rows.size(), maxRows), MAX_EXACT);
         KllDoublesSketch s = KllDoublesSketch.newHeapInstance(Math.max(KLL_K, n));
         for (int i = 0; i < n; i++) {
-            s.update(rows.get(i).features[feature]);
+            double v = rows.get(i).features[feature];
+            if (!Double.isNaN(v)) {
+                s.update(v);
+            }
         }
         return s;
     }
@@ -128,17 +144,22 @@ public final class ScanProfile implements Serializable {
      * Quantiles of feature j at the given ranks from the priority sample (nearest rank):
      * deterministic, since the sample is the same rows whatever the parallelism, and exact for
      * datasets no larger than the sample; the KLL sketch compacts with an unseeded random and would
-     * differ from run to run. Null when the sample is empty.
+     * differ from run to run. Missing values are left out. Null when the sample holds no value.
      */
     public double[] sampleQuantiles(int feature, double[] ranks) {
         java.util.List<TrainingRow> rows = sample.rows();
-        if (rows.isEmpty()) {
+        double[] col = new double[rows.size()];
+        int n = 0;
+        for (TrainingRow r : rows) {
+            double v = r.features[feature];
+            if (!Double.isNaN(v)) {
+                col[n++] = v;
+            }
+        }
+        if (n == 0) {
             return null;
         }
-        double[] col = new double[rows.size()];
-        for (int i = 0; i < col.length; i++) {
-            col[i] = rows.get(i).features[feature];
-        }
+        col = java.util.Arrays.copyOf(col, n);
         java.util.Arrays.sort(col);
         return nearestRanks(col, ranks);
     }
