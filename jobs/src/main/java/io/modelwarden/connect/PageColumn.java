@@ -93,7 +93,7 @@ final class PageColumn {
             if (nulls[next]) {
                 r.values[k] = Double.NaN;
                 if (r.error == null) {
-                    r.error = "missing value";
+                    r.error = RowParser.MISSING_VALUE;
                     r.errorDetail = "column " + name;
                 }
             } else {

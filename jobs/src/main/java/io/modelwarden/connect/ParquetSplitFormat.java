@@ -263,7 +263,7 @@ public final class ParquetSplitFormat extends FixedSplitFormat<ParquetSplits.Spl
                     c.consume();
                 }
                 if (r.error == null) {
-                    r.error = "missing value";
+                    r.error = RowParser.MISSING_VALUE;
                     r.errorDetail = "column " + featureNames[k];
                 }
                 return Double.NaN;
@@ -282,7 +282,7 @@ public final class ParquetSplitFormat extends FixedSplitFormat<ParquetSplits.Spl
         }
 
         private double notANumber(RawRecord r, int k) {
-            if (r.error == null) {
+            if (r.error == null || r.error.equals(RowParser.MISSING_VALUE)) { // a missing value may be imputed; this may not
                 r.error = "unparsable number";
                 r.errorDetail = "column " + featureNames[k] + ": not a number type (" + types[k] + ")";
             }

@@ -150,8 +150,8 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
     }
 
     private TrainingRow fromValues(RawRecord r, Context ctx) {
-        if (r.error != null) {
-            return reject(ctx, r, r.error, r.errorDetail, describe(r));
+        if (r.error != null && !(keepMissing && r.error.equals(MISSING_VALUE))) {
+            return reject(ctx, r, r.error, r.errorDetail, describe(r)); // a kept missing value is NaN in r.values
         }
         for (int k = 0; k < r.values.length; k++) {
             double v = r.values[k];

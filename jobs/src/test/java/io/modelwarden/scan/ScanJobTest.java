@@ -83,6 +83,7 @@ class ScanJobTest {
         assertThat(onDisk.get("rows").get("accepted").asLong()).isEqualTo(6_000);
         assertThat(onDisk.get("fingerprint").get("sha256").asText()).hasSize(64);
         assertThat(onDisk.get("fingerprint").get("columns").asInt()).isEqualTo(10);
+        assertThat(out.resolve("report.html")).content().doesNotContain("<th class=\"num\">missing</th>"); // nothing was missing
 
         List<JsonNode> findings = lines(out.resolve("findings.jsonl"));
         assertThat(findings).hasSize(onDisk.get("findings").get("total").asInt()).isNotEmpty();
@@ -295,10 +296,52 @@ class ScanJobTest {
                 outliersWithHoles.add(i);
             }
         }
+        assertThat(out.resolve("report.html")).content().contains("<th class=\"num\">missing</th>");
         assertThat(outliersWithHoles).hasSizeGreaterThan(5);
         // An outlier's extreme value may be the one blanked: most, not all, stay outliers.
         long found = outliersWithHoles.stream().filter(forest::contains).count();
         assertThat((double) found / outliersWithHoles.size()).isGreaterThanOrEqualTo(0.8);
+    }
+
+    @Test
+    void parquetNullsAreMissingValues() throws Exception {
+        // Nullable feature columns, 2% nulls (seeded): rejected as missing values by default, imputed on request.
+        org.apache.avro.SchemaBuilder.FieldAssembler<org.apache.avro.Schema> fields =
+                org.apache.avro.SchemaBuilder.record("row").fields().requiredString("id");
+        for (String n : DATA.featureNames()) {
+            fields = fields.optionalDouble(n);
+        }
+        org.apache.avro.Schema schema = fields.requiredString("label").endRecord();
+        Path file = dir.resolve("nulls/data.parquet");
+        Files.createDirectories(file.getParent());
+        java.util.Random rnd = new java.util.Random(4);
+        long[] nulls = new long[DATA.features()];
+        long rowsWithNulls = 0;
+        try (org.apache.parquet.hadoop.ParquetWriter<org.apache.avro.generic.GenericRecord> w = org.apache.parquet.avro.AvroParquetWriter
+                .<org.apache.avro.generic.GenericRecord>builder(new org.apache.parquet.io.LocalOutputFile(file)).withSchema(schema).build()) {
+            for (long i = 0; i < DATA.rows(); i++) {
+                io.modelwarden.model.TrainingRow r = DATA.row(i);
+                org.apache.avro.generic.GenericRecord g = new org.apache.avro.generic.GenericData.Record(schema);
+                g.put("id", r.rowId);
+                boolean any = false;
+                for (int j = 0; j < DATA.features(); j++) {
+                    boolean isNull = rnd.nextInt(50) == 0;
+                    g.put(DATA.featureNames()[j], isNull ? null : r.features[j]);
+                    nulls[j] += isNull ? 1 : 0;
+                    any |= isNull;
+                }
+                rowsWithNulls += any ? 1 : 0;
+                g.put("label", r.label);
+                w.write(g);
+            }
+        }
+        JsonNode rejecting = scan(file.getParent().toString(), dir.resolve("out-nulls-reject"), null, Map.of());
+        assertThat(rejecting.get("rows").get("rejected_by_reason").get("missing value").asLong()).isEqualTo(rowsWithNulls);
+        JsonNode imputing = scan(file.getParent().toString(), dir.resolve("out-nulls"), null, Map.of("scan.missing-values", "impute"));
+        assertThat(imputing.get("rows").get("accepted").asLong()).as(imputing.get("rows").toString()).isEqualTo(DATA.rows());
+        for (int j = 0; j < DATA.features(); j++) {
+            assertThat(imputing.get("features").get(j).get("missing").asLong()).isEqualTo(nulls[j]).isPositive();
+        }
     }
 
     @Test

@@ -550,7 +550,14 @@ public final class ScanReport {
             }
         }
         String[] cols = {"mean", "std", "min", "p01", "p50", "p99", "max"};
+        boolean anyMissing = false; // a column of its own only when some value was missing (scan.missing-values: impute)
+        for (JsonNode f : features) {
+            anyMissing |= f.path("missing").asLong() > 0;
+        }
         h.append("<table class=\"features\"><thead><tr><th>Feature</th><th>Type</th>");
+        if (anyMissing) {
+            h.append("<th class=\"num\">missing</th>");
+        }
         for (String c : cols) {
             h.append("<th class=\"num\">").append(c).append("</th>");
         }
@@ -563,6 +570,9 @@ public final class ScanReport {
             String name = text(f.path("name"));
             h.append("<tr><td><code>").append(esc(clip(name, 60))).append("</code></td><td class=\"muted\">")
                     .append(esc(types.getOrDefault(name, ""))).append(CLOSE_TD);
+            if (anyMissing) {
+                h.append("<td>").append(Html.number(f.path("missing"))).append(CLOSE_TD);
+            }
             for (String c : cols) {
                 h.append("<td>").append(Html.number(f.path(c))).append(CLOSE_TD);
             }
