@@ -82,8 +82,8 @@ public final class CsvRecords {
     /**
      * The record starts p in [offset, offset + length) of a file, for each state the range may begin
      * in (indexed by state; the state is the one before byte offset - 1, which decides whether offset
-     * itself begins a record). Position 0 begins the first record. Quote-free stretches go eight
-     * bytes at a time (SWAR, see {@link #matches}).
+     * itself begins a record). Position 0 begins the first record. Stretches without quotes or CRs
+     * go 64 bytes at a time (SWAR, see {@link #matches}).
      */
     static Run[] scanRange(Path path, long offset, long length, char delimiter) throws IOException {
         Run[] runs = new Run[STATES];
@@ -112,6 +112,12 @@ public final class CsvRecords {
                 in.seek(offset - 1);
                 bufPos = offset - 1;
             }
+            if (bufPos < 3) {
+                if (startsWithBom(in)) {
+                    skip = (int) (3 - bufPos); // a UTF-8 byte order mark is no part of the first field
+                }
+                in.seek(bufPos);
+            }
             Run[] live = runs;
             int have = 0;
             while (true) {
@@ -120,9 +126,6 @@ public final class CsvRecords {
                     continue;
                 }
                 if (r > 0) {
-                    if (bufPos == 0 && have == 0 && r >= 3) {
-                        skip = bomLength(buf, 0); // a UTF-8 byte order mark is no part of the first field
-                    }
                     have += r;
                 }
                 boolean last = r < 0 || bufPos + have >= end;
@@ -170,6 +173,18 @@ public final class CsvRecords {
             }
         }
         return live;
+    }
+
+    /** Whether the file begins with a UTF-8 byte order mark (reads its first bytes; seek back after). */
+    private static boolean startsWithBom(FSDataInputStream in) throws IOException {
+        in.seek(0);
+        byte[] head = new byte[3];
+        int n = 0;
+        int r;
+        while (n < 3 && (r = in.read(head, n, 3 - n)) > 0) {
+            n += r;
+        }
+        return n == 3 && bomLength(head, 0) == 3;
     }
 
     /** 3 when b[i ..] begins with a UTF-8 byte order mark (b holds at least 3 bytes from i), else 0. */

@@ -28,7 +28,7 @@ class CsvSplitFormatTest {
         int cuts = 0;
         int spanning = 0;
         for (int trial = 0; trial < 60; trial++) {
-            StringBuilder sb = new StringBuilder(trial % 3 == 0 ? "\uFEFF\"id\",a,b" : "id,\"a\nA\",b");
+            StringBuilder sb = new StringBuilder(trial % 3 == 0 ? "\uFEFF\"i\nd\",a,b" : "id,\"a\nA\",b");
             int rows = rnd.nextInt(60);
             for (int i = 0; i < rows; i++) {
                 sb.append(endings[rnd.nextInt(endings.length)]);
