@@ -18,9 +18,9 @@ import org.apache.flink.core.fs.Path;
  * end. The client computes the table once, before both passes: it follows every range from each state
  * it may begin in (in parallel), then chains each file's ranges from its start, which tells each
  * range's true first record start and record count. Should a record run past {@link
- * CsvDialect#maxRecordBytes()} (which the stray-quote guard may cut), the rest of that file is
- * followed record by record instead, by the readers' own rule. Both passes then read the same splits
- * with the same starting numbers.
+ * CsvDialect#maxRecordBytes()} (which the stray-quote guard may cut), that stretch of the file is
+ * followed record by record instead, by the readers' own rule, until a range begins where one of its
+ * runs does. Both passes then read the same splits with the same starting numbers.
  */
 public final class CsvSplits implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -35,10 +35,17 @@ public final class CsvSplits implements Serializable {
 
     private final List<Split> splits;
     private final CsvDialect dialect;
+    private final long followed;
 
-    private CsvSplits(List<Split> splits, CsvDialect dialect) {
+    private CsvSplits(List<Split> splits, CsvDialect dialect, long followed) {
         this.splits = List.copyOf(splits);
         this.dialect = dialect;
+        this.followed = followed;
+    }
+
+    /** Records the client read one by one (after a record past the limit) to find the splits' first records. */
+    public long followedRecords() {
+        return followed;
     }
 
     public List<Split> splits() {
@@ -72,13 +79,14 @@ public final class CsvSplits implements Serializable {
                 r -> CsvRecords.scanRange(new Path(files.get((int) r[0]).path()), r[1], r[2], dialect.delimiter()));
         long[] counts = new long[ranges.size()];
         long[] firsts = new long[ranges.size()];
+        long[] followed = new long[1];
         int fileStart = 0;
         while (fileStart < ranges.size()) {
             int fileEnd = fileStart;
             while (fileEnd < ranges.size() && ranges.get(fileEnd)[0] == ranges.get(fileStart)[0]) {
                 fileEnd++;
             }
-            chain(files.get((int) ranges.get(fileStart)[0]), ranges.subList(fileStart, fileEnd), runs.subList(fileStart, fileEnd), counts, firsts, fileStart, dialect);
+            chain(files.get((int) ranges.get(fileStart)[0]), ranges.subList(fileStart, fileEnd), runs.subList(fileStart, fileEnd), counts, firsts, fileStart, dialect, followed);
             fileStart = fileEnd;
         }
         List<Split> out = new ArrayList<>();
@@ -92,25 +100,34 @@ public final class CsvSplits implements Serializable {
             out.add(new Split("csv-" + f + "-" + (r[1] / splitBytes), f, files.get(f).path(), r[1], r[2], r[3], record, counts[i], firsts[i]));
             record += counts[i];
         }
-        return new CsvSplits(out, dialect);
+        return new CsvSplits(out, dialect, followed[0]);
     }
 
     /**
      * One file's ranges from its start: each range's run from the state the previous one ended in.
-     * When two record starts lie more than the record limit apart, the rest of the file is read
-     * record by record from the last start before them (the guard may cut that record).
+     * Where two record starts may lie more than the record limit apart, the file is read record by
+     * record from the last start before them (the guard may cut that record), up to the first range
+     * whose first record begins where one of its runs begins: from a record start every run goes on
+     * alike, so the chain resumes with that run.
      */
     private static void chain(DatasetInput.InputFile file, List<long[]> ranges, List<CsvRecords.Run[]> runs, long[] counts, long[] firsts, int base,
-            CsvDialect dialect) throws IOException {
+            CsvDialect dialect, long[] followed) throws IOException {
         int state = CsvRecords.FIELD_START;
         long lastStart = 0;
-        for (int k = 0; k < ranges.size(); k++) {
+        int k = 0;
+        while (k < ranges.size()) {
             CsvRecords.Run run = runs.get(k)[state];
             long rangeEnd = ranges.get(k)[1] + ranges.get(k)[2];
             long gap = run.count > 0 ? run.first - lastStart : rangeEnd - lastStart;
             if (gap > dialect.maxRecordBytes() || run.maxGap > dialect.maxRecordBytes()) {
-                followRecords(file, ranges, k, lastStart, counts, firsts, base, dialect);
-                return;
+                Resume r = followRecords(file, ranges, runs, k, lastStart, counts, firsts, base, dialect, followed);
+                if (r == null) {
+                    return; // read to the end of the file
+                }
+                lastStart = r.run().last;
+                state = r.run().end;
+                k = r.range() + 1;
+                continue;
             }
             counts[base + k] = run.count;
             firsts[base + k] = run.first;
@@ -118,18 +135,24 @@ public final class CsvSplits implements Serializable {
                 lastStart = run.last;
             }
             state = run.end;
+            k++;
         }
         if (ranges.get(0)[3] - lastStart > dialect.maxRecordBytes()) {
-            followRecords(file, ranges, ranges.size(), lastStart, counts, firsts, base, dialect); // the file's last record
+            followRecords(file, ranges, runs, ranges.size(), lastStart, counts, firsts, base, dialect, followed); // the file's last record
         }
     }
 
+    /** Where {@link #followRecords} hands back to the runs: range {@code range} is counted by {@code run}. */
+    private record Resume(int range, CsvRecords.Run run) {}
+
     /**
      * Reads the file record by record from {@code from} (the last record start so far) and adds the
-     * records beginning after it to their ranges; ranges k.. are counted afresh.
+     * records beginning after it to their ranges (ranges k.. counted afresh), until a range k or later
+     * begins its first record where one of its runs does (with no record in it past the limit): that
+     * range is counted by the run, which is returned. Null when the file ends first.
      */
-    private static void followRecords(DatasetInput.InputFile file, List<long[]> ranges, int k, long from, long[] counts, long[] firsts, int base,
-            CsvDialect dialect) throws IOException {
+    private static Resume followRecords(DatasetInput.InputFile file, List<long[]> ranges, List<CsvRecords.Run[]> runs, int k, long from,
+            long[] counts, long[] firsts, int base, CsvDialect dialect, long[] followed) throws IOException {
         for (int j = k; j < ranges.size(); j++) {
             counts[base + j] = 0;
             firsts[base + j] = -1;
@@ -143,13 +166,23 @@ public final class CsvSplits implements Serializable {
                 }
                 if ((s > from || j >= k) && counts[base + j]++ == 0) {
                     firsts[base + j] = s;
+                    if (j >= k) {
+                        for (CsvRecords.Run run : runs.get(j)) {
+                            if (run.first == s && run.maxGap <= dialect.maxRecordBytes()) {
+                                counts[base + j] = run.count;
+                                return new Resume(j, run);
+                            }
+                        }
+                    }
                 }
                 if (!reader.next()) {
                     break;
                 }
+                followed[0]++;
                 s = reader.position();
             } while (s < ranges.get(0)[3]); // no record begins at the end of the file
         }
+        return null;
     }
 
     /** Hands FileSource exactly these splits (its own enumerators split local files by block only). */

@@ -144,7 +144,8 @@ public final class ScanJob {
         long ts = System.nanoTime();
         CsvSplits splits = csvSplits(input);
         if (splits != null) {
-            LOG.info("CSV read in {} split(s) (split table in {} ms)", splits.splits().size(), (System.nanoTime() - ts) / 1_000_000);
+            LOG.info("CSV read in {} split(s) (split table in {} ms{})", splits.splits().size(), (System.nanoTime() - ts) / 1_000_000,
+                    splits.followedRecords() == 0 ? "" : "; " + splits.followedRecords() + " records read one by one after a record past scan.csv.max-record-bytes");
         }
 
         // Pass 1: profile, and rejected.jsonl. (The scoring pass reads and parses the input again:

@@ -65,7 +65,8 @@ class CsvSplitFormatTest {
 
     /**
      * A stray quote early in a large file costs one row, not the rest of the file: the ranges' runs
-     * see a record longer than the limit and the client reads on record by record.
+     * see a record longer than the limit, and the client reads on record by record until a range
+     * begins where one of its runs does.
      */
     @Test
     void aStrayQuoteIsCutAtItsLineAndTheRowsAfterItStay() throws Exception {
@@ -77,7 +78,13 @@ class CsvSplitFormatTest {
         Path file = dir.resolve("stray.csv");
         Files.write(file, bytes);
         for (long splitBytes : new long[] {4096, 65_536, bytes.length}) {
-            List<String> rows = readAll(file, bytes.length, splitBytes, new CsvDialect(',', 4096));
+            CsvDialect dialect = new CsvDialect(',', 4096);
+            List<String> rows = readAll(file, bytes.length, splitBytes, dialect);
+            // The client reads record by record from the stray quote's record to the next range, not to
+            // the end of the file: at most two ranges' records (rows are 11 bytes or more).
+            long followed = CsvSplits.compute(List.of(new DatasetInput.InputFile(file.toUri().toString(), "stray.csv", bytes.length)), splitBytes, 2, dialect)
+                    .followedRecords();
+            assertThat(followed).isPositive().isLessThanOrEqualTo(Math.min(20_000, 2 * splitBytes / 11));
             assertThat(rows).hasSize(20_000);
             assertThat(rows.get(3)).isEqualTo("3,\"oops,1.5");
             assertThat(rows.get(4)).isEqualTo("4,ok,2.0");
