@@ -2,10 +2,12 @@ package io.modelwarden.connect;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPInputStream;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 
@@ -308,33 +310,47 @@ public final class CsvRecords {
      * guard cut it.
      */
     public static final class Reader implements Closeable {
-        private final FSDataInputStream in;
+        private final InputStream in;
         private final byte delimiter;
         private final int maxRecordBytes;
-        private final byte[] buf = new byte[1 << 16];
+        private byte[] buf = new byte[1 << 16];
         private int pos;
         private int lim;
-        /** File position of buf[pos]. */
+        /** File position of buf[pos] (in the decompressed stream of a compressed file). */
         private long position;
         private byte[] rec = new byte[1024];
         private int recLen;
+        /** The line end that ended the record last read (1 or 2 bytes; none at the end of the file). */
+        private final byte[] ending = new byte[2];
+        private int endingLen;
         private long start;
         private boolean cut;
 
-        /** @param start a record start (0, or a position after a record's line end) */
-        public Reader(FSDataInputStream in, long start, CsvDialect dialect) throws IOException {
+        /** @param in the file's bytes from {@code start}, a record start (0, or a position after a record's line end) */
+        public Reader(InputStream in, long start, CsvDialect dialect) {
             this.in = in;
             this.delimiter = (byte) dialect.delimiter();
             this.maxRecordBytes = dialect.maxRecordBytes();
-            if (start > 0) {
-                in.seek(start);
-            }
             this.position = start;
         }
 
-        /** Opens the file at a record start. */
+        /**
+         * Opens the file at a record start; a gzip-compressed file ({@link InputFormat#isGzip}) is
+         * decompressed, and read from its start only.
+         */
         public static Reader open(Path path, long start, CsvDialect dialect) throws IOException {
-            return new Reader(path.getFileSystem().open(path), start, dialect);
+            FSDataInputStream raw = path.getFileSystem().open(path);
+            if (InputFormat.isGzip(path.getName())) {
+                if (start != 0) {
+                    raw.close();
+                    throw new IllegalArgumentException("a compressed file is read from its start, not from " + start);
+                }
+                return new Reader(new GZIPInputStream(raw, 1 << 16), 0, dialect);
+            }
+            if (start > 0) {
+                raw.seek(start);
+            }
+            return new Reader(raw, start, dialect);
         }
 
         /** Where the next record begins (after {@link #next()}: after the record it read). */
@@ -362,6 +378,7 @@ public final class CsvRecords {
             start = position;
             cut = false;
             recLen = 0;
+            endingLen = 0;
             if (!fill()) {
                 return false;
             }
@@ -395,7 +412,10 @@ public final class CsvRecords {
                         s = s == FIELD_START ? QUOTED : IN_FIELD;
                         continue;
                     }
+                    ending[0] = c;
+                    endingLen = 1;
                     if (c == '\r' && peek() == '\n') {
+                        ending[endingLen++] = '\n';
                         consume(1);
                     }
                     return cutIfLong(firstLineLen, firstLineNext); // a line end outside quotes ends the record
@@ -437,14 +457,24 @@ public final class CsvRecords {
          * A record longer than the limit with a line end inside quotes (most likely a stray quote) is
          * its first line; the next record begins after that line. Returns true (a record was read).
          */
-        private boolean cutIfLong(int firstLineLen, long firstLineNext) throws IOException {
+        private boolean cutIfLong(int firstLineLen, long firstLineNext) {
             if (firstLineLen >= 0 && recLen > maxRecordBytes) {
-                recLen = firstLineLen;
-                cut = true;
-                in.seek(firstLineNext);
-                position = firstLineNext;
+                // The next record begins after the first line: its bytes, read already, are read again
+                // (no seek: a compressed stream has none). rec holds every byte from the record's start.
+                int from = (int) (firstLineNext - start);
+                int tail = recLen - from;
+                int rest = lim - pos;
+                byte[] again = new byte[Math.max(1 << 16, tail + endingLen + rest)];
+                System.arraycopy(rec, from, again, 0, tail);
+                System.arraycopy(ending, 0, again, tail, endingLen);
+                System.arraycopy(buf, pos, again, tail + endingLen, rest);
+                buf = again;
                 pos = 0;
-                lim = 0;
+                lim = tail + endingLen + rest;
+                position = firstLineNext;
+                recLen = firstLineLen;
+                endingLen = 0;
+                cut = true;
             }
             return true;
         }
@@ -475,6 +505,9 @@ public final class CsvRecords {
         private boolean fill() throws IOException {
             if (pos < lim) {
                 return true;
+            }
+            if (buf.length > 1 << 16) {
+                buf = new byte[1 << 16]; // back from a cut's larger buffer
             }
             int r = in.read(buf, 0, buf.length);
             pos = 0;

@@ -36,13 +36,13 @@ public final class CsvSplitFormat extends FixedSplitFormat<CsvSplits.Split> {
         private final CsvRecords.Reader records;
         private final int fileIndex;
         private long next;
-        private final long end;
+        private long end;
 
         SplitReader(CsvRecords.Reader records, CsvSplits.Split s) {
             this.records = records;
             this.fileIndex = s.fileIndex();
             this.next = s.firstRecord();
-            this.end = s.firstRecord() + s.records();
+            this.end = s.records() == CsvSplits.ALL ? Long.MAX_VALUE : s.firstRecord() + s.records();
         }
 
         @Override
@@ -51,6 +51,10 @@ public final class CsvSplitFormat extends FixedSplitFormat<CsvSplits.Split> {
             int n = 0;
             while (n < BATCH && next < end) {
                 if (!records.next()) {
+                    if (end == Long.MAX_VALUE) {
+                        end = next; // a compressed file, read to its end
+                        break;
+                    }
                     throw new IOException("the file ended before record " + next + " (it changed after the scan began?)");
                 }
                 long no = next++;

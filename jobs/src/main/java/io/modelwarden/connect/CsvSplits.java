@@ -27,11 +27,14 @@ public final class CsvSplits implements Serializable {
 
     /**
      * One split: file index, path, byte range, file size, the number (0-based, the header being
-     * record 0) of the first record that begins in it, how many begin in it, and where the first
-     * begins (-1 when none does).
+     * record 0) of the first record that begins in it, how many begin in it ({@link #ALL} for a
+     * compressed file, one split read to its end), and where the first begins (-1 when none does).
      */
     public record Split(String id, int fileIndex, String path, long offset, long length, long fileSize, long firstRecord, long records,
             long firstRecordStart) implements Serializable, FixedSplits.Range {}
+
+    /** The record count of a compressed file's one split: every record, to the end of the file. */
+    public static final long ALL = -1;
 
     private final List<Split> splits;
     private final CsvDialect dialect;
@@ -70,13 +73,14 @@ public final class CsvSplits implements Serializable {
             long size = path.getFileSystem().getFileStatus(path).getLen();
             long offset = 0;
             do {
-                long length = Math.min(splitBytes, size - offset);
+                long length = InputFormat.isGzip(files.get(f).name()) ? size : Math.min(splitBytes, size - offset);
                 ranges.add(new long[] {f, offset, length, size});
                 offset += length;
             } while (offset < size);
         }
+        // A compressed file is one range, read whole by one reader: nothing to find beforehand.
         List<CsvRecords.Run[]> runs = ParallelIo.map(ranges, threads, "warden-csv-records",
-                r -> CsvRecords.scanRange(new Path(files.get((int) r[0]).path()), r[1], r[2], dialect.delimiter()));
+                r -> compressed(files, r) ? null : CsvRecords.scanRange(new Path(files.get((int) r[0]).path()), r[1], r[2], dialect.delimiter()));
         long[] counts = new long[ranges.size()];
         long[] firsts = new long[ranges.size()];
         long[] followed = new long[1];
@@ -86,7 +90,12 @@ public final class CsvSplits implements Serializable {
             while (fileEnd < ranges.size() && ranges.get(fileEnd)[0] == ranges.get(fileStart)[0]) {
                 fileEnd++;
             }
-            chain(files.get((int) ranges.get(fileStart)[0]), ranges.subList(fileStart, fileEnd), runs.subList(fileStart, fileEnd), counts, firsts, fileStart, dialect, followed);
+            if (compressed(files, ranges.get(fileStart))) {
+                counts[fileStart] = ALL;
+                firsts[fileStart] = 0;
+            } else {
+                chain(files.get((int) ranges.get(fileStart)[0]), ranges.subList(fileStart, fileEnd), runs.subList(fileStart, fileEnd), counts, firsts, fileStart, dialect, followed);
+            }
             fileStart = fileEnd;
         }
         List<Split> out = new ArrayList<>();
@@ -101,6 +110,10 @@ public final class CsvSplits implements Serializable {
             record += counts[i];
         }
         return new CsvSplits(out, dialect, followed[0]);
+    }
+
+    private static boolean compressed(List<DatasetInput.InputFile> files, long[] range) {
+        return InputFormat.isGzip(files.get((int) range[0]).name());
     }
 
     /**

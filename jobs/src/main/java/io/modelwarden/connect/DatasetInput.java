@@ -169,11 +169,11 @@ public final class DatasetInput {
                     }
                 }
                 if (files.isEmpty()) {
-                    throw new ConfigException("--input: the folder " + input + " holds no .csv or .parquet files");
+                    throw new ConfigException("--input: the folder " + input + " holds no " + InputFormat.NAMES + " files");
                 }
             } else {
                 if (InputFormat.ofName(path.getName()) == null) {
-                    throw new ConfigException("--input: " + input + " is neither a .csv nor a .parquet file");
+                    throw new ConfigException("--input: " + input + " is not a " + InputFormat.NAMES + " file");
                 }
                 files.add(new InputFile(status.getPath().toUri().toString(), path.getName(), status.getLen()));
             }
@@ -296,6 +296,16 @@ public final class DatasetInput {
         return dialect;
     }
 
+    /** Whether some file is compressed (read whole by one reader). */
+    public boolean hasCompressedFiles() {
+        for (InputFile f : files) {
+            if (InputFormat.isGzip(f.name())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Parquet: every file's row groups, in file order, as the client read them from the footers; empty lists for CSV. */
     public List<List<RowGroup>> rowGroups() {
         return rowGroups;
@@ -322,7 +332,7 @@ public final class DatasetInput {
         if (bytes <= 0) {
             long total = 0;
             for (InputFile f : files) {
-                total += f.bytes();
+                total += InputFormat.isGzip(f.name()) ? 0 : f.bytes(); // a compressed file is one range anyway
             }
             bytes = Math.min(64L << 20, Math.max(1L << 20, total / (4L * Math.max(1, parallelism))));
         }

@@ -1,28 +1,34 @@
 package io.modelwarden.connect;
 
-/** The file formats a scan reads. */
+/** The file formats a scan reads: CSV (also gzip-compressed, {@code .csv.gz}) and Parquet. */
 public enum InputFormat {
-    CSV(".csv"),
+    CSV(".csv", ".csv.gz"),
     PARQUET(".parquet");
 
-    private final String extension;
+    /** The file name endings the scan reads, in the words of its messages. */
+    public static final String NAMES = ".csv, .csv.gz or .parquet";
 
-    InputFormat(String extension) {
-        this.extension = extension;
-    }
+    private final String[] extensions;
 
-    public String extension() {
-        return extension;
+    InputFormat(String... extensions) {
+        this.extensions = extensions;
     }
 
     /** The format of a file name, or null when it is neither. */
     public static InputFormat ofName(String name) {
         String lower = name.toLowerCase(java.util.Locale.ROOT);
         for (InputFormat f : values()) {
-            if (lower.endsWith(f.extension)) {
-                return f;
+            for (String e : f.extensions) {
+                if (lower.endsWith(e)) {
+                    return f;
+                }
             }
         }
         return null;
+    }
+
+    /** A gzip-compressed file: read whole by one reader (gzip cannot be entered mid-stream). */
+    public static boolean isGzip(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
     }
 }

@@ -318,8 +318,9 @@ public final class ScanJob {
 
     private SingleOutputStreamOperator<TrainingRow> parsed(StreamExecutionEnvironment env, DatasetInput input, CsvSplits splits) {
         DataStream<RawRecord> raw = input.attach(env, "read-input", splits);
-        if (input.format() == InputFormat.CSV && csvSplitSetting().equalsIgnoreCase("off")) {
-            // One reader per file: spread its records over the parsers.
+        boolean fewReaders = input.hasCompressedFiles() && splits.splits().size() < parallelism();
+        if (input.format() == InputFormat.CSV && (csvSplitSetting().equalsIgnoreCase("off") || fewReaders)) {
+            // One reader per file (or a few compressed files): spread their records over the parsers.
             raw = raw.rebalance();
         } // else CSV byte ranges or Parquet row groups, each reader chained to its parser: no row crosses a network buffer
         return raw

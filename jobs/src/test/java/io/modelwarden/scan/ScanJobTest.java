@@ -345,6 +345,41 @@ class ScanJobTest {
     }
 
     @Test
+    void gzipCompressedCsvGivesTheSameFindings() throws Exception {
+        // One compressed file, and a folder of two compressed parts (positional ids name the part).
+        Path gz = gzip(Files.readAllBytes(csv), dir.resolve("gz/data.csv.gz"));
+        List<String> all = Files.readAllLines(csv);
+        Path parts = dir.resolve("gz-parts");
+        gzip((String.join("\n", all.subList(0, 3001)) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8), parts.resolve("a.csv.gz"));
+        List<String> second = new ArrayList<>(List.of(all.get(0)));
+        second.addAll(all.subList(3001, all.size()));
+        gzip(String.join("\r\n", second).getBytes(java.nio.charset.StandardCharsets.UTF_8), parts.resolve("b.csv.gz"));
+
+        Set<String> plain = flagged(lines(scanTo("gz-plain", csv.toString())));
+        JsonNode one = scan(gz.toString(), dir.resolve("out-gz"), null, Map.of());
+        assertThat(one.get("rows").get("accepted").asLong()).isEqualTo(DATA.rows());
+        assertThat(flagged(lines(dir.resolve("out-gz/findings.jsonl")))).isNotEmpty().isEqualTo(plain);
+
+        JsonNode folder = scan(parts.toString(), dir.resolve("out-gz-parts"), null, Map.of("scan.id-column", ""));
+        assertThat(folder.get("rows").get("accepted").asLong()).isEqualTo(DATA.rows());
+        for (JsonNode f : lines(dir.resolve("out-gz-parts/findings.jsonl"))) {
+            if (!f.get("row_id").isNull()) {
+                String id = f.get("row_id").asText();
+                assertThat(id).matches("[ab]\\.csv\\.gz:\\d+");
+                assertThat(f.get("row_index").asLong()).isEqualTo(Long.parseLong(id.substring(id.indexOf(':') + 1)));
+            }
+        }
+    }
+
+    private static Path gzip(byte[] bytes, Path file) throws Exception {
+        Files.createDirectories(file.getParent());
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(file))) {
+            out.write(bytes);
+        }
+        return file;
+    }
+
+    @Test
     void aFolderOfFilesIsOneDatasetWithFileQualifiedRowIds() throws Exception {
         Path folder = dir.resolve("parts");
         Files.createDirectories(folder);
