@@ -306,8 +306,7 @@ public final class CsvRecords {
 
     /**
      * Reads records one after another from a record start: each record's text without its line end
-     * (line ends inside quotes stay in it), the position of the next, and whether the stray-quote
-     * guard cut it.
+     * (line ends inside quotes stay in it) and the position of the next.
      */
     public static final class Reader implements Closeable {
         private final InputStream in;
@@ -324,7 +323,6 @@ public final class CsvRecords {
         private final byte[] ending = new byte[2];
         private int endingLen;
         private long start;
-        private boolean cut;
 
         /** @param in the file's bytes from {@code start}, a record start (0, or a position after a record's line end) */
         public Reader(InputStream in, long start, CsvDialect dialect) {
@@ -358,16 +356,6 @@ public final class CsvRecords {
             return position;
         }
 
-        /** Where the record last read began. */
-        public long start() {
-            return start;
-        }
-
-        /** Whether the record last read was cut at its first line end (a quote spanning lines past the limit). */
-        public boolean wasCut() {
-            return cut;
-        }
-
         /** The record last read, decoded as UTF-8. */
         public String text() {
             return new String(rec, 0, recLen, StandardCharsets.UTF_8);
@@ -376,7 +364,6 @@ public final class CsvRecords {
         /** Reads the next record; false at the end of the file. */
         public boolean next() throws IOException {
             start = position;
-            cut = false;
             recLen = 0;
             endingLen = 0;
             if (!fill()) {
@@ -474,7 +461,6 @@ public final class CsvRecords {
                 position = firstLineNext;
                 recLen = firstLineLen;
                 endingLen = 0;
-                cut = true;
             }
             return true;
         }
