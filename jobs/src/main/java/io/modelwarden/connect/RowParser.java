@@ -156,8 +156,8 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
         for (int k = 0; k < r.values.length; k++) {
             double v = r.values[k];
             if (Double.isInfinite(v) || (Double.isNaN(v) && !keepMissing)) {
-                // A Parquet null reads as NaN, as a stored NaN does.
-                return reject(ctx, r, Double.isNaN(v) ? MISSING_VALUE : NON_FINITE, "feature " + k + ": " + (Double.isNaN(v) ? "null or NaN" : v), describe(r));
+                // A null is a missing value (the reader's error, above); this is a stored NaN or infinity, as CSV's NaN or Infinity.
+                return reject(ctx, r, NON_FINITE, "feature " + k + ": " + v, describe(r));
             }
         }
         if (labelIndex >= 0 && (r.label == null || r.label.isEmpty())) {
