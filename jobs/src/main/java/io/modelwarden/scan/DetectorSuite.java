@@ -148,6 +148,11 @@ final class DetectorSuite {
                 // Without a baseline only the data's own constraints apply (the rejected share).
                 dataset.addAll(schemaDetector.check(schema, profile.labelCounts(), schema, profile.labelCounts(), read, rejected));
             }
+            long[] missing = new long[names.length];
+            for (int j = 0; j < names.length; j++) {
+                missing[j] = profile.missing(j);
+            }
+            dataset.addAll(schemaDetector.missingValues(names, missing, profile.rows(), baselineMissingShares(baseline)));
         }
         DriftDetector.Report drift = null;
         if (s.drift() && baseline != null) {
@@ -165,6 +170,17 @@ final class DetectorSuite {
         LOG.info("Detectors: {}{}{}", ids, s.duplicates() ? " + duplicates" : "", baseline == null ? " (no baseline: drift and range checks off)" : " + drift against " + options.baseline());
         ScanModel model = new ScanModel(std, detectors, factory, s.duplicates() ? s.duplicate() : null, s.fingerprint(), profile.rows(), names, fill);
         return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift);
+    }
+
+    /** Per feature name, the share of the baseline's rows whose value was missing (empty without a baseline). */
+    private static Map<String, Double> baselineMissingShares(Baseline baseline) {
+        Map<String, Double> out = new java.util.HashMap<>();
+        if (baseline != null && baseline.rows > 0) {
+            for (Baseline.FeatureBaseline f : baseline.features) {
+                out.put(f.name, Math.max(0.0, 1.0 - (double) f.count / baseline.rows));
+            }
+        }
+        return out;
     }
 
     /** Per feature, the value a missing one is scored with: its median in the sample (the mean, 0, when it has none). */

@@ -297,6 +297,13 @@ class ScanJobTest {
             }
         }
         assertThat(out.resolve("report.html")).content().contains("<th class=\"num\">missing</th>");
+        // 3% blanked is within the default 5% allowed: no missing-value finding; with 2% allowed, one per feature.
+        assertThat(findings).noneMatch(f -> f.get("finding_id") != null && f.path("evidence").path("constraint").asText().equals("missing_values"));
+        JsonNode strict = scan(holes.toString(), dir.resolve("out-holes-strict"), null,
+                Map.of("scan.missing-values", "impute", "scan.detectors.schema.max-missing-share", "0.02"));
+        assertThat(lines(dir.resolve("out-holes-strict/findings.jsonl"))).filteredOn(f -> f.path("evidence").path("constraint").asText().equals("missing_values"))
+                .extracting(f -> f.path("evidence").path("column").asText()).containsExactlyInAnyOrder(DATA.featureNames());
+        assertThat(strict.get("findings").get("by_kind").get("SCHEMA").asLong()).isEqualTo(DATA.features());
         assertThat(outliersWithHoles).hasSizeGreaterThan(5);
         // An outlier's extreme value may be the one blanked: most, not all, stay outliers.
         long found = outliersWithHoles.stream().filter(forest::contains).count();

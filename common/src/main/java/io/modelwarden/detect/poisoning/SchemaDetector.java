@@ -23,13 +23,16 @@ import java.util.TreeMap;
  * new_column} (0.5), {@code retyped_column} (1.0), {@code role_changed} (0.8), {@code
  * feature_order} (0.7: the model's inputs would be misaligned), {@code new_classes} (0.9), {@code
  * label_cardinality} (0.8, also names classes that vanished), {@code rejected_rows} (share above
- * {@code max-rejected-share}; score {@code 1 - 2^-(share / max)}). Evidence = the failed constraint,
- * expected and actual values.
+ * {@code max-rejected-share}; score {@code 1 - 2^-(share / max)}), {@code missing_values} per feature
+ * ({@link #missingValues}: its missing share above the baseline's by more than {@code
+ * max-missing-share}, same score on the excess; blanked cells are a way to hide a row's poison from
+ * the detectors). Evidence = the failed constraint, expected and actual values.
  *
  * <p><b>Cost.</b> O(columns + labels) once per scan; no per-row work (rejected rows are counted by the
  * parser). Memory: the two schemas.
  *
- * <p><b>Parameters</b>: {@code scan.detectors.schema.max-rejected-share} 0.01. Reference: DETECTORS.md
+ * <p><b>Parameters</b>: {@code scan.detectors.schema.max-rejected-share} 0.01, {@code
+ * max-missing-share} 0.05. Reference: DETECTORS.md
  * B6; Deequ (Schelter et al. 2018), TensorFlow Data Validation.
  */
 public final class SchemaDetector implements Serializable {
@@ -95,6 +98,38 @@ public final class SchemaDetector implements Serializable {
                 ev.put("threshold", settings.maxRejectedShare());
                 double score = settings.maxRejectedShare() > 0 ? DriftDetector.ratioScore(share, settings.maxRejectedShare()) : SEVERE;
                 out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, "rejected_rows", Detection.of(score, ev)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The missing-value constraint per feature: a finding where the share of the feature's values
+     * that are missing exceeds its baseline's share (0 for a feature the baseline lacks, or without a
+     * baseline) by more than {@code max-missing-share}.
+     *
+     * @param missing per feature (scan order), the rows whose value is missing
+     * @param rows rows accepted
+     * @param baselineShare per feature name, the baseline's missing share (absent: 0)
+     */
+    public List<DatasetDetection> missingValues(String[] features, long[] missing, long rows, Map<String, Double> baselineShare) {
+        List<DatasetDetection> out = new ArrayList<>();
+        if (rows == 0) {
+            return out;
+        }
+        for (int j = 0; j < features.length; j++) {
+            double share = (double) missing[j] / rows;
+            double expected = baselineShare.getOrDefault(features[j], 0.0);
+            double excess = share - expected;
+            if (missing[j] > 0 && excess > settings.maxMissingShare()) {
+                Map<String, Object> ev = constraint("missing_values", features[j]);
+                ev.put("missing", missing[j]);
+                ev.put("rows", rows);
+                ev.put("share", share);
+                ev.put("baseline_share", expected);
+                ev.put("threshold", settings.maxMissingShare());
+                double score = settings.maxMissingShare() > 0 ? DriftDetector.ratioScore(excess, settings.maxMissingShare()) : SEVERE;
+                out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, "missing_values:" + features[j], Detection.of(score, ev)));
             }
         }
         return out;

@@ -9,8 +9,11 @@ import java.io.Serializable;
  *
  * @param iqrFactor k of the range constraint [q1 - k IQR, q3 + k IQR] (default 3.0)
  * @param maxRejectedShare a larger share of rejected (unparseable) rows is a finding (default 0.01)
+ * @param maxMissingShare a feature whose share of missing values exceeds its baseline's (0 without
+ *     one) by more than this is a finding (default 0.05; missing values reach the scan only with
+ *     {@code scan.missing-values: impute}, otherwise their rows are rejected)
  */
-public record SchemaSettings(double iqrFactor, double maxRejectedShare) implements Serializable {
+public record SchemaSettings(double iqrFactor, double maxRejectedShare, double maxMissingShare) implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String PREFIX = "scan.detectors.schema.";
 
@@ -21,6 +24,9 @@ public record SchemaSettings(double iqrFactor, double maxRejectedShare) implemen
         if (!(maxRejectedShare >= 0 && maxRejectedShare < 1)) {
             throw ConfigException.invalid(PREFIX + "max-rejected-share", "in [0, 1)", maxRejectedShare);
         }
+        if (!(maxMissingShare >= 0 && maxMissingShare < 1)) {
+            throw ConfigException.invalid(PREFIX + "max-missing-share", "in [0, 1)", maxMissingShare);
+        }
     }
 
     public static SchemaSettings defaults() {
@@ -28,6 +34,6 @@ public record SchemaSettings(double iqrFactor, double maxRejectedShare) implemen
     }
 
     public static SchemaSettings fromConfig(Config c) {
-        return new SchemaSettings(c.getDouble(PREFIX + "iqr-factor"), c.getDouble(PREFIX + "max-rejected-share"));
+        return new SchemaSettings(c.getDouble(PREFIX + "iqr-factor"), c.getDouble(PREFIX + "max-rejected-share"), c.getDouble(PREFIX + "max-missing-share"));
     }
 }

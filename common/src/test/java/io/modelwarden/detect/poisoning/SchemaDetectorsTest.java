@@ -69,6 +69,22 @@ class SchemaDetectorsTest {
     }
 
     @Test
+    void aFeatureMissingMoreOftenThanItsBaselineAllowsIsAFinding() {
+        String[] features = {"a", "b", "c"};
+        long[] missing = {100, 100, 30}; // shares 0.10, 0.10, 0.03 of 1,000 rows
+        // Without a baseline every share counts from 0: a and b are above 0.05, c is not.
+        assertThat(SCHEMA.missingValues(features, missing, 1000, Map.of()).stream().map(DatasetDetection::subject))
+                .containsExactly("missing_values:a", "missing_values:b");
+        // A baseline where b was already 8% missing: b is 2 points above it, within 0.05.
+        List<DatasetDetection> d = SCHEMA.missingValues(features, missing, 1000, Map.of("b", 0.08));
+        assertThat(d).extracting(DatasetDetection::subject).containsExactly("missing_values:a");
+        assertThat(d.get(0).detection().evidence()).containsEntry("missing", 100L).containsEntry("share", 0.1)
+                .containsEntry("baseline_share", 0.0).containsEntry("threshold", 0.05);
+        assertThat(d.get(0).kind()).isEqualTo(io.modelwarden.model.FindingKind.SCHEMA);
+        assertThat(SCHEMA.missingValues(features, new long[3], 1000, Map.of())).isEmpty();
+    }
+
+    @Test
     void rangeConstraintFlagsOutliersAndNotCleanRows() {
         PoisonedDataset base = PoisonedDataset.clean(31, 20_000, 30);
         DatasetStats stats = DriftDetectorTest.stats(base);
