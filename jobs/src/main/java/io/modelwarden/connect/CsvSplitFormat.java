@@ -34,12 +34,14 @@ public final class CsvSplitFormat extends FixedSplitFormat<CsvSplits.Split> {
     /** Reads the records that begin in one split. */
     static final class SplitReader implements Reader<RawRecord> {
         private final CsvRecords.Reader records;
+        private final String path;
         private final int fileIndex;
         private long next;
         private long end;
 
         SplitReader(CsvRecords.Reader records, CsvSplits.Split s) {
             this.records = records;
+            this.path = s.path();
             this.fileIndex = s.fileIndex();
             this.next = s.firstRecord();
             this.end = s.records() == CsvSplits.ALL ? Long.MAX_VALUE : s.firstRecord() + s.records();
@@ -50,12 +52,12 @@ public final class CsvSplitFormat extends FixedSplitFormat<CsvSplits.Split> {
             RawRecord[] batch = new RawRecord[BATCH];
             int n = 0;
             while (n < BATCH && next < end) {
-                if (!records.next()) {
+                if (!nextRecord()) {
                     if (end == Long.MAX_VALUE) {
                         end = next; // a compressed file, read to its end
                         break;
                     }
-                    throw new IOException("the file ended before record " + next + " (it changed after the scan began?)");
+                    throw new IOException(path + ": the file ended before record " + next + " (it changed after the scan began?)");
                 }
                 long no = next++;
                 if (no > 0) { // record 0 is the header; data rows count from 0 after it
@@ -68,6 +70,17 @@ public final class CsvSplitFormat extends FixedSplitFormat<CsvSplits.Split> {
             ArrayResultIterator<RawRecord> out = new ArrayResultIterator<>();
             out.set(batch, n, CheckpointedPosition.NO_OFFSET, 0L);
             return out;
+        }
+
+        /** The next record; a read error (a truncated or corrupt compressed file) names the file and the record. */
+        private boolean nextRecord() throws IOException {
+            try {
+                return records.next();
+            } catch (IOException e) {
+                IOException named = new IOException(path + ": cannot read record " + next + ": " + e.getMessage());
+                named.addSuppressed(e); // the CLI's one line shows the innermost cause: this one
+                throw named;
+            }
         }
 
         @Override

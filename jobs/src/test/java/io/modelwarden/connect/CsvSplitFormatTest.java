@@ -1,6 +1,7 @@
 package io.modelwarden.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -96,6 +97,26 @@ class CsvSplitFormatTest {
             assertThat(rows.get(4)).isEqualTo("4,ok,2.0");
             assertThat(rows.get(19_999)).isEqualTo("19999,ok,9999.5");
         }
+    }
+
+    /** A truncated compressed file fails its read with the file and the record named (the CLI's one line). */
+    @Test
+    void aTruncatedCompressedFileNamesItselfInTheError() throws Exception {
+        StringBuilder sb = new StringBuilder("id,x\n");
+        java.util.Random rnd = new java.util.Random(2);
+        for (int i = 0; i < 50_000; i++) {
+            sb.append(i).append(',').append(rnd.nextDouble()).append('\n');
+        }
+        java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(packed)) {
+            out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] whole = packed.toByteArray();
+        Path file = dir.resolve("cut.csv.gz");
+        Files.write(file, java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertThatThrownBy(() -> readAll(file, Files.size(file), 1 << 20, new CsvDialect(',', 1 << 20)))
+                .isInstanceOf(java.io.IOException.class).hasNoCause() // the innermost cause, which the CLI's line shows
+                .hasMessageContaining("cut.csv.gz: cannot read record").hasMessageContaining("Unexpected end of ZLIB input stream");
     }
 
     /**
