@@ -1,5 +1,6 @@
 package io.modelwarden.connect;
 
+import io.modelwarden.config.ConfigException;
 import java.io.Serializable;
 
 /**
@@ -11,12 +12,13 @@ public record CsvDialect(char delimiter, int maxRecordBytes) implements Serializ
     /** Below this a quoted field could not even hold an ordinary row. */
     public static final int MIN_RECORD_BYTES = 1024;
 
+    /** A bad value stops the scan with one line naming its configuration key. */
     public CsvDialect {
         if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
-            throw new IllegalArgumentException("the delimiter cannot be a quote or a line end");
+            throw ConfigException.invalid("scan.csv.delimiter", "a character other than a quote or a line end", "'" + delimiter + "'");
         }
         if (maxRecordBytes < MIN_RECORD_BYTES) {
-            throw new IllegalArgumentException("maxRecordBytes must be at least " + MIN_RECORD_BYTES + ": " + maxRecordBytes);
+            throw ConfigException.invalid("scan.csv.max-record-bytes", ">= " + MIN_RECORD_BYTES, maxRecordBytes);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.modelwarden.connect;
 
+import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +9,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPInputStream;
+import org.apache.flink.api.common.io.compression.GzipInflaterInputStreamFactory;
+import org.apache.flink.api.common.io.compression.InflaterInputStreamFactory;
+import org.apache.flink.connector.file.src.compression.StandardDeCompressors;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 
@@ -226,16 +230,7 @@ public final class CsvRecords {
                 }
             }
             if (special == 0) {
-                byte lastByte = b[i + 63];
-                int after = lastByte == delimiter || lastByte == '\n' ? FIELD_START : IN_FIELD;
-                for (Run run : runs) {
-                    if (run.end != QUOTED) {
-                        if (lfs != 0) {
-                            run.starts(bufPos + firstLf + 1, (int) lfs, bufPos + lastLf + 1);
-                        }
-                        run.end = after;
-                    }
-                }
+                outside(runs, bufPos + firstLf + 1, (int) lfs, bufPos + lastLf + 1, afterByte(b[i + 63], delimiter));
                 continue;
             }
             for (int k = i; k < i + 64; k += 8) {
@@ -245,13 +240,7 @@ public final class CsvRecords {
         for (; i + 8 <= n; i += 8) {
             feedWord(runs, b, i, bufPos, delimiter);
         }
-        for (Run run : runs) {
-            int s = run.end;
-            for (int k = i; k < n; k++) {
-                s = step(run, s, b, k, bufPos, delimiter);
-            }
-            run.end = s;
-        }
+        byteByByte(runs, b, i, n, bufPos, delimiter);
     }
 
     /** The word b[i .. i+7] for each run: at once when it holds no quote or CR, else byte by byte. */
@@ -259,22 +248,40 @@ public final class CsvRecords {
         long w = (long) LONGS.get(b, i);
         if (matches(w, QUOTE) == 0 && matches(w, CR) == 0) {
             long lf = matches(w, LF);
-            byte lastByte = b[i + 7];
-            int after = lastByte == delimiter || lastByte == '\n' ? FIELD_START : IN_FIELD;
             long at = bufPos + i + 1;
-            for (Run run : runs) {
-                if (run.end != QUOTED) {
-                    if (lf != 0) {
-                        run.starts(at + (Long.numberOfTrailingZeros(lf) >>> 3), Long.bitCount(lf), at + ((63 - Long.numberOfLeadingZeros(lf)) >>> 3));
-                    }
-                    run.end = after;
-                }
-            }
+            outside(runs, at + (Long.numberOfTrailingZeros(lf) >>> 3), Long.bitCount(lf), at + ((63 - Long.numberOfLeadingZeros(lf)) >>> 3),
+                    afterByte(b[i + 7], delimiter));
             return;
         }
+        byteByByte(runs, b, i, i + 8, bufPos, delimiter);
+    }
+
+    /**
+     * A stretch without quotes or CRs: inside quotes it changes nothing; outside them its {@code count}
+     * LFs (the first and last beginning records at the positions given) begin records, and the state
+     * after it is {@code after}.
+     */
+    private static void outside(Run[] runs, long firstStart, int count, long lastStart, int after) {
+        for (Run run : runs) {
+            if (run.end != QUOTED) {
+                if (count > 0) {
+                    run.starts(firstStart, count, lastStart);
+                }
+                run.end = after;
+            }
+        }
+    }
+
+    /** The state outside quotes after a stretch without quotes or CRs whose last byte is {@code last}. */
+    private static int afterByte(byte last, byte delimiter) {
+        return last == delimiter || last == '\n' ? FIELD_START : IN_FIELD;
+    }
+
+    /** b[from .. to-1] one byte at a time, for each run. */
+    private static void byteByByte(Run[] runs, byte[] b, int from, int to, long bufPos, byte delimiter) {
         for (Run run : runs) {
             int s = run.end;
-            for (int k = i; k < i + 8; k++) {
+            for (int k = from; k < to; k++) {
                 s = step(run, s, b, k, bufPos, delimiter);
             }
             run.end = s;
@@ -343,7 +350,13 @@ public final class CsvRecords {
                     raw.close();
                     throw new IllegalArgumentException("a compressed file is read from its start, not from " + start);
                 }
-                return new Reader(new GZIPInputStream(raw, 1 << 16), 0, dialect);
+                // The decompressors Flink's file source uses, by file name. Gzip with a 64 KiB inflater buffer: the
+                // factory's 512 bytes made a 1,000,000-row file's reading 25% slower (2.4 against 1.9 s).
+                InflaterInputStreamFactory<?> factory = StandardDeCompressors.getDecompressorForFileName(path.getName());
+                InputStream in = factory instanceof GzipInflaterInputStreamFactory
+                        ? new GZIPInputStream(raw, 1 << 16)
+                        : factory.create(new BufferedInputStream(raw, 1 << 16));
+                return new Reader(in, 0, dialect);
             }
             if (start > 0) {
                 raw.seek(start);

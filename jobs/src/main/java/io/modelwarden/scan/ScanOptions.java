@@ -45,13 +45,7 @@ public record ScanOptions(
         if (delim.length() != 1) {
             throw ConfigException.invalid("scan.csv.delimiter", "exactly one character", "'" + delim + "'");
         }
-        int maxRecordBytes = c.getInt("scan.csv.max-record-bytes");
-        if (maxRecordBytes < CsvDialect.MIN_RECORD_BYTES) {
-            throw ConfigException.invalid("scan.csv.max-record-bytes", ">= " + CsvDialect.MIN_RECORD_BYTES, maxRecordBytes);
-        }
-        if (delim.charAt(0) == '"' || delim.charAt(0) == '\n' || delim.charAt(0) == '\r') {
-            throw ConfigException.invalid("scan.csv.delimiter", "a character other than a quote or a line end", "'" + delim + "'");
-        }
+        CsvDialect dialect = new CsvDialect(delim.charAt(0), c.getInt("scan.csv.max-record-bytes")); // checks both keys
         String missing = c.getString("scan.missing-values").trim();
         if (!missing.equals("reject") && !missing.equals("impute")) {
             throw ConfigException.invalid("scan.missing-values", "reject or impute", "'" + missing + "'");
@@ -70,7 +64,7 @@ public record ScanOptions(
                 c.getString("scan.label-column").trim(),
                 c.getString("scan.id-column").trim(),
                 c.getList("scan.ignore-columns"),
-                new CsvDialect(delim.charAt(0), maxRecordBytes),
+                dialect,
                 missing.equals("impute"),
                 c.getLong("scan.seed"),
                 c.positiveInt("scan.reference-sample-size"),
