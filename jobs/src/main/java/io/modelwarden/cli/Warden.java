@@ -143,7 +143,7 @@ public final class Warden implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--input", required = true, paramLabel = "PATH", description = "A .csv (with a header row; .csv.gz: gzip-compressed) or .parquet file, or a folder of them.")
+        @Option(names = "--input", required = true, paramLabel = "PATH", description = "A .csv (with a header row; .csv.gz, .csv.bz2, .csv.deflate: compressed) or .parquet file, or a folder of them.")
         String input;
 
         @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for the outputs (created if missing; files in it are replaced).")

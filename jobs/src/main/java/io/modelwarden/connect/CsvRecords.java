@@ -340,12 +340,12 @@ public final class CsvRecords {
         }
 
         /**
-         * Opens the file at a record start; a gzip-compressed file ({@link InputFormat#isGzip}) is
+         * Opens the file at a record start; a compressed file ({@link InputFormat#isCompressed}) is
          * decompressed, and read from its start only.
          */
         public static Reader open(Path path, long start, CsvDialect dialect) throws IOException {
             FSDataInputStream raw = path.getFileSystem().open(path);
-            if (InputFormat.isGzip(path.getName())) {
+            if (InputFormat.isCompressed(path.getName())) {
                 if (start != 0) {
                     raw.close();
                     throw new IllegalArgumentException("a compressed file is read from its start, not from " + start);

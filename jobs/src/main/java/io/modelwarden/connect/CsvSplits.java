@@ -73,7 +73,7 @@ public final class CsvSplits implements Serializable {
             long size = path.getFileSystem().getFileStatus(path).getLen();
             long offset = 0;
             do {
-                long length = InputFormat.isGzip(files.get(f).name()) ? size : Math.min(splitBytes, size - offset);
+                long length = InputFormat.isCompressed(files.get(f).name()) ? size : Math.min(splitBytes, size - offset);
                 ranges.add(new long[] {f, offset, length, size});
                 offset += length;
             } while (offset < size);
@@ -113,7 +113,7 @@ public final class CsvSplits implements Serializable {
     }
 
     private static boolean compressed(List<DatasetInput.InputFile> files, long[] range) {
-        return InputFormat.isGzip(files.get((int) range[0]).name());
+        return InputFormat.isCompressed(files.get((int) range[0]).name());
     }
 
     /**

@@ -296,7 +296,7 @@ public final class DatasetInput {
     /** Whether some file is compressed (read whole by one reader). */
     public boolean hasCompressedFiles() {
         for (InputFile f : files) {
-            if (InputFormat.isGzip(f.name())) {
+            if (InputFormat.isCompressed(f.name())) {
                 return true;
             }
         }
@@ -329,7 +329,7 @@ public final class DatasetInput {
         if (bytes <= 0) {
             long total = 0;
             for (InputFile f : files) {
-                total += InputFormat.isGzip(f.name()) ? 0 : f.bytes(); // a compressed file is one range anyway
+                total += InputFormat.isCompressed(f.name()) ? 0 : f.bytes(); // a compressed file is one range anyway
             }
             bytes = Math.min(64L << 20, Math.max(1L << 20, total / (4L * Math.max(1, parallelism))));
         }

@@ -1,12 +1,17 @@
 package io.modelwarden.connect;
 
-/** The file formats a scan reads: CSV (also gzip-compressed, {@code .csv.gz}) and Parquet. */
+/**
+ * The file formats a scan reads: CSV (also compressed, in the formats Flink's file source decompresses
+ * with what a Flink distribution ships: gzip, bzip2, deflate) and Parquet.
+ */
 public enum InputFormat {
-    CSV(".csv", ".csv.gz"),
+    CSV(".csv", ".csv.gz", ".csv.gzip", ".csv.bz2", ".csv.deflate"),
     PARQUET(".parquet");
 
     /** The file name endings the scan reads, in the words of its messages. */
-    public static final String NAMES = ".csv, .csv.gz or .parquet";
+    public static final String NAMES = ".csv (.csv.gz, .csv.bz2, .csv.deflate) or .parquet";
+
+    private static final String[] COMPRESSED = {".gz", ".gzip", ".bz2", ".deflate"};
 
     private final String[] extensions;
 
@@ -27,8 +32,14 @@ public enum InputFormat {
         return null;
     }
 
-    /** A gzip-compressed file: read whole by one reader (gzip cannot be entered mid-stream). */
-    public static boolean isGzip(String name) {
-        return name.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+    /** A compressed file: read whole by one reader (a compressed stream cannot be entered mid-way). */
+    public static boolean isCompressed(String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        for (String e : COMPRESSED) {
+            if (lower.endsWith(e)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

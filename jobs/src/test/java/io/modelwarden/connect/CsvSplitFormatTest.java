@@ -59,12 +59,17 @@ class CsvSplitFormatTest {
             for (long splitBytes : new long[] {1, 2, 3, 7, 16, 61, 256, 1000, size, size + 100}) {
                 assertThat(readAll(file, size, splitBytes, dialect)).as("trial %d, split %d", trial, splitBytes).isEqualTo(expected);
             }
-            // Compressed, the same records (one split, whatever the split size).
+            // Compressed (gzip, bzip2), the same records (one split, whatever the split size).
             Path gz = dir.resolve("t" + trial + ".csv.gz");
             try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
                 out.write(bytes);
             }
             assertThat(readAll(gz, Files.size(gz), 7, dialect)).as("trial %d, gzip", trial).isEqualTo(expected);
+            Path bz2 = dir.resolve("t" + trial + ".csv.bz2");
+            try (var out = new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(Files.newOutputStream(bz2))) {
+                out.write(bytes);
+            }
+            assertThat(readAll(bz2, Files.size(bz2), 7, dialect)).as("trial %d, bzip2", trial).isEqualTo(expected);
         }
         assertThat(cuts).as("records cut by the limit").isGreaterThan(5);
         assertThat(spanning).as("records spanning lines").isGreaterThan(100);
