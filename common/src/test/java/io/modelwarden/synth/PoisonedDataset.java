@@ -114,6 +114,18 @@ public final class PoisonedDataset {
     }
 
     private long rowSeed;
+    private double duplicateJitter;
+
+    /**
+     * The same dataset, but each DUPLICATE row's features are its source's plus normal noise of {@code
+     * jitter} cluster standard deviations (about 0.7 x jitter of the feature's z-score): copies made to
+     * slip past exact matching.
+     */
+    public PoisonedDataset withDuplicateJitter(double jitter) {
+        PoisonedDataset d = new PoisonedDataset(seed, rows, features, classes, 1.0, rates, shiftedFeatures, shift).withRowSeed(rowSeed);
+        d.duplicateJitter = jitter;
+        return d;
+    }
 
     private PoisonedDataset withRowSeed(long s) {
         this.rowSeed = s;
@@ -179,6 +191,12 @@ public final class PoisonedDataset {
             row = cleanRow(j);
             row.rowIndex = i;
             row.rowId = id(i);
+            if (duplicateJitter > 0) {
+                SplittableRandom r = rng(i, 0xd0b1eL);
+                for (int f = 0; f < features - 1; f++) { // the last, discrete feature stays as it was
+                    row.features[f] += duplicateJitter * scale[f] * r.nextGaussian();
+                }
+            }
             return row;
         }
         row = cleanRow(i);

@@ -17,6 +17,7 @@ import io.modelwarden.detect.poisoning.DriftDetector;
 import io.modelwarden.detect.poisoning.DriftSettings;
 import io.modelwarden.detect.poisoning.DuplicateDetector;
 import io.modelwarden.detect.poisoning.DuplicateGroup;
+import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.detect.poisoning.DuplicateSettings;
 import io.modelwarden.detect.poisoning.RangeConstraintDetector;
 import io.modelwarden.detect.poisoning.RowDetector;
@@ -40,7 +41,7 @@ import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.api.java.tuple.Tuple3;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.slf4j.Logger;
@@ -168,7 +169,16 @@ final class DetectorSuite {
             ids.add(d.id());
         }
         LOG.info("Detectors: {}{}{}", ids, s.duplicates() ? " + duplicates" : "", baseline == null ? " (no baseline: drift and range checks off)" : " + drift against " + options.baseline());
-        ScanModel model = new ScanModel(std, detectors, factory, s.duplicates() ? s.duplicate() : null, s.fingerprint(), profile.rows(), names, fill);
+        NearDuplicateHash near = null;
+        if (s.duplicates() && s.duplicate().radius() > 0) {
+            List<double[]> z = new ArrayList<>(sample.size());
+            for (TrainingRow r : sample) {
+                z.add(std.apply(r.features));
+            }
+            near = NearDuplicateHash.fit(z, names.length, s.duplicate().radius(), profile.rows());
+            LOG.info("Duplicate buckets: {} directions, {} buckets per row on the sample", near.keyDirections(), near.meanBuckets());
+        }
+        ScanModel model = new ScanModel(std, detectors, factory, s.duplicates() ? s.duplicate() : null, near, s.fingerprint(), profile.rows(), names, fill);
         return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift);
     }
 
@@ -246,33 +256,45 @@ final class DetectorSuite {
     }
 
     /**
-     * A {@link DuplicateGroup} in flight: (near key hi, near key lo, {@link DuplicateGroup#oneRowBytes}
-     * for a row, {@link DuplicateGroup#toBytes()} once merged). Every row crosses the shuffle and the
-     * sort of the grouping, so it travels as few bytes.
+     * A row in flight to the duplicate grouping: ({@link NearDuplicateHash} bucket, {@link
+     * DuplicateGroup#oneRowBytes}). Every row crosses the shuffle and the sort of the grouping about
+     * twice, so it travels as few bytes.
      */
-    static final TypeInformation<Tuple3<Long, Long, byte[]>> ENCODED_GROUP = Types.TUPLE(Types.LONG, Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE));
+    static final TypeInformation<Tuple2<Long, byte[]>> ENCODED_ROW = Types.TUPLE(Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE));
 
     /**
-     * Groups rows by near-duplicate key and turns flagged groups into findings (and, on {@link
-     * DuplicateGroupsOperator#STATS}, their counts); null when off. Keyed by the key's high 64 bits:
-     * the sort compares half the bytes, and the operator tells full keys apart within a run.
+     * Groups rows by bucket, turns flagged groups into findings, and keeps each row's best finding per
+     * detector (a row in several buckets may be found in each), with their counts on {@link
+     * DuplicateFindingsOperator#STATS}; null when off.
      */
-    SingleOutputStreamOperator<Finding> duplicateFindings(DataStream<Tuple3<Long, Long, byte[]>> keys, int topFindings) {
+    SingleOutputStreamOperator<Finding> duplicateFindings(DataStream<Tuple2<Long, byte[]>> rows, int topFindings) {
         if (model.duplicates() == null) {
             return null;
         }
-        DuplicateGroupsOperator grouping = new DuplicateGroupsOperator(new DuplicateDetector(model.duplicates()), model.findings(), topFindings);
-        return keys.keyBy(new KeyHigh(), Types.LONG)
+        DuplicateGroupsOperator grouping = new DuplicateGroupsOperator(new DuplicateDetector(model.duplicates()), model.findings());
+        return rows.keyBy(new Bucket(), Types.LONG)
                 .transform("group-duplicates", TypeInformation.of(Finding.class), grouping)
-                .uid("group-duplicates").name("group-duplicates");
+                .uid("group-duplicates").name("group-duplicates")
+                .keyBy(new FindingId(), Types.STRING)
+                .transform("best-duplicate-findings", TypeInformation.of(Finding.class), new DuplicateFindingsOperator(topFindings))
+                .uid("best-duplicate-findings").name("best-duplicate-findings");
     }
 
-    private static final class KeyHigh implements KeySelector<Tuple3<Long, Long, byte[]>, Long> {
+    private static final class Bucket implements KeySelector<Tuple2<Long, byte[]>, Long> {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public Long getKey(Tuple3<Long, Long, byte[]> g) {
-            return g.f0;
+        public Long getKey(Tuple2<Long, byte[]> r) {
+            return r.f0;
+        }
+    }
+
+    private static final class FindingId implements KeySelector<Finding, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(Finding f) {
+            return f.findingId;
         }
     }
 
@@ -294,7 +316,16 @@ final class DetectorSuite {
             n.put("kind", FindingKind.DUPLICATE.name());
             n.put("enabled", true);
             n.put("flagged", flaggedByDetector.getOrDefault(DuplicateDetector.ID, 0L));
-            n.set("parameters", Json.MAPPER.valueToTree(model.duplicates()));
+            ObjectNode p = Json.MAPPER.valueToTree(model.duplicates());
+            NearDuplicateHash near = model.nearDuplicates();
+            p.put("key_directions", near == null ? 0 : near.keyDirections());
+            double perRow = near == null ? 1 : near.meanBuckets();
+            if (Double.isNaN(perRow)) {
+                p.putNull("buckets_per_row"); // no rows, no sample
+            } else {
+                p.put("buckets_per_row", Json.round(perRow, 3));
+            }
+            n.set("parameters", p);
         }
         return out;
     }

@@ -375,7 +375,7 @@ public final class ScanJob {
         SingleOutputStreamOperator<Finding> duplicates = suite.duplicateFindings(rowFindings.getSideOutput(ScoreOperator.DUPLICATES), options.topFindings());
         if (duplicates != null) {
             findings = findings.union(duplicates);
-            collected = collected.union(duplicates.getSideOutput(DuplicateGroupsOperator.STATS));
+            collected = collected.union(duplicates.getSideOutput(DuplicateFindingsOperator.STATS));
         }
         // findings.jsonl has one writer (one file): the lines are rendered by the tasks that make the
         // findings, in parallel, and the writer only writes them.

@@ -3,6 +3,7 @@ package io.modelwarden.scan;
 import io.modelwarden.baseline.FingerprintSettings;
 import io.modelwarden.detect.FindingFactory;
 import io.modelwarden.detect.poisoning.DuplicateSettings;
+import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.detect.poisoning.RowDetector;
 import io.modelwarden.detect.poisoning.Standardizer;
 import java.io.Serializable;
@@ -11,7 +12,7 @@ import java.util.List;
 /**
  * Everything the scoring pass ships to its parallel tasks: the fitted row detectors, the
  * standardiser they share, the factory that stamps findings, and what the pass derives per row for
- * the grouping detectors (duplicate keys) and the baseline (training-row fingerprints). Built in the
+ * the grouping detectors (duplicate buckets) and the baseline (training-row fingerprints). Built in the
  * client from the profile of the first pass; its size is bounded by the models (the reference
  * sample), not by the dataset.
  */
@@ -22,6 +23,7 @@ public final class ScanModel implements Serializable {
     private final List<RowDetector> detectors;
     private final FindingFactory findings;
     private final DuplicateSettings duplicates;
+    private final NearDuplicateHash nearDuplicates;
     private final FingerprintSettings fingerprints;
     private final long expectedRows;
     private final double[] fill;
@@ -32,6 +34,7 @@ public final class ScanModel implements Serializable {
             List<RowDetector> detectors,
             FindingFactory findings,
             DuplicateSettings duplicates,
+            NearDuplicateHash nearDuplicates,
             FingerprintSettings fingerprints,
             long expectedRows,
             String[] featureNames,
@@ -40,6 +43,7 @@ public final class ScanModel implements Serializable {
         this.detectors = List.copyOf(detectors);
         this.findings = findings;
         this.duplicates = duplicates;
+        this.nearDuplicates = nearDuplicates;
         this.fingerprints = fingerprints;
         this.expectedRows = expectedRows;
         this.featureNames = featureNames.clone();
@@ -66,6 +70,11 @@ public final class ScanModel implements Serializable {
     /** Null when duplicate detection is off. */
     public DuplicateSettings duplicates() {
         return duplicates;
+    }
+
+    /** The buckets and sketches of the duplicate grouping; null when duplicate detection is off or finds exact copies only (radius 0). */
+    public NearDuplicateHash nearDuplicates() {
+        return nearDuplicates;
     }
 
     /** Null when no fingerprints are written. */

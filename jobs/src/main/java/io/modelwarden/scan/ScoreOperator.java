@@ -4,7 +4,7 @@ import io.modelwarden.baseline.TrainingFingerprints;
 import io.modelwarden.detect.Detection;
 import io.modelwarden.detect.poisoning.DuplicateGroup;
 import io.modelwarden.detect.poisoning.DuplicateKeys;
-import io.modelwarden.detect.poisoning.DuplicateSettings;
+import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.detect.poisoning.RowDetector;
 import io.modelwarden.metrics.WardenMetrics;
 import io.modelwarden.model.Finding;
@@ -12,7 +12,7 @@ import io.modelwarden.model.TrainingRow;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.tuple.Tuple3;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
@@ -25,17 +25,17 @@ import org.apache.flink.util.OutputTag;
  * main output; each task also keeps a score histogram per detector (for the report) and the counts and
  * worst of its findings ({@link FindingStats}), and emits them on {@link #STATS} at the end of its
  * input, with the training-row fingerprints for the baseline. For the
- * duplicate detector each row leaves as a one-member {@link DuplicateGroup}, encoded, on {@link
- * #DUPLICATES}, keyed downstream. Per row: one z-scoring plus each detector's score and two 128-bit hashes;
- * evidence is built only for flagged rows (the near key is hashed once when the fingerprints share the
- * duplicate grid). Metrics ({@link WardenMetrics}): {@code rowsScored},
+ * duplicate detector each row leaves as a one-member {@link DuplicateGroup}, encoded with its nearness
+ * sketch, on {@link #DUPLICATES}, once per {@link NearDuplicateHash} bucket it goes to (about two),
+ * keyed downstream. Per row: one z-scoring plus each detector's score, 16 projections and two 128-bit
+ * hashes; evidence is built only for flagged rows. Metrics ({@link WardenMetrics}): {@code rowsScored},
  * {@code findingsEmitted}, and {@code findings} per kind and detector.
  */
 final class ScoreOperator extends AbstractStreamOperator<Finding> implements OneInputStreamOperator<TrainingRow, Finding>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
     static final OutputTag<ScanOutput> STATS = new OutputTag<>("score-stats", TypeInformation.of(ScanOutput.class));
-    /** (near key hi, near key lo, the one-row {@link DuplicateGroup} as {@link DuplicateGroup#oneRowBytes}). */
-    static final OutputTag<Tuple3<Long, Long, byte[]>> DUPLICATES = new OutputTag<>("duplicate-keys", DetectorSuite.ENCODED_GROUP);
+    /** (bucket, the one-row {@link DuplicateGroup} as {@link DuplicateGroup#oneRowBytes}). */
+    static final OutputTag<Tuple2<Long, byte[]>> DUPLICATES = new OutputTag<>("duplicate-keys", DetectorSuite.ENCODED_ROW);
 
     private final ScanModel model;
     private final int topFindings;
@@ -49,8 +49,10 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
     private transient Counter findingsEmitted;
     private transient Counter[] findingsByDetector;
     private transient TrainingFingerprints fingerprints;
-    /** The fingerprints quantise on the duplicate detector's grid, so its near key is their cell. */
-    private transient boolean fingerprintsShareNearKey;
+    private transient NearDuplicateHash nearDuplicates;
+    private transient double[] projections;
+    private transient long[] buckets;
+    private transient byte[] sketch;
 
     private transient FindingStats findingStats;
     /** The value each feature's missing value is scored with; null when missing values were rejected. */
@@ -92,8 +94,11 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
         }
         if (model.fingerprints() != null) {
             fingerprints = TrainingFingerprints.create(model.expectedRows(), model.fingerprints());
-            fingerprintsShareNearKey = model.duplicates() != null && Double.compare(model.duplicates().resolution(), fingerprints.resolution()) == 0;
         }
+        nearDuplicates = model.nearDuplicates();
+        projections = new double[NearDuplicateHash.DIRECTIONS];
+        buckets = new long[1 << NearDuplicateHash.MAX_FLIPS];
+        sketch = new byte[NearDuplicateHash.DIRECTIONS];
     }
 
     @Override
@@ -121,19 +126,22 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
                 findingsByDetector[i].inc();
             }
         }
-        DuplicateSettings dup = model.duplicates();
-        long[] near = null;
-        if (dup != null) {
-            near = DuplicateKeys.nearKey(z, dup.resolution());
-            byte[] group = DuplicateGroup.oneRowBytes(row, DuplicateKeys.exactKey(row.features));
-            output.collect(DUPLICATES, new StreamRecord<>(Tuple3.of(near[0], near[1], group)));
+        if (nearDuplicates != null) {
+            nearDuplicates.project(z, projections);
+            int n = nearDuplicates.buckets(projections, buckets);
+            nearDuplicates.sketch(projections, sketch, 0);
+            // One array for every bucket: each record is serialised into the keyed shuffle as it leaves.
+            byte[] group = DuplicateGroup.oneRowBytes(row, DuplicateKeys.exactKey(row.features), sketch);
+            for (int i = 0; i < n; i++) {
+                output.collect(DUPLICATES, new StreamRecord<>(Tuple2.of(buckets[i], group)));
+            }
+        } else if (model.duplicates() != null) {
+            // Radius 0, exact copies only: one record per row, its bucket the exact key (the sketch unused).
+            long[] exact = DuplicateKeys.exactKey(row.features);
+            output.collect(DUPLICATES, new StreamRecord<>(Tuple2.of(exact[0], DuplicateGroup.oneRowBytes(row, exact, sketch))));
         }
         if (fingerprints != null) {
-            if (near != null && fingerprintsShareNearKey) {
-                fingerprints.addCell(near); // the same grid (both resolutions default to 0.01): hash it once
-            } else {
-                fingerprints.add(z);
-            }
+            fingerprints.add(z);
         }
         rowsScored.inc();
     }

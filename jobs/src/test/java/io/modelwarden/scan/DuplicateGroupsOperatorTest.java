@@ -2,39 +2,48 @@ package io.modelwarden.scan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.modelwarden.detect.Detection;
 import io.modelwarden.detect.FindingFactory;
 import io.modelwarden.detect.poisoning.DuplicateDetector;
 import io.modelwarden.detect.poisoning.DuplicateGroup;
 import io.modelwarden.detect.poisoning.DuplicateSettings;
+import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.model.Finding;
+import io.modelwarden.model.FindingKind;
+import io.modelwarden.model.Threat;
 import io.modelwarden.model.TrainingRow;
 import io.modelwarden.risk.RiskPolicy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.tuple.Tuple3;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sorted grouping of the duplicate detector, fed as a BATCH job feeds it: rows sorted by the high
- * half of their near key only, so rows of two keys sharing that half may interleave.
+ * The sorted grouping of the duplicate detector, fed as a BATCH job feeds it (the rows of a bucket one
+ * after the other, in any order within it), and the choice of one finding per row and detector.
  */
 class DuplicateGroupsOperatorTest {
     private static final FindingFactory FACTORY = new FindingFactory("scan-test", RiskPolicy.defaults());
 
-    private static Tuple3<Long, Long, byte[]> row(long hi, long lo, long index, String label) {
+    /** A row of bucket {@code bucket} whose exact values are {@code exact} and whose sketch's first byte is {@code s}. */
+    private static Tuple2<Long, byte[]> row(long bucket, long index, String label, long exact, int s) {
         TrainingRow r = new TrainingRow("r" + index, index, 0, null, label);
-        return Tuple3.of(hi, lo, DuplicateGroup.oneRowBytes(r, new long[] {hi * 31 + lo, 7}));
+        byte[] sketch = new byte[NearDuplicateHash.DIRECTIONS];
+        sketch[0] = (byte) s;
+        return Tuple2.of(bucket, DuplicateGroup.oneRowBytes(r, new long[] {exact, 7}, sketch));
     }
 
-    private static List<Finding> run(int minCopies, List<Tuple3<Long, Long, byte[]>> sorted) throws Exception {
-        DuplicateGroupsOperator op = new DuplicateGroupsOperator(new DuplicateDetector(new DuplicateSettings(0.01, minCopies, 1000)), FACTORY, 10);
+    private static List<Finding> group(List<Tuple2<Long, byte[]>> sorted) throws Exception {
+        DuplicateGroupsOperator op = new DuplicateGroupsOperator(new DuplicateDetector(new DuplicateSettings(0.01, 2, 1000, 4096)), FACTORY);
         List<Finding> out = new ArrayList<>();
-        try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, Tuple3<Long, Long, byte[]>, Finding>(op, t -> t.f0, Types.LONG)) {
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, Tuple2<Long, byte[]>, Finding>(op, t -> t.f0, Types.LONG)) {
             h.open();
-            for (Tuple3<Long, Long, byte[]> t : sorted) {
+            for (Tuple2<Long, byte[]> t : sorted) {
                 h.processElement(new StreamRecord<>(t));
             }
             h.endInput();
@@ -43,34 +52,87 @@ class DuplicateGroupsOperatorTest {
                     out.add(f);
                 }
             }
-            // Its finding counts leave on the side output, once.
-            assertThat(h.getSideOutput(DuplicateGroupsOperator.STATS)).hasSize(1);
-            FindingStats stats = Serialization.fromBytes(h.getSideOutput(DuplicateGroupsOperator.STATS).poll().getValue().payload, FindingStats.class);
-            assertThat(stats.total()).isEqualTo(out.size());
         }
         return out;
     }
 
-    @Test
-    void groupsEachFullKeyAndFlagsOnlyGroupsOfMinCopies() throws Exception {
-        List<Tuple3<Long, Long, byte[]>> sorted = List.of(
-                row(1, 10, 0, "a"), // a key of its own
-                row(2, 20, 1, "a"), row(2, 21, 2, "a"), row(2, 20, 3, "a"), row(2, 21, 4, "b"), row(2, 22, 5, "a"), // three keys share hi 2
-                row(3, 30, 6, "a"), row(3, 30, 7, "a"), row(3, 30, 8, "a"));
-        List<Finding> findings = run(2, sorted);
-
-        List<Long> duplicates = findings.stream().filter(f -> f.detector.equals(DuplicateDetector.ID)).map(f -> f.rowIndex).sorted().toList();
-        assertThat(duplicates).containsExactly(1L, 2L, 3L, 4L, 6L, 7L, 8L);
-        // Rows 2 and 4 share key (2, 21) and disagree on the label: a tie, so both are conflicts or neither is;
-        // rows 1 and 3 (key (2, 20)) agree, and so do 6, 7 and 8.
-        assertThat(findings.stream().filter(f -> !f.detector.equals(DuplicateDetector.ID)).map(f -> f.rowIndex))
-                .allMatch(i -> i == 2L || i == 4L);
-        assertThat(findings.stream().filter(f -> f.rowIndex == 6).findFirst().orElseThrow().evidenceJson).contains("\"copies\":3");
+    /** finding id -> evidence, of the DUPLICATE findings. */
+    private static Map<String, String> duplicates(List<Finding> findings) {
+        Map<String, String> out = new TreeMap<>();
+        findings.stream().filter(f -> f.detector.equals(DuplicateDetector.ID)).forEach(f -> out.put(f.findingId, f.evidenceJson));
+        return out;
     }
 
     @Test
-    void groupsBelowMinCopiesAreNotFlagged() throws Exception {
-        List<Finding> findings = run(3, List.of(row(1, 10, 0, "a"), row(1, 10, 1, "a"), row(2, 20, 2, "a"), row(2, 20, 3, "a"), row(2, 20, 4, "a")));
-        assertThat(findings).extracting(f -> f.rowIndex).containsExactlyInAnyOrder(2L, 3L, 4L);
+    void groupsExactCopiesAndRowsWithinTheRadiusPerBucket() throws Exception {
+        List<Tuple2<Long, byte[]>> bucket1 = List.of(
+                row(1, 0, "a", 100, 0), row(1, 1, "a", 100, 0), // exact copies
+                row(1, 2, "b", 101, 10), // 10 steps from them: within the radius (4 steps root mean square over 16)
+                row(1, 3, "a", 102, 100), row(1, 4, "a", 103, 105)); // another pair, far from the first
+        List<Tuple2<Long, byte[]>> rest = List.of(row(2, 5, "a", 104, 0), // alone in its bucket, though its sketch matches row 0's
+                row(3, 6, "a", 105, 50), row(3, 7, "a", 105, 50));
+        List<Tuple2<Long, byte[]>> sorted = new ArrayList<>(bucket1);
+        sorted.addAll(rest);
+        List<Finding> findings = group(sorted);
+
+        assertThat(findings.stream().filter(f -> f.detector.equals(DuplicateDetector.ID)).map(f -> f.rowIndex).sorted())
+                .containsExactly(0L, 1L, 2L, 3L, 4L, 6L, 7L);
+        Finding row0 = findings.stream().filter(f -> f.rowIndex == 0 && f.kind == FindingKind.DUPLICATE).findFirst().orElseThrow();
+        assertThat(row0.evidenceJson).contains("\"copies\":3").contains("\"match\":\"near\"");
+        assertThat(findings.stream().filter(f -> f.rowIndex == 6).findFirst().orElseThrow().evidenceJson).contains("\"match\":\"exact\"");
+        // Row 2's label is the minority of its group of three.
+        assertThat(findings.stream().filter(f -> f.kind == FindingKind.LABEL_FLIP).map(f -> f.rowIndex)).containsExactly(2L);
+
+        // The same bucket in another arrival order (another parallelism) gives the same findings.
+        List<Tuple2<Long, byte[]>> reversed = reversed(bucket1);
+        reversed.addAll(rest);
+        assertThat(duplicates(group(reversed))).isEqualTo(duplicates(findings));
+    }
+
+    @Test
+    void aRowJoinsTheGroupOfTheEarliestRowItIsNearInFileAndRowOrder() throws Exception {
+        // 0 and 1 are near (12 steps), 1 and 2 are near, 0 and 2 are not (24 steps): 2 does not join 0's group.
+        List<Tuple2<Long, byte[]>> rows = List.of(row(9, 0, "a", 1, 0), row(9, 1, "a", 2, 12), row(9, 2, "a", 3, 24));
+        for (List<Tuple2<Long, byte[]>> order : List.of(rows, reversed(rows), List.of(rows.get(1), rows.get(2), rows.get(0)))) {
+            assertThat(group(order).stream().filter(f -> f.detector.equals(DuplicateDetector.ID)).map(f -> f.rowIndex).sorted())
+                    .containsExactly(0L, 1L);
+        }
+    }
+
+    @Test
+    void keepsTheHighestScoringFindingPerRowAndDetectorAndCountsWhatItKeeps() throws Exception {
+        List<Finding> in = List.of(
+                finding(0, 0.5, "{\"copies\":2}"), finding(0, 0.75, "{\"copies\":4}"), finding(0, 0.5, "{\"copies\":2,\"x\":1}"),
+                finding(1, 0.5, "{\"b\":1}"), finding(1, 0.5, "{\"a\":1}"));
+        List<Finding> out = new ArrayList<>();
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<String, Finding, Finding>(new DuplicateFindingsOperator(10), f -> f.findingId, Types.STRING)) {
+            h.open();
+            for (Finding f : in) {
+                h.processElement(new StreamRecord<>(f));
+            }
+            h.endInput();
+            for (Object o : h.getOutput()) {
+                if (o instanceof StreamRecord<?> r && r.getValue() instanceof Finding f) {
+                    out.add(f);
+                }
+            }
+            FindingStats stats = Serialization.fromBytes(h.getSideOutput(DuplicateFindingsOperator.STATS).poll().getValue().payload, FindingStats.class);
+            assertThat(stats.total()).isEqualTo(2);
+        }
+        assertThat(out).hasSize(2);
+        assertThat(out.get(0).evidenceJson).isEqualTo("{\"copies\":4}");
+        assertThat(out.get(1).evidenceJson).isEqualTo("{\"a\":1}"); // a tie goes to the smaller evidence text
+    }
+
+    private static <T> List<T> reversed(List<T> l) {
+        List<T> r = new ArrayList<>(l);
+        java.util.Collections.reverse(r);
+        return r;
+    }
+
+    private static Finding finding(long row, double score, String evidence) {
+        Finding f = FACTORY.row(DuplicateDetector.ID, Threat.DATA_POISONING, FindingKind.DUPLICATE, "r" + row, row, 0, Detection.of(score, Map.of()));
+        f.evidenceJson = evidence;
+        return f;
     }
 }

@@ -105,6 +105,43 @@ class ScanJobTest {
         assertThat(onDisk.get("findings").get("by_kind").get("BACKDOOR").asLong()).isGreaterThan(0);
     }
 
+    /** Row indexes with a DUPLICATE finding, checking each one's match. */
+    static Set<Long> duplicateRows(List<JsonNode> findings, String match) {
+        Set<Long> rows = new TreeSet<>();
+        for (JsonNode f : findings) {
+            if (f.get("kind").asText().equals("DUPLICATE")) {
+                assertThat(f.get("evidence").get("match").asText()).isEqualTo(match);
+                assertThat(rows.add(f.get("row_index").asLong())).as("one DUPLICATE finding per row").isTrue();
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void copiesJitteredWithinTheRadiusAreFlaggedAndRadiusZeroFindsExactCopiesOnly() throws Exception {
+        PoisonedDataset exact = PoisonedDataset.poisoned(17, 6_000, 20, new PoisonedDataset.Rates(0, 0, 0.02, 0));
+        // About 0.0035 z-units root mean square from their sources: a third of the default radius.
+        PoisonedDataset jittered = exact.withDuplicateJitter(0.005);
+        List<Long> injected = exact.indexesOf(PoisonedDataset.Poison.DUPLICATE);
+        Set<Long> copiesAndSources = new TreeSet<>(injected);
+        injected.forEach(i -> copiesAndSources.add(exact.source(i)));
+        Path jitteredCsv = DatasetFiles.writeCsv(jittered, dir.resolve("jittered.csv"));
+
+        Set<Long> near = duplicateRows(lines(scanTo("jittered-out", jitteredCsv.toString())), "near");
+        assertThat(near).containsAll(injected);
+        assertThat(copiesAndSources).containsAll(near);
+
+        Path exactOnly = dir.resolve("jittered-exact-out");
+        scan(jitteredCsv.toString(), exactOnly, null, Map.of("scan.detectors.duplicates.radius", "0"));
+        assertThat(duplicateRows(lines(exactOnly.resolve("findings.jsonl")), "exact")).isEmpty();
+
+        Path exactCsv = DatasetFiles.writeCsv(exact, dir.resolve("exact.csv"));
+        Path exactOut = dir.resolve("exact-out");
+        JsonNode summary = scan(exactCsv.toString(), exactOut, null, Map.of("scan.detectors.duplicates.radius", "0"));
+        assertThat(duplicateRows(lines(exactOut.resolve("findings.jsonl")), "exact")).isEqualTo(copiesAndSources);
+        assertThat(summary.get("detectors").get("duplicate_hash").get("parameters").get("key_directions").asInt()).isZero();
+    }
+
     @Test
     void parquetAndCsvOfTheSameDataGiveTheSameFindings() throws Exception {
         List<JsonNode> fromCsv = lines(scanTo("same-csv", csv.toString()));
@@ -272,8 +309,8 @@ class ScanJobTest {
         List<JsonNode> findings = lines(out.resolve("findings.jsonl"));
         Set<Long> forest = new TreeSet<>();
         for (JsonNode f : findings) {
-            if (f.get("row_id").isNull()) {
-                continue;
+            if (f.get("row_id").isNull() || f.get("detector").asText().startsWith("duplicate_")) {
+                continue; // the duplicate grouping's findings do not name filled-in values (README)
             }
             long row = f.get("row_index").asLong();
             Set<String> expected = missingByRow.getOrDefault(row, Set.of());

@@ -16,21 +16,25 @@ import java.util.Map;
  * biases the decision boundary, or amplifies a backdoor or flipped label); copies carrying different
  * labels are label-flip poison or a broken labelling pipeline.
  *
- * <p><b>Signal.</b> Rows are keyed by {@link DuplicateKeys#nearKey} (z-scores quantised to {@code
- * resolution} standard deviations, 128-bit MurmurHash3) and grouped with {@link DuplicateGroup#merge};
- * every group of at least {@code minCopies} rows yields one {@code duplicate_hash} DUPLICATE finding
- * per listed member, with score {@code 1 - 1/copies} (0.5 for a pair, 0.67 for three copies, 0.9 for
+ * <p><b>Signal.</b> Rows go to the buckets of a {@link NearDuplicateHash} (a locality-sensitive hash
+ * of their z-scores, with the buckets across near borders); within a bucket, exact copies (same
+ * {@link DuplicateKeys#exactKey}) are merged and distinct rows join the first earlier row (in file
+ * and row order) within {@code radius} root mean square z-score difference, with {@link
+ * DuplicateGroup#merge}. A row in several buckets is judged in each, and a job keeps its highest
+ * scoring finding per detector. Every group of at least {@code minCopies} rows yields one {@code
+ * duplicate_hash} DUPLICATE finding per listed member, with score {@code 1 - 1/copies} (0.5 for a pair, 0.67 for three copies, 0.9 for
  * ten: the more copies, the larger the weight an attacker gained). When the copies carry more than one
  * label, every member whose label is not the group's majority also gets a {@code
  * duplicate_label_conflict} LABEL_FLIP finding with score = the majority's share of the copies (ties
  * go to the smallest label and are marked in the evidence).
  *
- * <p><b>Cost.</b> O(d) hashing per row, one shuffle by key, O(maxMembersListed + labels) memory per
- * group; this class is O(members) per final group.
+ * <p><b>Cost.</b> O(d) hashing per row, one shuffle by bucket (about two records per row), O(distinct
+ * rows x groups) comparisons of 16 bytes per bucket, O(maxMembersListed + labels) memory per group;
+ * this class is O(members) per final group.
  *
- * <p><b>Parameters</b> ({@code scan.detectors.duplicates.*}): {@code resolution} 0.01 sigma, {@code
- * min-copies} 2, {@code max-members-listed} 1000. Reference: DETECTORS.md B3 (exact SHA-256 / 0.01
- * sigma grid); Deequ's uniqueness constraint.
+ * <p><b>Parameters</b> ({@code scan.detectors.duplicates.*}): {@code radius} 0.01 sigma, {@code
+ * min-copies} 2, {@code max-members-listed} 1000, {@code max-bucket-rows} 4096. Reference:
+ * DETECTORS.md B3 (exact hash; near within 0.01 sigma); Deequ's uniqueness constraint.
  */
 public final class DuplicateDetector implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -85,7 +89,8 @@ public final class DuplicateDetector implements Serializable {
         }
         boolean conflict = g.labels.length > 1;
         double dupScore = 1.0 - 1.0 / g.count;
-        String key = g.keyHex();
+        // The smallest exact key of the copies names the group wherever a bucket found it.
+        String key = DuplicateKeys.hex(g.exactMinHi, g.exactMinLo);
         Map<String, Long> labelCounts = new LinkedHashMap<>();
         for (int i = 0; i < g.labels.length; i++) {
             labelCounts.put(g.labels[i], g.labelCounts[i]);
@@ -101,7 +106,7 @@ public final class DuplicateDetector implements Serializable {
             Map<String, Object> ev = new LinkedHashMap<>();
             ev.put("copies", g.count);
             ev.put("match", g.allExact() ? "exact" : "near");
-            ev.put("resolution", settings.resolution());
+            ev.put("radius", settings.radius());
             ev.put("min_copies", settings.minCopies());
             ev.put("group_key", key);
             ev.put("other_row_ids", others);

@@ -22,7 +22,7 @@ import java.util.Arrays;
  * O(maxMembers + distinct labels).
  */
 public final class DuplicateGroup {
-    /** The near key (128-bit hash of the quantised z-scores). */
+    /** The key the rows were grouped by (a {@link NearDuplicateHash} bucket, and 0). */
     public long keyHi;
 
     public long keyLo;
@@ -82,20 +82,50 @@ public final class DuplicateGroup {
     /** First byte of {@link #oneRowBytes}; never the first byte of {@link #toBytes()} (a count below 2^56). */
     private static final byte ONE_ROW = (byte) 0xFF;
 
+    /** Where {@link #oneRowBytes} holds the row's {@link NearDuplicateHash} sketch. */
+    public static final int SKETCH_AT = 1 + 2 * Long.BYTES;
+
+    private static final int ROW_INDEX_AT = SKETCH_AT + NearDuplicateHash.DIRECTIONS;
+    private static final int FILE_INDEX_AT = ROW_INDEX_AT + Long.BYTES;
+
     /**
-     * A group of one row as compact bytes, what a scan emits per row: the exact key, the row's position,
-     * label and id, nothing that the keyed shuffle or the configuration already knows (the near key
-     * travels as the shuffle's key, the member cap is a setting), so every row costs the sort and its
-     * spill about half the bytes of {@code of(...).toBytes()}. {@link #fromBytes(long, long, int, byte[])}
-     * and {@link #count(byte[])} read both forms.
+     * A group of one row as compact bytes, what a scan emits per row and bucket: the exact key, the
+     * row's nearness sketch (16 bytes at {@link #SKETCH_AT}), position, label and id, nothing that the
+     * keyed shuffle or the configuration already knows (the bucket travels as the shuffle's key, the
+     * member cap is a setting), so every row costs the sort and its spill few bytes. {@link
+     * #fromBytes(long, long, int, byte[])} and {@link #count(byte[])} read both forms; {@link
+     * #exactHi}, {@link #exactLo}, {@link #rowIndex} and {@link #fileIndex} read fields without decoding.
      */
-    public static byte[] oneRowBytes(TrainingRow row, long[] exactKey) {
+    public static byte[] oneRowBytes(TrainingRow row, long[] exactKey, byte[] sketch) {
+        if (sketch.length != NearDuplicateHash.DIRECTIONS) {
+            throw new IllegalArgumentException("a sketch has " + NearDuplicateHash.DIRECTIONS + " bytes, was " + sketch.length);
+        }
         byte[] label = (row.label == null ? "" : row.label).getBytes(StandardCharsets.UTF_8);
         byte[] id = row.rowId.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(1 + 3 * Long.BYTES + 3 * Integer.BYTES + label.length + id.length);
-        b.put(ONE_ROW).putLong(exactKey[0]).putLong(exactKey[1]).putLong(row.rowIndex).putInt(row.fileIndex);
+        ByteBuffer b = ByteBuffer.allocate(FILE_INDEX_AT + 3 * Integer.BYTES + label.length + id.length);
+        b.put(ONE_ROW).putLong(exactKey[0]).putLong(exactKey[1]).put(sketch).putLong(row.rowIndex).putInt(row.fileIndex);
         b.putInt(label.length).put(label).putInt(id.length).put(id);
         return b.array();
+    }
+
+    /** The exact key's high half of a {@link #oneRowBytes} row. */
+    public static long exactHi(byte[] oneRow) {
+        return ByteBuffer.wrap(oneRow).getLong(1);
+    }
+
+    /** The exact key's low half of a {@link #oneRowBytes} row. */
+    public static long exactLo(byte[] oneRow) {
+        return ByteBuffer.wrap(oneRow).getLong(1 + Long.BYTES);
+    }
+
+    /** The row index of a {@link #oneRowBytes} row. */
+    public static long rowIndex(byte[] oneRow) {
+        return ByteBuffer.wrap(oneRow).getLong(ROW_INDEX_AT);
+    }
+
+    /** The file index of a {@link #oneRowBytes} row. */
+    public static int fileIndex(byte[] oneRow) {
+        return ByteBuffer.wrap(oneRow).getInt(FILE_INDEX_AT);
     }
 
     /**
@@ -108,6 +138,7 @@ public final class DuplicateGroup {
         }
         ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
         long[] exact = {b.getLong(), b.getLong()};
+        b.position(ROW_INDEX_AT);
         long rowIndex = b.getLong();
         int fileIndex = b.getInt();
         String label = string(b);

@@ -4,8 +4,9 @@ import java.util.HexFormat;
 import org.apache.datasketches.hash.MurmurHash3;
 
 /**
- * Row keys for duplicate detection (B3): pure, allocation-light functions a Flink job calls once per
- * row before keying the stream by the near key. Both keys are 128-bit MurmurHash3 values
+ * Row keys: the exact key of duplicate detection (B3), which tells exact copies apart within a {@link
+ * NearDuplicateHash} bucket, and the grid cell of the training-row fingerprints (S6). Both keys are
+ * 128-bit MurmurHash3 values
  * ({@code long[2]}: hi, lo); at 128 bits an accidental collision among 10^12 rows has probability
  * below 10^-14, so a shared key is treated as a shared value.
  */
@@ -23,8 +24,9 @@ public final class DuplicateKeys {
 
     /**
      * Key of the grid cell the row falls in: each z-score rounded to a multiple of {@code resolution}
-     * standard deviations. Rows within {@code resolution / 2} of each other on every feature usually
-     * share a key; two near rows that straddle a cell border do not (the grid's known blind spot).
+     * standard deviations: the training-row fingerprints' cell. Rows within {@code resolution / 2} of
+     * each other on every feature usually share a key; two near rows that straddle a cell border do not
+     * (why duplicate detection uses {@link NearDuplicateHash} instead).
      *
      * @param z the row's z-scored features
      * @param resolution cell width in standard deviations, > 0

@@ -7,23 +7,30 @@ import java.io.Serializable;
 /**
  * Settings of the duplicate detector ({@code scan.detectors.duplicates.*}).
  *
- * @param resolution near-duplicate grid, in baseline standard deviations (default 0.01)
+ * @param radius rows whose z-scores differ by at most this root mean square are near duplicates, in
+ *     standard deviations (default 0.01, at most {@link NearDuplicateHash#MAX_RADIUS}); 0 finds exact
+ *     copies only, at about three quarters of the grouping's cost
  * @param minCopies a group with at least this many rows is flagged (default 2)
  * @param maxMembersListed members kept per group and turned into row findings (default 1000)
+ * @param maxBucketRows distinct rows of one hash bucket compared for nearness (default 4096); further
+ *     rows of a fuller bucket still join their exact copies among them
  */
-public record DuplicateSettings(double resolution, int minCopies, int maxMembersListed) implements Serializable {
-    private static final long serialVersionUID = 1L;
+public record DuplicateSettings(double radius, int minCopies, int maxMembersListed, int maxBucketRows) implements Serializable {
+    private static final long serialVersionUID = 2L;
     public static final String PREFIX = "scan.detectors.duplicates.";
 
     public DuplicateSettings {
-        if (!(resolution > 0) || !Double.isFinite(resolution)) {
-            throw ConfigException.invalid(PREFIX + "resolution", "> 0", resolution);
+        if (!(radius >= 0) || radius > NearDuplicateHash.MAX_RADIUS) {
+            throw ConfigException.invalid(PREFIX + "radius", "in [0, " + NearDuplicateHash.MAX_RADIUS + "]", radius);
         }
         if (minCopies < 2) {
             throw ConfigException.invalid(PREFIX + "min-copies", ">= 2", minCopies);
         }
         if (maxMembersListed < 1) {
             throw ConfigException.invalid(PREFIX + "max-members-listed", "> 0", maxMembersListed);
+        }
+        if (maxBucketRows < 2) {
+            throw ConfigException.invalid(PREFIX + "max-bucket-rows", ">= 2", maxBucketRows);
         }
     }
 
@@ -32,7 +39,7 @@ public record DuplicateSettings(double resolution, int minCopies, int maxMembers
     }
 
     public static DuplicateSettings fromConfig(Config c) {
-        return new DuplicateSettings(
-                c.getDouble(PREFIX + "resolution"), c.getInt(PREFIX + "min-copies"), c.getInt(PREFIX + "max-members-listed"));
+        return new DuplicateSettings(c.getDouble(PREFIX + "radius"), c.getInt(PREFIX + "min-copies"),
+                c.getInt(PREFIX + "max-members-listed"), c.getInt(PREFIX + "max-bucket-rows"));
     }
 }

@@ -17,14 +17,45 @@ import org.junit.jupiter.api.Test;
 class DuplicateDetectorTest {
     private static final DuplicateSettings SETTINGS = DuplicateSettings.defaults();
 
-    private static Map<String, DuplicateGroup> group(List<TrainingRow> rows, Standardizer std) {
-        Map<String, DuplicateGroup> groups = new HashMap<>();
+    /** The groups of every bucket, as the scan forms them (a row in several buckets may be in several groups). */
+    private static List<DuplicateGroup> group(List<TrainingRow> rows, Standardizer std) {
+        NearDuplicateHash hash = NearDuplicateHash.of(SETTINGS.radius(), std.dimensions(), 8);
+        Map<Long, DuplicateBucket> buckets = new HashMap<>();
+        double[] p = new double[NearDuplicateHash.DIRECTIONS];
+        long[] keys = new long[1 << NearDuplicateHash.MAX_FLIPS];
         for (TrainingRow r : rows) {
-            long[] near = DuplicateKeys.nearKey(std.apply(r.features), SETTINGS.resolution());
-            DuplicateGroup g = DuplicateGroup.of(r, near, DuplicateKeys.exactKey(r.features), SETTINGS.maxMembersListed());
-            groups.merge(g.keyHex(), g, DuplicateGroup::merge);
+            hash.project(std.apply(r.features), p);
+            int n = hash.buckets(p, keys);
+            byte[] sketch = new byte[NearDuplicateHash.DIRECTIONS];
+            hash.sketch(p, sketch, 0);
+            byte[] one = DuplicateGroup.oneRowBytes(r, DuplicateKeys.exactKey(r.features), sketch);
+            for (int i = 0; i < n; i++) {
+                buckets.computeIfAbsent(keys[i], k -> {
+                    DuplicateBucket b = new DuplicateBucket(SETTINGS);
+                    b.reset(k);
+                    return b;
+                }).add(one);
+            }
         }
+        List<DuplicateGroup> groups = new ArrayList<>();
+        buckets.values().forEach(b -> groups.addAll(b.groups()));
         return groups;
+    }
+
+    /** Rows with a DUPLICATE finding. */
+    private static Set<Long> flagged(List<DuplicateGroup> groups, String match) {
+        DuplicateDetector detector = new DuplicateDetector(SETTINGS);
+        Set<Long> flagged = new HashSet<>();
+        for (DuplicateGroup g : groups) {
+            for (DuplicateDetector.MemberFinding f : detector.findings(g)) {
+                assertThat(f.kind()).isEqualTo(FindingKind.DUPLICATE);
+                if (match != null) {
+                    assertThat(f.detection().evidence()).containsEntry("match", match);
+                }
+                flagged.add(f.rowIndex());
+            }
+        }
+        return flagged;
     }
 
     private static Standardizer standardizer(PoisonedDataset d, List<TrainingRow> rows) {
@@ -37,16 +68,7 @@ class DuplicateDetectorTest {
     void findsInjectedCopiesAndNothingElse() {
         PoisonedDataset d = PoisonedDataset.poisoned(7, 50_000, 30, new PoisonedDataset.Rates(0, 0, 0.01, 0));
         List<TrainingRow> rows = d.all();
-        DuplicateDetector detector = new DuplicateDetector(SETTINGS);
-
-        Set<Long> flagged = new HashSet<>();
-        for (DuplicateGroup g : group(rows, standardizer(d, rows)).values()) {
-            for (DuplicateDetector.MemberFinding f : detector.findings(g)) {
-                assertThat(f.kind()).isEqualTo(FindingKind.DUPLICATE);
-                assertThat(f.detection().evidence()).containsEntry("match", "exact");
-                flagged.add(f.rowIndex());
-            }
-        }
+        Set<Long> flagged = flagged(group(rows, standardizer(d, rows)), "exact");
 
         List<Long> injected = d.indexesOf(PoisonedDataset.Poison.DUPLICATE);
         Set<Long> expected = new HashSet<>(injected);
@@ -60,11 +82,38 @@ class DuplicateDetectorTest {
     }
 
     @Test
+    void findsCopiesJitteredWithinTheRadiusAndNotBeyondIt() {
+        PoisonedDataset base = PoisonedDataset.poisoned(7, 50_000, 30, new PoisonedDataset.Rates(0, 0, 0.01, 0));
+        List<Long> injected = base.indexesOf(PoisonedDataset.Poison.DUPLICATE);
+        Set<Long> expected = new HashSet<>(injected);
+        injected.forEach(i -> expected.add(base.source(i)));
+        // Jitter 0.007 moves a copy about 0.005 z-units (root mean square) from its source: half the radius.
+        // A 0.01-sigma grid (the detector before) keeps few such copies in their source's cell (gridKept).
+        PoisonedDataset near = base.withDuplicateJitter(0.007);
+        List<TrainingRow> rows = near.all();
+        Standardizer std = standardizer(near, rows);
+        Set<Long> flagged = flagged(group(rows, std), "near");
+        double recall = (double) injected.stream().filter(flagged::contains).count() / injected.size();
+        long gridKept = injected.stream().filter(i -> java.util.Arrays.equals(
+                DuplicateKeys.nearKey(std.apply(rows.get(i.intValue()).features), 0.01),
+                DuplicateKeys.nearKey(std.apply(rows.get((int) base.source(i)).features), 0.01))).count();
+        System.out.printf("jittered duplicates: injected=%d recall=%.4f flagged=%d grid kept %d%n", injected.size(), recall, flagged.size(), gridKept);
+        assertThat(recall).isGreaterThanOrEqualTo(0.99);
+        assertThat(expected).containsAll(flagged);
+        assertThat(gridKept).isLessThan(injected.size() / 2);
+
+        // Ten times as far: about five radii apart, no longer near duplicates.
+        PoisonedDataset far = base.withDuplicateJitter(0.07);
+        List<TrainingRow> farRows = far.all();
+        Set<Long> farFlagged = flagged(group(farRows, standardizer(far, farRows)), null);
+        assertThat(injected.stream().filter(farFlagged::contains).count()).isLessThan(injected.size() / 100);
+    }
+
+    @Test
     void cleanDataHasNoGroups() {
         PoisonedDataset d = PoisonedDataset.clean(11, 50_000, 30);
         List<TrainingRow> rows = d.all();
-        long groups = group(rows, standardizer(d, rows)).values().stream().filter(g -> g.count >= 2).count();
-        assertThat(groups).isZero();
+        assertThat(group(rows, standardizer(d, rows))).isEmpty();
     }
 
     @Test
@@ -150,11 +199,18 @@ class DuplicateDetectorTest {
             TrainingRow r = new TrainingRow(ids[i], 1L << 33 | i, i, new double[] {i, -i}, labels[i].isEmpty() ? null : labels[i]);
             long[] exact = DuplicateKeys.exactKey(r.features);
 
-            byte[] direct = DuplicateGroup.oneRowBytes(r, exact);
+            byte[] sketch = new byte[NearDuplicateHash.DIRECTIONS];
+            sketch[3] = (byte) (i + 1);
+            byte[] direct = DuplicateGroup.oneRowBytes(r, exact, sketch);
             byte[] full = DuplicateGroup.of(r, key, exact, 3).toBytes();
 
-            assertThat(direct.length).isLessThan(full.length / 2 + 10);
+            assertThat(direct.length).isLessThan(full.length / 2 + 10 + NearDuplicateHash.DIRECTIONS);
             assertThat(DuplicateGroup.count(direct)).isEqualTo(1);
+            assertThat(DuplicateGroup.exactHi(direct)).isEqualTo(exact[0]);
+            assertThat(DuplicateGroup.exactLo(direct)).isEqualTo(exact[1]);
+            assertThat(DuplicateGroup.rowIndex(direct)).isEqualTo(r.rowIndex);
+            assertThat(DuplicateGroup.fileIndex(direct)).isEqualTo(i);
+            assertThat(java.util.Arrays.copyOfRange(direct, DuplicateGroup.SKETCH_AT, DuplicateGroup.SKETCH_AT + sketch.length)).containsExactly(sketch);
             assertThat(DuplicateGroup.fromBytes(key[0], key[1], 3, direct)).usingRecursiveComparison().isEqualTo(DuplicateGroup.of(r, key, exact, 3));
             // Both forms decode through the same call, and merge as the groups they stand for.
             assertThat(DuplicateGroup.fromBytes(key[0], key[1], 3, full)).usingRecursiveComparison().isEqualTo(DuplicateGroup.of(r, key, exact, 3));
