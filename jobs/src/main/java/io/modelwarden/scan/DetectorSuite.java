@@ -176,9 +176,16 @@ final class DetectorSuite {
                 z.add(std.apply(r.features));
             }
             near = NearDuplicateHash.fit(z, names.length, s.duplicate().radius(), profile.rows());
-            LOG.info("Duplicate buckets: {} directions, {} buckets per row on the sample", near.keyDirections(), near.meanBuckets());
+            LOG.info("Duplicate buckets: {} directions, {} buckets per row on the sample; radius {} (configured {}, the sample's correlation dimension {})",
+                    near.keyDirections(), near.meanBuckets(), near.radius(), near.configuredRadius(), near.dimension());
         }
-        ScanModel model = new ScanModel(std, detectors, factory, s.duplicates() ? s.duplicate() : null, near, s.fingerprint(), profile.rows(), names, fill);
+        DuplicateSettings duplicates = null;
+        if (s.duplicates()) {
+            DuplicateSettings d = s.duplicate();
+            // The radius rows are compared with, which the findings' evidence states: less on dense data.
+            duplicates = near == null ? d : new DuplicateSettings(near.radius(), d.minCopies(), d.maxMembersListed(), d.maxBucketRows());
+        }
+        ScanModel model = new ScanModel(std, detectors, factory, duplicates, near, s.fingerprint(), profile.rows(), names, fill);
         return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift);
     }
 
@@ -318,6 +325,12 @@ final class DetectorSuite {
             n.put("flagged", flaggedByDetector.getOrDefault(DuplicateDetector.ID, 0L));
             ObjectNode p = Json.MAPPER.valueToTree(model.duplicates());
             NearDuplicateHash near = model.nearDuplicates();
+            p.put("configured_radius", near == null ? 0 : near.configuredRadius());
+            if (near == null || Double.isNaN(near.dimension())) {
+                p.putNull("correlation_dimension");
+            } else {
+                p.put("correlation_dimension", Json.round(near.dimension(), 3));
+            }
             p.put("key_directions", near == null ? 0 : near.keyDirections());
             double perRow = near == null ? 1 : near.meanBuckets();
             if (Double.isNaN(perRow)) {

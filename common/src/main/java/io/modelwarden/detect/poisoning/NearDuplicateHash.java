@@ -1,10 +1,12 @@
 package io.modelwarden.detect.poisoning;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -18,13 +20,14 @@ import java.util.SplittableRandom;
  * <p><b>Why not a grid.</b> Rounding each z-score to a grid cell misses copies that straddle a cell
  * border on any one of the d features; with 30 features a copy jittered by a tenth of the cell is
  * missed most of the time. Here a row is hashed on {@code k} random unit directions (8 to 16, the
- * fewest that keep the buckets small on the data's sample, {@link #fit}) into buckets {@value #WIDTH}
- * standard deviations wide; a row within {@code radius} of a bucket border on a direction is also sent
+ * fewest that keep the buckets small on the data's sample, {@link #fit}) into buckets {@value
+ * #WIDTH_PER_RADIUS} radii wide (at most {@value #MAX_WIDTH} standard deviations: 0.5 at the default
+ * radius); a row within {@code radius} of a bucket border on a direction is also sent
  * to the bucket across it (at most {@value #MAX_FLIPS} borders, the nearest, so at most 16 buckets).
  * Of two rows on either side of a border, the nearer is within half their distance along the
  * direction of it, so they share a bucket when that distance is under {@code 2 x radius}, unless they
  * straddle two borders each nearer to a different one (rare: a border is straddled with probability
- * about 0.8 x distance / {@value #WIDTH}). Along a random unit direction the difference of two rows is
+ * about 0.8 x distance / width). Along a random unit direction the difference of two rows is
  * about normal with the rows' root mean square difference as its deviation: measured on 30-feature
  * rows, pairs at {@code radius / 2} are found every time, at {@code 0.7 x radius} 99.5% of the time
  * ({@code NearDuplicateHashTest}).
@@ -35,15 +38,17 @@ import java.util.SplittableRandom;
  * difference within about 18% (a chi-square of 16 degrees of freedom), and rows that only share a
  * bucket differ by many steps on some direction.
  *
- * <p><b>Cost.</b> 16 dot products of d per row; about {@code (1 + 2 radius / 0.5)^k} buckets per row
- * (1.37 at the default radius and k = 8), each a record of the duplicate grouping's shuffle.
+ * <p><b>Cost.</b> 16 dot products of d per row; about {@code (1 + 2 radius / width)^k} buckets per row
+ * (1.37 at the default radius and k = 8; 1.04^k below it), each a record of the duplicate grouping's shuffle.
  */
 public final class NearDuplicateHash implements Serializable {
     private static final long serialVersionUID = 1L;
     /** Directions projected on; the sketch has one byte per direction. */
     public static final int DIRECTIONS = 16;
-    /** Bucket width along a direction, in standard deviations. */
-    public static final double WIDTH = 0.5;
+    /** Bucket width along a direction, in radii... */
+    public static final double WIDTH_PER_RADIUS = 50;
+    /** ...but at most this many standard deviations (beyond, a row goes to more buckets instead). */
+    public static final double MAX_WIDTH = 0.5;
     /** Fewest directions a bucket key uses. */
     public static final int MIN_KEY_DIRECTIONS = 8;
     /** Borders a row is sent across at most (the nearest): at most 2^4 buckets per row. */
@@ -59,12 +64,15 @@ public final class NearDuplicateHash implements Serializable {
     private final int dims;
     private final int keyDirections;
     private final double[][] directions; // [DIRECTIONS][dims], unit length
-    private final double[] offsets; // [DIRECTIONS], uniform in [0, WIDTH)
+    private final double width;
+    private final double[] offsets; // [DIRECTIONS], uniform in [0, width)
     private final double margin;
     private final double step;
     private final double meanBuckets;
+    private final double configuredRadius;
+    private final double dimension;
 
-    private NearDuplicateHash(double radius, int dims, int keyDirections, double meanBuckets) {
+    private NearDuplicateHash(double radius, int dims, int keyDirections, double meanBuckets, double configuredRadius, double dimension) {
         if (!(radius > 0) || radius > MAX_RADIUS) {
             throw new IllegalArgumentException("radius must be in (0, " + MAX_RADIUS + "], was " + radius);
         }
@@ -75,8 +83,11 @@ public final class NearDuplicateHash implements Serializable {
         this.dims = dims;
         this.keyDirections = keyDirections;
         this.margin = radius;
+        this.width = Math.min(MAX_WIDTH, WIDTH_PER_RADIUS * radius);
         this.step = radius / 4;
         this.meanBuckets = meanBuckets;
+        this.configuredRadius = configuredRadius;
+        this.dimension = dimension;
         SplittableRandom r = new SplittableRandom(SEED);
         directions = new double[DIRECTIONS][dims];
         offsets = new double[DIRECTIONS];
@@ -91,31 +102,146 @@ public final class NearDuplicateHash implements Serializable {
             for (int j = 0; j < dims; j++) {
                 directions[i][j] = norm == 0 ? 0 : directions[i][j] / norm;
             }
-            offsets[i] = r.nextDouble() * WIDTH;
+            offsets[i] = r.nextDouble() * width;
         }
     }
 
     /** A hash on {@code keyDirections} directions (tests; scans use {@link #fit}). */
     public static NearDuplicateHash of(double radius, int dims, int keyDirections) {
-        return new NearDuplicateHash(radius, dims, keyDirections, Double.NaN);
+        return new NearDuplicateHash(radius, dims, keyDirections, Double.NaN, radius, Double.NaN);
     }
 
     /**
-     * The hash for a dataset of {@code expectedRows} rows whose z-scored sample is {@code zSample}: the
-     * fewest key directions (8 to 16) with which a distinct row of the sample shares its bucket with at
-     * most {@value #TARGET_BUCKET_MATES} other distinct rows on average, scaled to the dataset's size
-     * (the grouping's comparisons per row; 16 directions when none does: data with few effective
+     * The hash for a dataset of {@code expectedRows} rows whose z-scored sample is {@code zSample}.
+     *
+     * <p>Its radius is {@code radius}, or less where the data is so dense that rows that are no copies
+     * fall within it: from the smallest distances beyond twice the radius between distinct rows of (up
+     * to {@value #CALIBRATION_ROWS} of) the sample (closer pairs may be the copies sought), a
+     * correlation dimension (Grassberger and Procaccia 1983: the pairs within {@code r} grow as {@code
+     * r^dim}) extrapolates how many rows of the whole dataset have a neighbour within a radius, and the
+     * radius is capped so that at most {@value #NATURAL_SHARE} of the rows would. On 30 informative features this keeps 0.01; on 4 it is about
+     * 0.001 at 1,000,000 rows (there, rows 0.01 apart are common and copies jittered that far cannot be
+     * told from them).
+     *
+     * <p>Its key uses the fewest directions (8 to 16) with which a distinct row of the sample shares its
+     * bucket with at most {@value #TARGET_BUCKET_MATES} other distinct rows on average, scaled to the
+     * dataset's size (the grouping's comparisons per row; 16 when none does: data with few effective
      * dimensions, where the grouping's bucket cap applies).
      */
     public static NearDuplicateHash fit(List<double[]> zSample, int dims, double radius, long expectedRows) {
+        Calibration c = calibrate(zSample, radius, expectedRows);
         NearDuplicateHash h = null;
         for (int k = MIN_KEY_DIRECTIONS; k <= DIRECTIONS; k++) {
-            h = new NearDuplicateHash(radius, dims, k, Double.NaN);
+            h = new NearDuplicateHash(c.radius, dims, k, Double.NaN, radius, c.dimension);
             if (zSample.isEmpty() || h.bucketMates(zSample) * expectedRows / zSample.size() <= TARGET_BUCKET_MATES) {
                 break;
             }
         }
-        return new NearDuplicateHash(radius, dims, h.keyDirections, h.meanBuckets(zSample));
+        return new NearDuplicateHash(c.radius, dims, h.keyDirections, h.meanBuckets(zSample), radius, c.dimension);
+    }
+
+    /** Rows of the sample whose pairwise distances calibrate the radius. */
+    static final int CALIBRATION_ROWS = 2000;
+    /** Share of the dataset's rows that may have a neighbour within the radius without being a copy. */
+    static final double NATURAL_SHARE = 1e-4;
+    /** Distance products (pairs x features) the calibration computes at most. */
+    private static final double CALIBRATION_WORK = 6e7;
+
+    private record Calibration(double radius, double dimension) {}
+
+    private static Calibration calibrate(List<double[]> zSample, double radius, long expectedRows) {
+        List<double[]> rows = new ArrayList<>();
+        Set<Long> seen = new HashSet<>();
+        int dims = zSample.isEmpty() ? 1 : zSample.get(0).length;
+        int max = (int) Math.min(CALIBRATION_ROWS, Math.sqrt(2 * CALIBRATION_WORK / Math.max(1, dims)));
+        for (double[] z : zSample) {
+            if (rows.size() < max && seen.add(DuplicateKeys.exactKey(z)[0])) {
+                rows.add(z);
+            }
+        }
+        if (rows.size() < 100) {
+            return new Calibration(radius, Double.NaN); // too few rows to tell; small data has few natural neighbours
+        }
+        // The 100 smallest root mean square distances between distinct rows beyond twice the radius:
+        // closer pairs may be the very copies the detector is after, so they tell nothing of the
+        // data's own density.
+        double floor = 2 * radius;
+        long within2 = 0; // pairs in (floor, 2 floor]
+        long within4 = 0; // pairs in (floor, 4 floor]
+        PriorityQueue<Double> smallest = new PriorityQueue<>(101, java.util.Comparator.reverseOrder());
+        for (int i = 1; i < rows.size(); i++) {
+            double[] a = rows.get(i);
+            for (int j = 0; j < i; j++) {
+                double[] b = rows.get(j);
+                double sum = 0;
+                for (int f = 0; f < dims; f++) {
+                    double d = a[f] - b[f];
+                    sum += d * d;
+                }
+                double rms = Math.sqrt(sum / dims);
+                if (rms <= floor) {
+                    continue;
+                }
+                within2 += rms <= 2 * floor ? 1 : 0;
+                within4 += rms <= 4 * floor ? 1 : 0;
+                if (smallest.size() < 100) {
+                    smallest.add(rms);
+                } else if (rms < smallest.peek()) {
+                    smallest.poll();
+                    smallest.add(rms);
+                }
+            }
+        }
+        double m = rows.size();
+        // Of the dataset's n rows, about 2 x pairs(r) x n^2 / m^2 have a neighbour within r, where
+        // pairs(r) = A r^dim counts the sample's; at most NATURAL_SHARE x n of them may.
+        double allowedPairs = NATURAL_SHARE * m * m / (2.0 * Math.max(1, expectedRows));
+        double dimension;
+        double cap;
+        if (within2 >= 20 && within4 >= 100 && within4 > 2 * within2) {
+            // Dense at this scale: A floor^dim (2^dim - 1) and A floor^dim (4^dim - 1) pairs, whose
+            // ratio is 2^dim + 1.
+            dimension = Math.log((double) within4 / within2 - 1) / Math.log(2);
+            double atFloor = within2 / (Math.pow(2, dimension) - 1); // A floor^dim
+            cap = floor * Math.pow(allowedPairs / atFloor, 1 / dimension);
+        } else if (smallest.size() == 100) {
+            // Sparse: the 10th and 100th smallest distances beyond the floor, ra and rb, hold 10 and 100
+            // pairs: A (ra^dim - floor^dim) = 10, A (rb^dim - floor^dim) = 100.
+            double[] d = smallest.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double ra = d[9];
+            double rb = d[99];
+            dimension = dimension(floor, ra, rb);
+            cap = Math.pow(allowedPairs * (Math.pow(rb, dimension) - Math.pow(floor, dimension)) / 100, 1 / dimension);
+        } else {
+            return new Calibration(radius, Double.NaN);
+        }
+        if (!(dimension > 0) || Double.isInfinite(dimension) || Double.isNaN(cap)) {
+            return new Calibration(radius, Double.NaN);
+        }
+        return new Calibration(Math.min(radius, cap), dimension);
+    }
+
+    /**
+     * The dim with (rb^dim - t^dim) / (ra^dim - t^dim) = 10 (t < ra < rb): bisection on the ratio,
+     * which rises with dim; the plain log(10) / log(rb / ra) when t is 0.
+     */
+    static double dimension(double t, double ra, double rb) {
+        if (!(ra > t) || !(rb > ra)) {
+            return Double.NaN;
+        }
+        double lo = 1e-3;
+        double hi = 1e3;
+        for (int i = 0; i < 200; i++) {
+            double mid = Math.sqrt(lo * hi);
+            // (rb^d - t^d) / (ra^d - t^d), divided through by ra^d to stay finite.
+            double ratio = (Math.pow(rb / ra, mid) - Math.pow(t / ra, mid)) / (1 - Math.pow(t / ra, mid));
+            if (ratio < 10) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return Math.sqrt(lo * hi);
     }
 
     /** Other distinct rows of the sample a distinct row shares its home bucket with, on average. */
@@ -175,11 +301,11 @@ public final class NearDuplicateHash implements Serializable {
         int[] near = new int[keyDirections];
         int candidates = 0;
         for (int i = 0; i < keyDirections; i++) {
-            double u = (p[i] + offsets[i]) / WIDTH;
+            double u = (p[i] + offsets[i]) / width;
             double c = Math.floor(u);
             cell[i] = (long) c;
-            double below = (u - c) * WIDTH;
-            double above = WIDTH - below;
+            double below = (u - c) * width;
+            double above = width - below;
             distance[i] = Math.min(below, above);
             across[i] = below < above ? cell[i] - 1 : cell[i] + 1;
             if (distance[i] < margin) {
@@ -243,8 +369,19 @@ public final class NearDuplicateHash implements Serializable {
         return sum <= 16 * DIRECTIONS;
     }
 
+    /** The radius rows are compared with: the configured one, or less on dense data ({@link #fit}). */
     public double radius() {
         return radius;
+    }
+
+    /** The configured radius ({@code scan.detectors.duplicates.radius}). */
+    public double configuredRadius() {
+        return configuredRadius;
+    }
+
+    /** The sample's correlation dimension {@link #fit} estimated (NaN when it could not). */
+    public double dimension() {
+        return dimension;
     }
 
     /** Directions a bucket key uses. */

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -115,24 +117,65 @@ class NearDuplicateHashTest {
     }
 
     @Test
-    void fitUsesMoreDirectionsWhenTheDataHasFewDimensions() {
+    void fitKeepsTheRadiusOnWideDataAndShrinksItWhereRowsAreNaturallyThatClose() {
         SplittableRandom r = new SplittableRandom(6);
+        int rows = 200_000;
         List<double[]> wide = new ArrayList<>();
         List<double[]> flat = new ArrayList<>();
-        for (int i = 0; i < 20_000; i++) {
-            wide.add(gaussian(r, D, 1));
+        for (int i = 0; i < rows; i++) {
+            if (i < 20_000) {
+                wide.add(gaussian(r, D, 1));
+            }
             double[] x = new double[D]; // two informative features, the rest constant
             x[0] = r.nextGaussian();
             x[1] = r.nextGaussian();
             flat.add(x);
         }
         NearDuplicateHash w = NearDuplicateHash.fit(wide, D, RADIUS, 1_000_000);
-        NearDuplicateHash f = NearDuplicateHash.fit(flat, D, RADIUS, 1_000_000);
-        System.out.printf("key directions: 30 dimensions %d (%.3f buckets per row), 2 dimensions %d (%.3f)%n",
-                w.keyDirections(), w.meanBuckets(), f.keyDirections(), f.meanBuckets());
+        NearDuplicateHash f = NearDuplicateHash.fit(flat.subList(0, 20_000), D, RADIUS, rows);
+        System.out.printf("30 dimensions: radius %.5f, correlation dimension %.2f, %d directions, %.3f buckets per row;"
+                + " 2 dimensions: radius %.6f, correlation dimension %.2f, %d directions, %.3f buckets per row%n",
+                w.radius(), w.dimension(), w.keyDirections(), w.meanBuckets(), f.radius(), f.dimension(), f.keyDirections(), f.meanBuckets());
+        assertThat(w.radius()).isEqualTo(RADIUS);
+        assertThat(w.configuredRadius()).isEqualTo(RADIUS);
+        assertThat(w.dimension()).isGreaterThan(10);
         assertThat(w.keyDirections()).isEqualTo(NearDuplicateHash.MIN_KEY_DIRECTIONS);
-        assertThat(f.keyDirections()).isGreaterThan(NearDuplicateHash.MIN_KEY_DIRECTIONS);
         assertThat(w.meanBuckets()).isBetween(1.25, 1.5);
+        assertThat(f.dimension()).isBetween(1.5, 2.5);
+        assertThat(f.radius()).isLessThan(RADIUS / 4);
+
+        // What the shrinking is for: rows of the flat data with another within the fitted radius (no copies
+        // among them) are about NATURAL_SHARE of all, as the calibration extrapolated from its sample.
+        Map<Long, List<Integer>> buckets = new HashMap<>();
+        List<byte[]> sketches = new ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            Hashed h = hash(f, flat.get(i));
+            sketches.add(h.sketch());
+            for (long b : h.buckets()) {
+                buckets.computeIfAbsent(b, k -> new ArrayList<>()).add(i);
+            }
+        }
+        Set<Integer> withNeighbour = new HashSet<>();
+        for (List<Integer> members : buckets.values()) {
+            for (int a = 0; a < members.size(); a++) {
+                for (int b = 0; b < a; b++) {
+                    if (NearDuplicateHash.near(sketches.get(members.get(a)), 0, sketches.get(members.get(b)), 0)) {
+                        withNeighbour.add(members.get(a));
+                        withNeighbour.add(members.get(b));
+                    }
+                }
+            }
+        }
+        System.out.printf("flat data: %d of %d rows have a neighbour within the fitted radius (target share %.4f)%n",
+                withNeighbour.size(), rows, NearDuplicateHash.NATURAL_SHARE);
+        assertThat(withNeighbour.size()).isLessThanOrEqualTo((int) (5 * NearDuplicateHash.NATURAL_SHARE * rows));
+        // With the configured radius even unrelated rows (consecutive draws) pass as near duplicates.
+        NearDuplicateHash unshrunk = NearDuplicateHash.of(RADIUS, D, 8);
+        int near = 0;
+        for (int i = 1; i < 20_000; i++) {
+            near += NearDuplicateHash.near(hash(unshrunk, flat.get(i)).sketch(), 0, hash(unshrunk, flat.get(i - 1)).sketch(), 0) ? 1 : 0;
+        }
+        assertThat(near).isGreaterThan(0);
     }
 
     @Test
