@@ -117,6 +117,17 @@ class ScanJobTest {
         return rows;
     }
 
+    /** detector@row -> evidence of the duplicate grouping's findings (the scan id, so the finding id, names the parallelism). */
+    static Map<String, String> duplicateEvidence(List<JsonNode> findings) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (JsonNode f : findings) {
+            if (f.get("detector").asText().startsWith("duplicate_")) {
+                out.put(f.get("detector").asText() + "@" + f.get("row_index").asLong(), f.get("evidence").toString());
+            }
+        }
+        return out;
+    }
+
     @Test
     void copiesJitteredWithinTheRadiusAreFlaggedAndRadiusZeroFindsExactCopiesOnly() throws Exception {
         PoisonedDataset exact = PoisonedDataset.poisoned(17, 6_000, 20, new PoisonedDataset.Rates(0, 0, 0.02, 0));
@@ -127,9 +138,14 @@ class ScanJobTest {
         injected.forEach(i -> copiesAndSources.add(exact.source(i)));
         Path jitteredCsv = DatasetFiles.writeCsv(jittered, dir.resolve("jittered.csv"));
 
-        Set<Long> near = duplicateRows(lines(scanTo("jittered-out", jitteredCsv.toString())), "near");
+        List<JsonNode> nearFindings = lines(scanTo("jittered-out", jitteredCsv.toString()));
+        Set<Long> near = duplicateRows(nearFindings, "near");
         assertThat(near).containsAll(injected);
         assertThat(copiesAndSources).containsAll(near);
+        // Groups do not depend on which task read which row: one task gives the same findings, evidence and all.
+        Path serial = dir.resolve("jittered-serial-out");
+        scan(jitteredCsv.toString(), serial, null, Map.of("scan.parallelism", "1"));
+        assertThat(duplicateEvidence(lines(serial.resolve("findings.jsonl")))).isEqualTo(duplicateEvidence(nearFindings)).isNotEmpty();
 
         Path exactOnly = dir.resolve("jittered-exact-out");
         scan(jitteredCsv.toString(), exactOnly, null, Map.of("scan.detectors.duplicates.radius", "0"));
