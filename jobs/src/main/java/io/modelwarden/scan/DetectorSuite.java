@@ -17,8 +17,8 @@ import io.modelwarden.detect.poisoning.DriftDetector;
 import io.modelwarden.detect.poisoning.DriftSettings;
 import io.modelwarden.detect.poisoning.DuplicateDetector;
 import io.modelwarden.detect.poisoning.DuplicateGroup;
-import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.detect.poisoning.DuplicateSettings;
+import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.detect.poisoning.RangeConstraintDetector;
 import io.modelwarden.detect.poisoning.RowDetector;
 import io.modelwarden.detect.poisoning.ScanProfile;
@@ -265,7 +265,7 @@ final class DetectorSuite {
     /**
      * A row in flight to the duplicate grouping: ({@link NearDuplicateHash} bucket, {@link
      * DuplicateGroup#oneRowBytes}). Every row crosses the shuffle and the sort of the grouping about
-     * twice, so it travels as few bytes.
+     * 1.4 times, so it travels as few bytes.
      */
     static final TypeInformation<Tuple2<Long, byte[]>> ENCODED_ROW = Types.TUPLE(Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE));
 

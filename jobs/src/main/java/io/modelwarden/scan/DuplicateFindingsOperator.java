@@ -9,8 +9,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
- * One duplicate finding per row and detector: a row goes to about two buckets of the duplicate
- * grouping and may be found in each (with the same copies, or with the copies each bucket holds). Keyed
+ * One duplicate finding per row and detector: a row goes to 1.4 buckets of the duplicate grouping
+ * on average and may be found in each (with the same copies, or with the copies each bucket holds). Keyed
  * by finding id (detector, kind and row), which a BATCH job sorts; of a run it keeps the highest score
  * (the most copies, or the largest majority), ties broken by the evidence's text, so the choice does
  * not depend on arrival order. Per task it counts the findings it keeps ({@link FindingStats}, on

@@ -26,7 +26,7 @@ import org.apache.flink.util.OutputTag;
  * worst of its findings ({@link FindingStats}), and emits them on {@link #STATS} at the end of its
  * input, with the training-row fingerprints for the baseline. For the
  * duplicate detector each row leaves as a one-member {@link DuplicateGroup}, encoded with its nearness
- * sketch, on {@link #DUPLICATES}, once per {@link NearDuplicateHash} bucket it goes to (about two),
+ * sketch, on {@link #DUPLICATES}, once per {@link NearDuplicateHash} bucket it goes to (1.4 on average),
  * keyed downstream. Per row: one z-scoring plus each detector's score, 16 projections and two 128-bit
  * hashes; evidence is built only for flagged rows. Metrics ({@link WardenMetrics}): {@code rowsScored},
  * {@code findingsEmitted}, and {@code findings} per kind and detector.

@@ -28,7 +28,7 @@ import java.util.Map;
  * duplicate_label_conflict} LABEL_FLIP finding with score = the majority's share of the copies (ties
  * go to the smallest label and are marked in the evidence).
  *
- * <p><b>Cost.</b> O(d) hashing per row, one shuffle by bucket (about two records per row), O(distinct
+ * <p><b>Cost.</b> O(d) hashing per row, one shuffle by bucket (about 1.4 records per row), O(distinct
  * rows x groups) comparisons of 16 bytes per bucket, O(maxMembersListed + labels) memory per group;
  * this class is O(members) per final group.
  *

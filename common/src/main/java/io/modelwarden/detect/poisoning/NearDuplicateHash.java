@@ -38,8 +38,9 @@ import java.util.SplittableRandom;
  * difference within about 18% (a chi-square of 16 degrees of freedom), and rows that only share a
  * bucket differ by many steps on some direction.
  *
- * <p><b>Cost.</b> 16 dot products of d per row; about {@code (1 + 2 radius / width)^k} buckets per row
- * (1.37 at the default radius and k = 8; 1.04^k below it), each a record of the duplicate grouping's shuffle.
+ * <p><b>Cost.</b> 16 dot products of d per row; about {@code (1 + 2 radius / width)^k} buckets per row,
+ * each a record of the duplicate grouping's shuffle: 1.04^k up to radius 0.01 (1.37 at k = 8), more
+ * above it, where the width stops growing.
  */
 public final class NearDuplicateHash implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -119,9 +120,9 @@ public final class NearDuplicateHash implements Serializable {
      * to {@value #CALIBRATION_ROWS} of) the sample (closer pairs may be the copies sought), a
      * correlation dimension (Grassberger and Procaccia 1983: the pairs within {@code r} grow as {@code
      * r^dim}) extrapolates how many rows of the whole dataset have a neighbour within a radius, and the
-     * radius is capped so that at most {@value #NATURAL_SHARE} of the rows would. On 30 informative features this keeps 0.01; on 4 it is about
-     * 0.001 at 1,000,000 rows (there, rows 0.01 apart are common and copies jittered that far cannot be
-     * told from them).
+     * radius is capped so that at most {@value #NATURAL_SHARE} of the rows would. On 30 informative
+     * features this keeps 0.01; on 4 it is 0.0006 at 1,000,000 rows (there, rows 0.01 apart are common
+     * and copies jittered that far cannot be told from them).
      *
      * <p>Its key uses the fewest directions (8 to 16) with which a distinct row of the sample shares its
      * bucket with at most {@value #TARGET_BUCKET_MATES} other distinct rows on average, scaled to the
