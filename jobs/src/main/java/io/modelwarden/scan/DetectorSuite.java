@@ -175,7 +175,7 @@ final class DetectorSuite {
             for (TrainingRow r : sample) {
                 z.add(std.apply(r.features));
             }
-            near = NearDuplicateHash.fit(z, names.length, s.duplicate().radius(), profile.rows());
+            near = NearDuplicateHash.fit(z, names.length, s.duplicate().radius(), s.duplicate().maxNaturalShare(), profile.rows());
             LOG.info("Duplicate buckets: {} directions, {} buckets per row on the sample; radius {} (configured {}, the sample's correlation dimension {})",
                     near.keyDirections(), near.meanBuckets(), near.radius(), near.configuredRadius(), near.dimension());
         }
@@ -183,7 +183,7 @@ final class DetectorSuite {
         if (s.duplicates()) {
             DuplicateSettings d = s.duplicate();
             // The radius rows are compared with, which the findings' evidence states: less on dense data.
-            duplicates = near == null ? d : new DuplicateSettings(near.radius(), d.minCopies(), d.maxMembersListed(), d.maxBucketRows());
+            duplicates = near == null ? d : new DuplicateSettings(near.radius(), d.minCopies(), d.maxMembersListed(), d.maxBucketRows(), d.maxNaturalShare());
         }
         ScanModel model = new ScanModel(std, detectors, factory, duplicates, near, s.fingerprint(), profile.rows(), names, fill);
         return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift);

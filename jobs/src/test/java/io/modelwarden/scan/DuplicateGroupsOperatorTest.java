@@ -39,7 +39,7 @@ class DuplicateGroupsOperatorTest {
     }
 
     private static List<Finding> group(List<Tuple2<Long, byte[]>> sorted) throws Exception {
-        DuplicateGroupsOperator op = new DuplicateGroupsOperator(new DuplicateDetector(new DuplicateSettings(0.01, 2, 1000, 4096)), FACTORY);
+        DuplicateGroupsOperator op = new DuplicateGroupsOperator(new DuplicateDetector(new DuplicateSettings(0.01, 2, 1000, 4096, 1e-4)), FACTORY);
         List<Finding> out = new ArrayList<>();
         try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, Tuple2<Long, byte[]>, Finding>(op, t -> t.f0, Types.LONG)) {
             h.open();

@@ -14,8 +14,12 @@ import java.io.Serializable;
  * @param maxMembersListed members kept per group and turned into row findings (default 1000)
  * @param maxBucketRows distinct rows of one hash bucket compared for nearness (default 4096); further
  *     rows of a fuller bucket still join their exact copies among them
+ * @param maxNaturalShare the radius shrinks until at most this share of the rows would have a neighbour
+ *     within it that is no copy, as extrapolated from the sample (default 0.0001; {@link
+ *     NearDuplicateHash#fit})
  */
-public record DuplicateSettings(double radius, int minCopies, int maxMembersListed, int maxBucketRows) implements Serializable {
+public record DuplicateSettings(double radius, int minCopies, int maxMembersListed, int maxBucketRows, double maxNaturalShare)
+        implements Serializable {
     private static final long serialVersionUID = 2L;
     public static final String PREFIX = "scan.detectors.duplicates.";
 
@@ -32,6 +36,9 @@ public record DuplicateSettings(double radius, int minCopies, int maxMembersList
         if (maxBucketRows < 2) {
             throw ConfigException.invalid(PREFIX + "max-bucket-rows", ">= 2", maxBucketRows);
         }
+        if (!(maxNaturalShare > 0) || !(maxNaturalShare <= 1)) {
+            throw ConfigException.invalid(PREFIX + "max-natural-share", "in (0, 1]", maxNaturalShare);
+        }
     }
 
     public static DuplicateSettings defaults() {
@@ -40,6 +47,6 @@ public record DuplicateSettings(double radius, int minCopies, int maxMembersList
 
     public static DuplicateSettings fromConfig(Config c) {
         return new DuplicateSettings(c.getDouble(PREFIX + "radius"), c.getInt(PREFIX + "min-copies"),
-                c.getInt(PREFIX + "max-members-listed"), c.getInt(PREFIX + "max-bucket-rows"));
+                c.getInt(PREFIX + "max-members-listed"), c.getInt(PREFIX + "max-bucket-rows"), c.getDouble(PREFIX + "max-natural-share"));
     }
 }

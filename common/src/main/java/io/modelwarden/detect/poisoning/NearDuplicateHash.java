@@ -120,7 +120,8 @@ public final class NearDuplicateHash implements Serializable {
      * to {@value #CALIBRATION_ROWS} of) the sample (closer pairs may be the copies sought), a
      * correlation dimension (Grassberger and Procaccia 1983: the pairs within {@code r} grow as {@code
      * r^dim}) extrapolates how many rows of the whole dataset have a neighbour within a radius, and the
-     * radius is capped so that at most {@value #NATURAL_SHARE} of the rows would. On 30 informative
+     * radius is capped so that at most {@code naturalShare} of the rows would ({@code
+     * scan.detectors.duplicates.max-natural-share}, 0.0001). On 30 informative
      * features this keeps 0.01; on 4 it is 0.0006 at 1,000,000 rows (there, rows 0.01 apart are common
      * and copies jittered that far cannot be told from them).
      *
@@ -129,8 +130,8 @@ public final class NearDuplicateHash implements Serializable {
      * dataset's size (the grouping's comparisons per row; 16 when none does: data with few effective
      * dimensions, where the grouping's bucket cap applies).
      */
-    public static NearDuplicateHash fit(List<double[]> zSample, int dims, double radius, long expectedRows) {
-        Calibration c = calibrate(zSample, radius, expectedRows);
+    public static NearDuplicateHash fit(List<double[]> zSample, int dims, double radius, double naturalShare, long expectedRows) {
+        Calibration c = calibrate(zSample, radius, naturalShare, expectedRows);
         NearDuplicateHash h = null;
         for (int k = MIN_KEY_DIRECTIONS; k <= DIRECTIONS; k++) {
             h = new NearDuplicateHash(c.radius, dims, k, Double.NaN, radius, c.dimension);
@@ -143,14 +144,12 @@ public final class NearDuplicateHash implements Serializable {
 
     /** Rows of the sample whose pairwise distances calibrate the radius. */
     static final int CALIBRATION_ROWS = 2000;
-    /** Share of the dataset's rows that may have a neighbour within the radius without being a copy. */
-    static final double NATURAL_SHARE = 1e-4;
     /** Distance products (pairs x features) the calibration computes at most. */
     private static final double CALIBRATION_WORK = 6e7;
 
     private record Calibration(double radius, double dimension) {}
 
-    private static Calibration calibrate(List<double[]> zSample, double radius, long expectedRows) {
+    private static Calibration calibrate(List<double[]> zSample, double radius, double naturalShare, long expectedRows) {
         List<double[]> rows = new ArrayList<>();
         Set<Long> seen = new HashSet<>();
         int dims = zSample.isEmpty() ? 1 : zSample.get(0).length;
@@ -195,8 +194,8 @@ public final class NearDuplicateHash implements Serializable {
         }
         double m = rows.size();
         // Of the dataset's n rows, about 2 x pairs(r) x n^2 / m^2 have a neighbour within r, where
-        // pairs(r) = A r^dim counts the sample's; at most NATURAL_SHARE x n of them may.
-        double allowedPairs = NATURAL_SHARE * m * m / (2.0 * Math.max(1, expectedRows));
+        // pairs(r) = A r^dim counts the sample's; at most naturalShare x n of them may.
+        double allowedPairs = naturalShare * m * m / (2.0 * Math.max(1, expectedRows));
         double dimension;
         double cap;
         if (within2 >= 20 && within4 >= 100 && within4 > 2 * within2) {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class DetectorSettingsTest {
     @Test
     void defaultsMirrorWardenYaml() {
-        assertThat(DuplicateSettings.defaults()).isEqualTo(new DuplicateSettings(0.01, 2, 1000, 4096));
+        assertThat(DuplicateSettings.defaults()).isEqualTo(new DuplicateSettings(0.01, 2, 1000, 4096, 1e-4));
         assertThat(BackdoorSettings.defaults()).isEqualTo(new BackdoorSettings(0.001, 0.05, 0.95, 10, 0.5, 0.05, 0.5, 0.35, 42));
         assertThat(DriftSettings.defaults()).isEqualTo(new DriftSettings(10, 0.2, 0.1, 0.05, 1000, 100, 0.5, 0.1));
         assertThat(SchemaSettings.defaults()).isEqualTo(new SchemaSettings(3.0, 0.01, 0.05));
@@ -28,6 +28,8 @@ class DetectorSettingsTest {
     @Test
     void invalidValuesNameTheKey() {
         Config c = Config.defaults();
+        assertThatThrownBy(() -> DuplicateSettings.fromConfig(c.with("scan.detectors.duplicates.max-natural-share", "0")))
+                .isInstanceOf(ConfigException.class).hasMessage("scan.detectors.duplicates.max-natural-share must be in (0, 1], was 0.0");
         assertThatThrownBy(() -> DuplicateSettings.fromConfig(c.with("scan.detectors.duplicates.radius", "0.1")))
                 .isInstanceOf(ConfigException.class).hasMessage("scan.detectors.duplicates.radius must be in [0, 0.05], was 0.1");
         assertThatThrownBy(() -> DuplicateSettings.fromConfig(c.with("scan.detectors.duplicates.min-copies", "1")))
