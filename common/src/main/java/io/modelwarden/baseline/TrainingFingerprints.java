@@ -63,15 +63,9 @@ public final class TrainingFingerprints implements Serializable {
         return new TrainingFingerprints(m, k, settings.resolution(), 0, new long[(int) (m / Long.SIZE)]);
     }
 
+    /** Adds the row with z-features {@code z}: its grid cell ({@link DuplicateKeys#nearKey} at {@link #resolution()}). */
     public void add(double[] z) {
-        addCell(DuplicateKeys.nearKey(z, resolution));
-    }
-
-    /**
-     * Adds the row whose grid cell is {@code h}: {@link DuplicateKeys#nearKey} of its z-features at
-     * this filter's {@link #resolution()}, for a caller that has already computed it.
-     */
-    public void addCell(long[] h) {
+        long[] h = DuplicateKeys.nearKey(z, resolution);
         for (int i = 0; i < hashes; i++) {
             long bit = Math.floorMod(h[0] + i * h[1], bits);
             words[(int) (bit >>> 6)] |= 1L << (bit & 63);

@@ -3,7 +3,6 @@ package io.modelwarden.baseline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.modelwarden.detect.poisoning.DuplicateKeys;
 import io.modelwarden.detect.poisoning.ScanProfile;
 import io.modelwarden.detect.poisoning.Standardizer;
 import io.modelwarden.synth.PoisonedDataset;
@@ -57,19 +56,6 @@ class TrainingFingerprintsTest {
         assertThat(back.mightContain(new double[] {37 * 0.37, -37 * 0.11, Math.sin(37)})).isTrue();
         assertThatThrownBy(() -> a.merge(TrainingFingerprints.create(10, SETTINGS))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> TrainingFingerprints.fromBytes(new byte[] {1, 2, 3, 4, 5})).isInstanceOf(IllegalArgumentException.class);
-    }
-
-    @Test
-    void addingTheCellKeyEqualsAddingTheRow() {
-        TrainingFingerprints byRow = TrainingFingerprints.create(1000, SETTINGS);
-        TrainingFingerprints byCell = TrainingFingerprints.create(1000, SETTINGS);
-        for (int i = 0; i < 1000; i++) {
-            double[] z = {i * 0.37, -i * 0.11, Math.sin(i)};
-            byRow.add(z);
-            byCell.addCell(DuplicateKeys.nearKey(z, byCell.resolution()));
-        }
-        assertThat(byCell.toBytes()).isEqualTo(byRow.toBytes());
-        assertThat(byCell.mightContain(new double[] {0.37, -0.11, Math.sin(1)})).isTrue();
     }
 
     @Test
