@@ -6,6 +6,7 @@ import io.modelwarden.detect.poisoning.DuplicateGroup;
 import io.modelwarden.detect.poisoning.DuplicateKeys;
 import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.detect.poisoning.RowDetector;
+import io.modelwarden.json.Json;
 import io.modelwarden.metrics.WardenMetrics;
 import io.modelwarden.model.Finding;
 import io.modelwarden.model.TrainingRow;
@@ -131,19 +132,24 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
             int n = nearDuplicates.buckets(projections, buckets);
             nearDuplicates.sketch(projections, sketch, 0);
             // One array for every bucket: each record is serialised into the keyed shuffle as it leaves.
-            byte[] group = DuplicateGroup.oneRowBytes(row, DuplicateKeys.exactKey(row.features), sketch);
+            byte[] group = DuplicateGroup.oneRowBytes(row, DuplicateKeys.exactKey(row.features), sketch, imputedJson(imputed));
             for (int i = 0; i < n; i++) {
                 output.collect(DUPLICATES, new StreamRecord<>(Tuple2.of(buckets[i], group)));
             }
         } else if (model.duplicates() != null) {
             // Radius 0, exact copies only: one record per row, its bucket the exact key (the sketch unused).
             long[] exact = DuplicateKeys.exactKey(row.features);
-            output.collect(DUPLICATES, new StreamRecord<>(Tuple2.of(exact[0], DuplicateGroup.oneRowBytes(row, exact, sketch))));
+            output.collect(DUPLICATES, new StreamRecord<>(Tuple2.of(exact[0], DuplicateGroup.oneRowBytes(row, exact, sketch, imputedJson(imputed)))));
         }
         if (fingerprints != null) {
             fingerprints.add(z);
         }
         rowsScored.inc();
+    }
+
+    /** The filled-in values as the duplicate grouping carries them to its findings: JSON, or "" for none. */
+    private static String imputedJson(Map<String, Object> imputed) {
+        return imputed == null ? "" : Json.write(imputed);
     }
 
     /** Fills the row's missing values in place; returns {feature: value scored with}, or null when none was missing. */

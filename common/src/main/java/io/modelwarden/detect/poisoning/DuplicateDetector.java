@@ -1,6 +1,7 @@
 package io.modelwarden.detect.poisoning;
 
 import io.modelwarden.detect.Detection;
+import io.modelwarden.json.Json;
 import io.modelwarden.model.FindingKind;
 import io.modelwarden.model.Threat;
 import java.io.Serializable;
@@ -114,6 +115,7 @@ public final class DuplicateDetector implements Serializable {
             if (conflict) {
                 ev.put("label_counts", labelCounts);
             }
+            putImputed(ev, g, m);
             out.add(new MemberFinding(g.memberRowIds[m], g.memberRowIndexes[m], g.memberFileIndexes[m], ID,
                     FindingKind.DUPLICATE, Detection.of(dupScore, ev)));
         }
@@ -135,9 +137,18 @@ public final class DuplicateDetector implements Serializable {
             ev.put("copies", g.count);
             ev.put("match", g.allExact() ? "exact" : "near");
             ev.put("group_key", key);
+            putImputed(ev, g, m);
             out.add(new MemberFinding(g.memberRowIds[m], g.memberRowIndexes[m], g.memberFileIndexes[m], CONFLICT_ID,
                     FindingKind.LABEL_FLIP, Detection.of(share, ev)));
         }
         return out;
+    }
+
+    /** The member's filled-in values, as the row detectors' findings name them ({@code "imputed": {"f3": 0.41}}). */
+    private static void putImputed(Map<String, Object> ev, DuplicateGroup g, int m) {
+        String imputed = g.memberImputed[m];
+        if (!imputed.isEmpty()) {
+            ev.put("imputed", Json.read(imputed));
+        }
     }
 }

@@ -53,10 +53,21 @@ public final class DuplicateGroup {
     /** Each listed member's label ("" for none). */
     public String[] memberLabels;
 
+    /**
+     * Each listed member's filled-in values as a JSON object ({@code {"f3":0.41}}, with {@code
+     * scan.missing-values: impute}), "" for a row that lacked none.
+     */
+    public String[] memberImputed;
+
     public DuplicateGroup() {}
 
-    /** A group of one row. */
+    /** A group of one row that lacked no value. */
     public static DuplicateGroup of(TrainingRow row, long[] nearKey, long[] exactKey, int maxMembers) {
+        return of(row, nearKey, exactKey, maxMembers, "");
+    }
+
+    /** A group of one row; {@code imputed} as {@link #memberImputed} holds it. */
+    public static DuplicateGroup of(TrainingRow row, long[] nearKey, long[] exactKey, int maxMembers, String imputed) {
         if (maxMembers < 1) {
             throw new IllegalArgumentException("maxMembers must be > 0, was " + maxMembers);
         }
@@ -76,6 +87,7 @@ public final class DuplicateGroup {
         g.memberRowIndexes = new long[] {row.rowIndex};
         g.memberFileIndexes = new int[] {row.fileIndex};
         g.memberLabels = new String[] {label};
+        g.memberImputed = new String[] {imputed};
         return g;
     }
 
@@ -97,14 +109,20 @@ public final class DuplicateGroup {
      * #exactHi}, {@link #exactLo}, {@link #rowIndex} and {@link #fileIndex} read fields without decoding.
      */
     public static byte[] oneRowBytes(TrainingRow row, long[] exactKey, byte[] sketch) {
+        return oneRowBytes(row, exactKey, sketch, "");
+    }
+
+    /** {@link #oneRowBytes(TrainingRow, long[], byte[])} of a row whose filled-in values are {@code imputed} (JSON, or ""). */
+    public static byte[] oneRowBytes(TrainingRow row, long[] exactKey, byte[] sketch, String imputed) {
         if (sketch.length != NearDuplicateHash.DIRECTIONS) {
             throw new IllegalArgumentException("a sketch has " + NearDuplicateHash.DIRECTIONS + " bytes, was " + sketch.length);
         }
         byte[] label = (row.label == null ? "" : row.label).getBytes(StandardCharsets.UTF_8);
         byte[] id = row.rowId.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(FILE_INDEX_AT + 3 * Integer.BYTES + label.length + id.length);
+        byte[] filled = imputed.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(FILE_INDEX_AT + 4 * Integer.BYTES + label.length + id.length + filled.length);
         b.put(ONE_ROW).putLong(exactKey[0]).putLong(exactKey[1]).put(sketch).putLong(row.rowIndex).putInt(row.fileIndex);
-        b.putInt(label.length).put(label).putInt(id.length).put(id);
+        b.putInt(label.length).put(label).putInt(id.length).put(id).putInt(filled.length).put(filled);
         return b.array();
     }
 
@@ -143,8 +161,9 @@ public final class DuplicateGroup {
         int fileIndex = b.getInt();
         String label = string(b);
         String id = string(b);
+        String imputed = string(b);
         TrainingRow row = new TrainingRow(id, rowIndex, fileIndex, null, label.isEmpty() ? null : label);
-        return of(row, new long[] {keyHi, keyLo}, exact, maxMembers);
+        return of(row, new long[] {keyHi, keyLo}, exact, maxMembers, imputed);
     }
 
     private static String string(ByteBuffer b) {
@@ -216,6 +235,7 @@ public final class DuplicateGroup {
                 out.writeLong(memberRowIndexes[i]);
                 out.writeInt(memberFileIndexes[i]);
                 writeString(out, memberLabels[i]);
+                writeString(out, memberImputed[i]);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array stream does not fail
@@ -247,11 +267,13 @@ public final class DuplicateGroup {
             g.memberRowIndexes = new long[members];
             g.memberFileIndexes = new int[members];
             g.memberLabels = new String[members];
+            g.memberImputed = new String[members];
             for (int i = 0; i < members; i++) {
                 g.memberRowIds[i] = readString(in);
                 g.memberRowIndexes[i] = in.readLong();
                 g.memberFileIndexes[i] = in.readInt();
                 g.memberLabels[i] = readString(in);
+                g.memberImputed[i] = readString(in);
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("not a duplicate group written by toBytes", e);
@@ -332,6 +354,7 @@ public final class DuplicateGroup {
         long[] rows = new long[total];
         int[] files = new int[total];
         String[] labels = new String[total];
+        String[] imputed = new String[total];
         int i = 0;
         int j = 0;
         int n = 0;
@@ -352,11 +375,13 @@ public final class DuplicateGroup {
                 ids[n] = a.memberRowIds[i];
                 rows[n] = a.memberRowIndexes[i];
                 labels[n] = a.memberLabels[i];
+                imputed[n] = a.memberImputed[i];
                 files[n++] = a.memberFileIndexes[i++];
             } else {
                 ids[n] = b.memberRowIds[j];
                 rows[n] = b.memberRowIndexes[j];
                 labels[n] = b.memberLabels[j];
+                imputed[n] = b.memberImputed[j];
                 files[n++] = b.memberFileIndexes[j++];
             }
         }
@@ -364,5 +389,6 @@ public final class DuplicateGroup {
         g.memberRowIndexes = rows;
         g.memberFileIndexes = files;
         g.memberLabels = labels;
+        g.memberImputed = imputed;
     }
 }

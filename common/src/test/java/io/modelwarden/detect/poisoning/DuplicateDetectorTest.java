@@ -201,8 +201,9 @@ class DuplicateDetectorTest {
 
             byte[] sketch = new byte[NearDuplicateHash.DIRECTIONS];
             sketch[3] = (byte) (i + 1);
-            byte[] direct = DuplicateGroup.oneRowBytes(r, exact, sketch);
-            byte[] full = DuplicateGroup.of(r, key, exact, 3).toBytes();
+            String imputed = i == 1 ? "{\"f0\":0.5}" : "";
+            byte[] direct = DuplicateGroup.oneRowBytes(r, exact, sketch, imputed);
+            byte[] full = DuplicateGroup.of(r, key, exact, 3, imputed).toBytes();
 
             assertThat(direct.length).isLessThan(full.length / 2 + 10 + NearDuplicateHash.DIRECTIONS);
             assertThat(DuplicateGroup.count(direct)).isEqualTo(1);
@@ -211,11 +212,32 @@ class DuplicateDetectorTest {
             assertThat(DuplicateGroup.rowIndex(direct)).isEqualTo(r.rowIndex);
             assertThat(DuplicateGroup.fileIndex(direct)).isEqualTo(i);
             assertThat(java.util.Arrays.copyOfRange(direct, DuplicateGroup.SKETCH_AT, DuplicateGroup.SKETCH_AT + sketch.length)).containsExactly(sketch);
-            assertThat(DuplicateGroup.fromBytes(key[0], key[1], 3, direct)).usingRecursiveComparison().isEqualTo(DuplicateGroup.of(r, key, exact, 3));
+            assertThat(DuplicateGroup.fromBytes(key[0], key[1], 3, direct)).usingRecursiveComparison().isEqualTo(DuplicateGroup.of(r, key, exact, 3, imputed));
             // Both forms decode through the same call, and merge as the groups they stand for.
-            assertThat(DuplicateGroup.fromBytes(key[0], key[1], 3, full)).usingRecursiveComparison().isEqualTo(DuplicateGroup.of(r, key, exact, 3));
+            assertThat(DuplicateGroup.fromBytes(key[0], key[1], 3, full)).usingRecursiveComparison().isEqualTo(DuplicateGroup.of(r, key, exact, 3, imputed));
             DuplicateGroup merged = DuplicateGroup.merge(DuplicateGroup.fromBytes(key[0], key[1], 3, direct), DuplicateGroup.fromBytes(key[0], key[1], 3, full));
             assertThat(DuplicateGroup.count(merged.toBytes())).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aMembersFilledInValuesAreNamedInItsFindingsOnly() {
+        long[] key = {5, 6};
+        TrainingRow a = new TrainingRow("a", 0, 0, new double[] {2.0, 3.0}, "1");
+        TrainingRow b = new TrainingRow("b", 1, 0, new double[] {2.0, 3.0}, "0");
+        TrainingRow c = new TrainingRow("c", 2, 0, new double[] {2.0, 3.0}, "1");
+        DuplicateGroup g = DuplicateGroup.merge(DuplicateGroup.merge(
+                DuplicateGroup.fromBytes(key[0], key[1], 10, DuplicateGroup.oneRowBytes(a, DuplicateKeys.exactKey(a.features), new byte[16], "")),
+                DuplicateGroup.fromBytes(key[0], key[1], 10, DuplicateGroup.oneRowBytes(b, DuplicateKeys.exactKey(b.features), new byte[16], "{\"x1\":3.0}"))),
+                DuplicateGroup.fromBytes(key[0], key[1], 10, DuplicateGroup.oneRowBytes(c, DuplicateKeys.exactKey(c.features), new byte[16], "")));
+        List<DuplicateDetector.MemberFinding> out = new DuplicateDetector(SETTINGS).findings(g);
+        assertThat(out).hasSize(4); // three DUPLICATE, and b's label conflict
+        for (DuplicateDetector.MemberFinding f : out) {
+            if (f.rowId().equals("b")) {
+                assertThat(f.detection().evidence().get("imputed")).hasToString("{\"x1\":3.0}");
+            } else {
+                assertThat(f.detection().evidence()).doesNotContainKey("imputed");
+            }
         }
     }
 
