@@ -36,6 +36,24 @@ public final class Finding {
 
     public Finding() {}
 
+    /** A copy of every field (for an operator that keeps a finding while Flink reuses the record). */
+    public Finding copy() {
+        Finding c = new Finding();
+        c.findingId = findingId;
+        c.scanId = scanId;
+        c.rowId = rowId;
+        c.rowIndex = rowIndex;
+        c.detector = detector;
+        c.threat = threat;
+        c.kind = kind;
+        c.stride = stride;
+        c.score = score;
+        c.riskScore = riskScore;
+        c.priority = priority;
+        c.evidenceJson = evidenceJson;
+        return c;
+    }
+
     public boolean isDatasetLevel() {
         return rowIndex < 0;
     }

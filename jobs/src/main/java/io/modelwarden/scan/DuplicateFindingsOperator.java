@@ -42,30 +42,13 @@ final class DuplicateFindingsOperator extends AbstractStreamOperator<Finding>
             emit();
         }
         if (best == null || better(f, best)) {
-            best = copy(f); // object reuse is on: the record may be refilled
+            best = f.copy(); // object reuse is on: the record may be refilled
         }
     }
 
     static boolean better(Finding a, Finding b) {
         int c = Double.compare(a.score, b.score);
         return c > 0 || (c == 0 && a.evidenceJson.compareTo(b.evidenceJson) < 0);
-    }
-
-    private static Finding copy(Finding f) {
-        Finding c = new Finding();
-        c.findingId = f.findingId;
-        c.scanId = f.scanId;
-        c.rowId = f.rowId;
-        c.rowIndex = f.rowIndex;
-        c.detector = f.detector;
-        c.threat = f.threat;
-        c.kind = f.kind;
-        c.stride = f.stride;
-        c.score = f.score;
-        c.riskScore = f.riskScore;
-        c.priority = f.priority;
-        c.evidenceJson = f.evidenceJson;
-        return c;
     }
 
     private void emit() {

@@ -132,14 +132,24 @@ public final class NearDuplicateHash implements Serializable {
      */
     public static NearDuplicateHash fit(List<double[]> zSample, int dims, double radius, double naturalShare, long expectedRows) {
         Calibration c = calibrate(zSample, radius, naturalShare, expectedRows);
-        NearDuplicateHash h = null;
+        // The directions do not depend on how many of them a key uses: the sample is projected once.
+        NearDuplicateHash h = new NearDuplicateHash(c.radius, dims, DIRECTIONS, Double.NaN, radius, c.dimension);
+        List<double[]> projected = new ArrayList<>(zSample.size());
+        boolean[] distinct = new boolean[zSample.size()];
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < zSample.size(); i++) {
+            double[] p = new double[DIRECTIONS];
+            h.project(zSample.get(i), p);
+            projected.add(p);
+            distinct[i] = seen.add(DuplicateKeys.exactKey(zSample.get(i))[0]);
+        }
         for (int k = MIN_KEY_DIRECTIONS; k <= DIRECTIONS; k++) {
             h = new NearDuplicateHash(c.radius, dims, k, Double.NaN, radius, c.dimension);
-            if (zSample.isEmpty() || h.bucketMates(zSample) * expectedRows / zSample.size() <= TARGET_BUCKET_MATES) {
+            if (zSample.isEmpty() || h.bucketMates(projected, distinct, seen.size()) * expectedRows / zSample.size() <= TARGET_BUCKET_MATES) {
                 break;
             }
         }
-        return new NearDuplicateHash(c.radius, dims, h.keyDirections, h.meanBuckets(zSample), radius, c.dimension);
+        return new NearDuplicateHash(c.radius, dims, h.keyDirections, h.meanBuckets(projected), radius, c.dimension);
     }
 
     /** Rows of the sample whose pairwise distances calibrate the radius. */
@@ -244,16 +254,13 @@ public final class NearDuplicateHash implements Serializable {
         return Math.sqrt(lo * hi);
     }
 
-    /** Other distinct rows of the sample a distinct row shares its home bucket with, on average. */
-    private double bucketMates(List<double[]> zSample) {
+    /** Other distinct rows of the sample a distinct row shares its home bucket with, on average (projected rows). */
+    private double bucketMates(List<double[]> projected, boolean[] distinct, int distinctRows) {
         Map<Long, Integer> counts = new HashMap<>();
-        Set<Long> seen = new HashSet<>();
-        double[] p = new double[DIRECTIONS];
         long[] b = new long[1 << MAX_FLIPS];
-        for (double[] z : zSample) {
-            if (seen.add(DuplicateKeys.exactKey(z)[0])) {
-                project(z, p);
-                buckets(p, b);
+        for (int i = 0; i < projected.size(); i++) {
+            if (distinct[i]) {
+                buckets(projected.get(i), b);
                 counts.merge(b[0], 1, Integer::sum);
             }
         }
@@ -261,21 +268,20 @@ public final class NearDuplicateHash implements Serializable {
         for (int c : counts.values()) {
             pairs += (double) c * (c - 1);
         }
-        return pairs / Math.max(1, seen.size());
+        return pairs / Math.max(1, distinctRows);
     }
 
-    private double meanBuckets(List<double[]> zSample) {
-        if (zSample.isEmpty()) {
+    /** Buckets per row of the projected sample rows; NaN for none. */
+    private double meanBuckets(List<double[]> projected) {
+        if (projected.isEmpty()) {
             return Double.NaN;
         }
-        double[] p = new double[DIRECTIONS];
         long[] b = new long[1 << MAX_FLIPS];
         long total = 0;
-        for (double[] z : zSample) {
-            project(z, p);
+        for (double[] p : projected) {
             total += buckets(p, b);
         }
-        return (double) total / zSample.size();
+        return (double) total / projected.size();
     }
 
     /** Writes the row's projections on the {@link #DIRECTIONS} directions into {@code p}. */
