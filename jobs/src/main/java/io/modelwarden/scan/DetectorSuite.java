@@ -17,6 +17,7 @@ import io.modelwarden.detect.poisoning.DriftDetector;
 import io.modelwarden.detect.poisoning.DriftSettings;
 import io.modelwarden.detect.poisoning.DuplicateDetector;
 import io.modelwarden.detect.poisoning.DuplicateGroup;
+import io.modelwarden.detect.poisoning.DuplicateRate;
 import io.modelwarden.detect.poisoning.DuplicateSettings;
 import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.detect.poisoning.RangeConstraintDetector;
@@ -95,9 +96,11 @@ final class DetectorSuite {
     private final ScanModel model;
     private final List<Finding> datasetFindings;
     private final DriftDetector.Report drift;
+    /** The baseline's duplicate rate (null without a baseline, or one that counted no copies). */
+    private final DuplicateRate duplicateRate;
 
     private DetectorSuite(ScanOptions options, Settings settings, ScanProfile profile, List<TrainingRow> sample, DatasetSchema schema, ScanModel model,
-            List<Finding> datasetFindings, DriftDetector.Report drift) {
+            List<Finding> datasetFindings, DriftDetector.Report drift, DuplicateRate duplicateRate) {
         this.options = options;
         this.settings = settings;
         this.profile = profile;
@@ -106,6 +109,7 @@ final class DetectorSuite {
         this.model = model;
         this.datasetFindings = datasetFindings;
         this.drift = drift;
+        this.duplicateRate = duplicateRate;
     }
 
     /** Validates every detector key of the configuration (called at start, before any job). */
@@ -183,10 +187,18 @@ final class DetectorSuite {
         if (s.duplicates()) {
             DuplicateSettings d = s.duplicate();
             // The radius rows are compared with, which the findings' evidence states: less on dense data.
-            duplicates = near == null ? d : new DuplicateSettings(near.radius(), d.minCopies(), d.maxMembersListed(), d.maxBucketRows(), d.maxNaturalShare());
+            duplicates = near == null ? d : d.withRadius(near.radius());
+        }
+        DuplicateRate rate = null;
+        if (s.duplicates() && baseline != null) {
+            rate = DuplicateRate.fromBaselineEntry(baseline.detectors.get(DuplicateDetector.ID)).orElse(null);
+            if (rate == null) {
+                LOG.info("The baseline states no duplicate rate (a scan before session 11, or one without the duplicate detector): "
+                        + "every group of min-copies is flagged, no duplicate_rate check");
+            }
         }
         ScanModel model = new ScanModel(std, detectors, factory, duplicates, near, s.fingerprint(), profile.rows(), names, fill);
-        return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift);
+        return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift, rate);
     }
 
     /** Per feature name, the share of the baseline's rows whose value was missing (empty without a baseline). */
@@ -270,21 +282,34 @@ final class DetectorSuite {
     static final TypeInformation<Tuple2<Long, byte[]>> ENCODED_ROW = Types.TUPLE(Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE));
 
     /**
-     * Groups rows by bucket, turns flagged groups into findings, and keeps each row's best finding per
-     * detector (a row in several buckets may be found in each), with their counts on {@link
-     * DuplicateFindingsOperator#STATS}; null when off.
+     * The duplicate grouping's outputs: each row's best finding per detector ({@link
+     * DuplicateFindingsOperator}, counts on its STATS) and the dataset's duplicate rate ({@link
+     * DuplicateRateOperator}: the extra copies and, with a baseline, the {@code duplicate_rate} finding,
+     * on its STATS).
      */
-    SingleOutputStreamOperator<Finding> duplicateFindings(DataStream<Tuple2<Long, byte[]>> rows, int topFindings) {
+    record DuplicateStreams(SingleOutputStreamOperator<Finding> rows, SingleOutputStreamOperator<Finding> rate) {}
+
+    /**
+     * Groups rows by bucket, turns flagged groups into findings, keeps each row's best finding per
+     * detector (a row in several buckets may be found in each) and sums the extra copies; null when off.
+     */
+    DuplicateStreams duplicateFindings(DataStream<Tuple2<Long, byte[]>> rows, int topFindings) {
         if (model.duplicates() == null) {
             return null;
         }
-        DuplicateGroupsOperator grouping = new DuplicateGroupsOperator(new DuplicateDetector(model.duplicates()), model.findings());
-        return rows.keyBy(new Bucket(), Types.LONG)
+        DuplicateGroupsOperator grouping = new DuplicateGroupsOperator(new DuplicateDetector(model.duplicates(), duplicateRate), model.findings());
+        SingleOutputStreamOperator<Finding> grouped = rows.keyBy(new Bucket(), Types.LONG)
                 .transform("group-duplicates", TypeInformation.of(Finding.class), grouping)
-                .uid("group-duplicates").name("group-duplicates")
-                .keyBy(new FindingId(), Types.STRING)
+                .uid("group-duplicates").name("group-duplicates");
+        SingleOutputStreamOperator<Finding> best = grouped.keyBy(new FindingId(), Types.STRING)
                 .transform("best-duplicate-findings", TypeInformation.of(Finding.class), new DuplicateFindingsOperator(topFindings))
                 .uid("best-duplicate-findings").name("best-duplicate-findings");
+        SingleOutputStreamOperator<Finding> rate = grouped.getSideOutput(DuplicateGroupsOperator.EXTRA_COPIES)
+                .transform("duplicate-rate", TypeInformation.of(Finding.class),
+                        new DuplicateRateOperator(model.duplicates(), duplicateRate, profile.rows(), model.findings()))
+                .setParallelism(1).setMaxParallelism(1)
+                .uid("duplicate-rate").name("duplicate-rate");
+        return new DuplicateStreams(best, rate);
     }
 
     private static final class Bucket implements KeySelector<Tuple2<Long, byte[]>, Long> {
@@ -305,7 +330,8 @@ final class DetectorSuite {
         }
     }
 
-    ObjectNode detectorsJson(ScoreStats scores, Map<String, Long> flaggedByDetector) {
+    /** @param extraCopies the duplicate grouping's count ({@link #extraCopies(List)}) */
+    ObjectNode detectorsJson(ScoreStats scores, Map<String, Long> flaggedByDetector, long extraCopies) {
         ObjectNode out = Json.MAPPER.createObjectNode();
         for (RowDetector d : model.detectors()) {
             ObjectNode n = out.putObject(d.id());
@@ -339,6 +365,17 @@ final class DetectorSuite {
                 p.put("buckets_per_row", Json.round(perRow, 3));
             }
             n.set("parameters", p);
+            ObjectNode r = n.putObject("rate");
+            long rows = profile.rows();
+            r.put("extra_copies", extraCopies);
+            r.put("share", rows == 0 ? 0 : Json.round((double) extraCopies / rows, 8));
+            r.put("min_flagged_copies", new DuplicateDetector(model.duplicates(), duplicateRate).minFlaggedCopies());
+            if (duplicateRate == null) {
+                r.putNull("baseline_share");
+            } else {
+                r.put("baseline_share", Json.round(duplicateRate.share(), 8));
+                r.put("baseline_copies_per_row", Json.round(duplicateRate.copiesPerRow(), 8));
+            }
         }
         return out;
     }
@@ -404,6 +441,17 @@ final class DetectorSuite {
         }
     }
 
+    /** The extra copies the duplicate grouping counted (0 when it did not run). */
+    static long extraCopies(List<ScanOutput> extras) {
+        long n = 0;
+        for (ScanOutput o : extras) {
+            if (ScanOutput.EXTRA_COPIES.equals(o.kind)) {
+                n += DuplicateRateOperator.extraCopies(o.payload);
+            }
+        }
+        return n;
+    }
+
     /** baseline/: the profile's statistics and sketches, fitted detector parameters, fingerprints. */
     void writeBaseline(Path dir, String scanId, String datasetSha, List<ScanOutput> extras) throws IOException {
         Baseline b = Baseline.fromProfile(profile, schema, scanId, datasetSha);
@@ -423,6 +471,14 @@ final class DetectorSuite {
         }
         if (merged != null) {
             b.withFingerprints(merged);
+        }
+        if (model.duplicates() != null) {
+            // What a later scan's duplicate detector compares its rate with (DuplicateRate).
+            Map<String, Object> rate = new java.util.LinkedHashMap<>();
+            rate.put(DuplicateRate.ROWS_KEY, profile.rows());
+            rate.put(DuplicateRate.EXTRA_COPIES_KEY, extraCopies(extras));
+            rate.put("radius", model.duplicates().radius());
+            b.withDetector(DuplicateDetector.ID, rate);
         }
         servingCalibration(b);
         b.write(dir);

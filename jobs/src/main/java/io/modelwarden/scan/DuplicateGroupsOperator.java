@@ -6,12 +6,14 @@ import io.modelwarden.detect.poisoning.DuplicateDetector;
 import io.modelwarden.detect.poisoning.DuplicateGroup;
 import io.modelwarden.metrics.WardenMetrics;
 import io.modelwarden.model.Finding;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * when the bucket ends, turns its flagged groups into candidate findings, of which {@link
  * DuplicateFindingsOperator} keeps one per row and detector. Memory: one bucket (at most {@code
  * max-bucket-rows} distinct rows; rows over it are counted in the metric {@code rowsOverBucketCap} and
- * logged for the first buckets).
+ * logged for the first buckets). At the end of its input each task sends the extra copies it counted
+ * ({@link DuplicateBucket#extraCopies}) on {@link #EXTRA_COPIES}, for {@link DuplicateRateOperator}.
  *
  * <p>This replaces a keyed {@code reduce} and a {@code flatMap}: Flink's batch reduce keeps its running
  * value in keyed state and registers a timer per key to emit it, about a fifth of this stage's CPU for
@@ -34,6 +37,7 @@ final class DuplicateGroupsOperator extends AbstractStreamOperator<Finding>
     private static final Logger LOG = LoggerFactory.getLogger(DuplicateGroupsOperator.class);
     /** Buckets over the cap logged one by one; then only counted. */
     private static final int LOGGED_FULL_BUCKETS = 10;
+    static final OutputTag<Long> EXTRA_COPIES = new OutputTag<>("extra-copies", Types.LONG);
 
     private final DuplicateDetector detector;
     private final FindingFactory factory;
@@ -41,6 +45,7 @@ final class DuplicateGroupsOperator extends AbstractStreamOperator<Finding>
     private transient DuplicateBucket bucket;
     private transient boolean inBucket;
     private transient int fullBuckets;
+    private transient long extraCopies;
     private transient Counter rowsOverBucketCap;
 
     DuplicateGroupsOperator(DuplicateDetector detector, FindingFactory factory) {
@@ -86,12 +91,14 @@ final class DuplicateGroupsOperator extends AbstractStreamOperator<Finding>
                 }
             }
         }
+        extraCopies += bucket.extraCopies();
         inBucket = false;
     }
 
     @Override
     public void endInput() {
         closeBucket();
+        output.collect(EXTRA_COPIES, new StreamRecord<>(extraCopies));
         if (fullBuckets > LOGGED_FULL_BUCKETS) {
             LOG.warn("{} duplicate buckets in all held more than scan.detectors.duplicates.max-bucket-rows distinct rows", fullBuckets);
         }

@@ -201,7 +201,7 @@ public final class ScanJob {
         findings.set("by_kind", Json.MAPPER.valueToTree(fs.byKind));
         findings.set("by_detector", Json.MAPPER.valueToTree(fs.byDetector));
         findings.set("by_priority", Json.MAPPER.valueToTree(fs.byPriority));
-        summary.set("detectors", suite.detectorsJson(scored.scores(), fs.byDetector));
+        summary.set("detectors", suite.detectorsJson(scored.scores(), fs.byDetector, DetectorSuite.extraCopies(scored.extras())));
         summary.set("drift", suite.driftJson());
         summary.set("labels", Json.MAPPER.valueToTree(profile.labelCounts()));
         summary.set("features", featuresJson(profile));
@@ -379,16 +379,17 @@ public final class ScanJob {
         DataStream<Finding> findings = rowFindings;
         // Each task counts the findings it makes (FindingStats, merged here): no task of parallelism 1 reads them all.
         DataStream<ScanOutput> collected = rowFindings.getSideOutput(ScoreOperator.STATS);
-        SingleOutputStreamOperator<Finding> duplicates = suite.duplicateFindings(rowFindings.getSideOutput(ScoreOperator.DUPLICATES), options.topFindings());
+        DetectorSuite.DuplicateStreams duplicates = suite.duplicateFindings(rowFindings.getSideOutput(ScoreOperator.DUPLICATES), options.topFindings());
         if (duplicates != null) {
-            findings = findings.union(duplicates);
-            collected = collected.union(duplicates.getSideOutput(DuplicateFindingsOperator.STATS));
+            findings = findings.union(duplicates.rows(), duplicates.rate());
+            collected = collected.union(duplicates.rows().getSideOutput(DuplicateFindingsOperator.STATS), duplicates.rate().getSideOutput(DuplicateRateOperator.STATS));
         }
         // findings.jsonl has one writer (one file): the lines are rendered by the tasks that make the
         // findings, in parallel, and the writer only writes them.
         DataStream<String> lines = rowFindings.map(new FindingLine()).returns(Types.STRING).uid("render-findings").name("render-findings");
         if (duplicates != null) {
-            lines = lines.union(duplicates.map(new FindingLine()).returns(Types.STRING).uid("render-duplicate-findings").name("render-duplicate-findings"));
+            lines = lines.union(duplicates.rows().map(new FindingLine()).returns(Types.STRING).uid("render-duplicate-findings").name("render-duplicate-findings"),
+                    duplicates.rate().map(new FindingLine()).returns(Types.STRING).setParallelism(1).uid("render-duplicate-rate").name("render-duplicate-rate"));
         }
         FindingStats stats = new FindingStats(options.topFindings());
         List<Finding> datasetFindings = suite.datasetFindings();

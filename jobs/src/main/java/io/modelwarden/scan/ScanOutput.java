@@ -11,6 +11,8 @@ public final class ScanOutput {
     public static final String SCORE_STATS = "score-stats";
     public static final String FINDING_STATS = "finding-stats";
     public static final String FINGERPRINTS = "fingerprints";
+    /** The duplicate grouping's count of extra copies (a long). */
+    public static final String EXTRA_COPIES = "extra-copies";
 
     public String kind;
     public byte[] payload;

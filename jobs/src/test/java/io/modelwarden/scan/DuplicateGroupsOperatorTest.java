@@ -6,6 +6,7 @@ import io.modelwarden.detect.Detection;
 import io.modelwarden.detect.FindingFactory;
 import io.modelwarden.detect.poisoning.DuplicateDetector;
 import io.modelwarden.detect.poisoning.DuplicateGroup;
+import io.modelwarden.detect.poisoning.DuplicateRate;
 import io.modelwarden.detect.poisoning.DuplicateSettings;
 import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.model.Finding;
@@ -39,7 +40,7 @@ class DuplicateGroupsOperatorTest {
     }
 
     private static List<Finding> group(List<Tuple2<Long, byte[]>> sorted) throws Exception {
-        DuplicateGroupsOperator op = new DuplicateGroupsOperator(new DuplicateDetector(new DuplicateSettings(0.01, 2, 1000, 4096, 1e-4)), FACTORY);
+        DuplicateGroupsOperator op = new DuplicateGroupsOperator(new DuplicateDetector(new DuplicateSettings(0.01, 2, 1000, 4096, 1e-4, 1e-3, 1e-3)), FACTORY);
         List<Finding> out = new ArrayList<>();
         try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, Tuple2<Long, byte[]>, Finding>(op, t -> t.f0, Types.LONG)) {
             h.open();
@@ -122,6 +123,91 @@ class DuplicateGroupsOperatorTest {
         assertThat(out).hasSize(2);
         assertThat(out.get(0).evidenceJson).isEqualTo("{\"copies\":4}");
         assertThat(out.get(1).evidenceJson).isEqualTo("{\"a\":1}"); // a tie goes to the smaller evidence text
+    }
+
+    /** The row, marked as sent to its own bucket. */
+    private static Tuple2<Long, byte[]> home(Tuple2<Long, byte[]> row) {
+        DuplicateGroup.markHome(row.f1, true);
+        return row;
+    }
+
+    /** The extra copies the grouping's task reports at the end of its input. */
+    private static long extraCopies(List<Tuple2<Long, byte[]>> sorted) throws Exception {
+        DuplicateGroupsOperator op = new DuplicateGroupsOperator(new DuplicateDetector(DuplicateSettings.defaults()), FACTORY);
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, Tuple2<Long, byte[]>, Finding>(op, t -> t.f0, Types.LONG)) {
+            h.open();
+            for (Tuple2<Long, byte[]> t : sorted) {
+                h.processElement(new StreamRecord<>(t));
+            }
+            h.endInput();
+            var counts = h.getSideOutput(DuplicateGroupsOperator.EXTRA_COPIES);
+            assertThat(counts).hasSize(1);
+            return counts.poll().getValue();
+        }
+    }
+
+    @Test
+    void countsARowsExtraCopyOnlyInItsOwnBucket() throws Exception {
+        // Bucket 1: rows 0 and 1 exact copies at home (1 extra), row 2 near them at home (1 extra), row 3
+        // near them but sent across a border (counted in its own bucket, 4, where it is alone: 0).
+        List<Tuple2<Long, byte[]>> rows = new ArrayList<>(List.of(
+                home(row(1, 0, "a", 100, 0)), home(row(1, 1, "a", 100, 0)), home(row(1, 2, "a", 101, 10)), row(1, 3, "a", 102, 5),
+                // Bucket 2: the earliest row is a visitor, its later near copy at home: 1 extra.
+                row(2, 4, "a", 103, 60), home(row(2, 5, "a", 104, 62)),
+                home(row(4, 3, "a", 102, 5))));
+        assertThat(extraCopies(rows)).isEqualTo(3);
+        // Arrival order within a bucket does not change it.
+        List<Tuple2<Long, byte[]>> shuffled = new ArrayList<>(reversed(rows.subList(0, 4)));
+        shuffled.addAll(reversed(rows.subList(4, 6)));
+        shuffled.add(rows.get(6));
+        assertThat(extraCopies(shuffled)).isEqualTo(3);
+    }
+
+    @Test
+    void theRateOperatorSumsTheTasksCountsAndFlagsAnExcessOverTheBaseline() throws Exception {
+        DuplicateRate baseline = new DuplicateRate(10_000, 100);
+        assertThat(rate(baseline, 60L, 45L)).isEmpty(); // 105 where 100 are expected
+        List<Finding> excess = rate(baseline, 60L, 100L); // 160: 0.6% more of the rows, p about 1e-8
+        assertThat(excess).hasSize(1);
+        Finding f = excess.get(0);
+        assertThat(f.detector).isEqualTo(DuplicateRate.ID);
+        assertThat(f.kind).isEqualTo(FindingKind.DUPLICATE);
+        assertThat(f.rowId).isNull();
+        assertThat(f.evidenceJson).contains("\"extra_copies\":160").contains("\"baseline_share\":0.01");
+        assertThat(rate(null, 60L, 100L)).isEmpty(); // no baseline: only the count
+    }
+
+    private static List<Finding> rate(DuplicateRate baseline, Long... counts) throws Exception {
+        List<Finding> out = new ArrayList<>();
+        try (var h = new org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness<Long, Finding>(
+                new DuplicateRateOperator(DuplicateSettings.defaults(), baseline, 10_000, FACTORY))) {
+            h.open();
+            for (Long c : counts) {
+                h.processElement(new StreamRecord<>(c));
+            }
+            h.endInput();
+            for (Object o : h.getOutput()) {
+                if (o instanceof StreamRecord<?> r && r.getValue() instanceof Finding f) {
+                    out.add(f);
+                }
+            }
+            long sum = 0;
+            for (Long c : counts) {
+                sum += c;
+            }
+            long total = -1;
+            long found = -1;
+            for (StreamRecord<ScanOutput> r : h.getSideOutput(DuplicateRateOperator.STATS)) {
+                if (r.getValue().kind.equals(ScanOutput.EXTRA_COPIES)) {
+                    total = DuplicateRateOperator.extraCopies(r.getValue().payload);
+                } else {
+                    found = Serialization.fromBytes(r.getValue().payload, FindingStats.class).total();
+                }
+            }
+            assertThat(total).isEqualTo(sum);
+            assertThat(found).isEqualTo(out.size());
+        }
+        return out;
     }
 
     private static <T> List<T> reversed(List<T> l) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelwarden.config.Config;
+import io.modelwarden.detect.poisoning.DuplicateRate;
 import io.modelwarden.json.Json;
 import io.modelwarden.synth.DatasetFiles;
 import io.modelwarden.synth.PoisonedDataset;
@@ -489,6 +490,55 @@ class ScanJobTest {
         JsonNode shifted = scan(DatasetFiles.writeCsv(moved, dir.resolve("shifted.csv")).toString(), dir.resolve("out-shift"), baseline, Map.of());
         assertThat(shifted.get("findings").get("by_kind").get("DRIFT").asLong()).isGreaterThan(0);
         assertThat(shifted.get("drift").get("dataset_drifted").asBoolean()).isTrue();
+    }
+
+    /**
+     * B3's expected rate: a trusted dataset whose rows have copies of their own (2%, mostly pairs) is
+     * the baseline. Against it a clean split flags no pair and no rate, while a batch with 2% more
+     * copies gets the dataset-level duplicate_rate finding; groups improbable under the baseline (three
+     * or more copies) are still flagged row by row.
+     */
+    @Test
+    void againstABaselineWithCopiesOfItsOwnOnlyImprobableGroupsAndAnExcessOfCopiesAreFlagged() throws Exception {
+        PoisonedDataset trusted = PoisonedDataset.poisoned(23, 20_000, 8, new PoisonedDataset.Rates(0, 0, 0.02, 0));
+        Path base = dir.resolve("copies-trusted");
+        JsonNode t = scan(DatasetFiles.writeCsv(trusted, dir.resolve("copies-trusted.csv")).toString(), base, null, Map.of());
+        int copies = trusted.indexesOf(PoisonedDataset.Poison.DUPLICATE).size();
+        JsonNode rate = t.get("detectors").get("duplicate_hash").get("rate");
+        // Every injected row is an extra copy; near rows the generator made by chance may add a few.
+        assertThat(rate.get("extra_copies").asLong()).isBetween((long) copies, copies + copies / 100L);
+        assertThat(rate.get("min_flagged_copies").asLong()).isEqualTo(2); // no baseline: every pair
+        JsonNode entry = Json.read(Files.readString(base.resolve("baseline/baseline.json"))).get("detectors").get("duplicate_hash");
+        assertThat(entry.get("extra_copies").asLong()).isEqualTo(rate.get("extra_copies").asLong());
+        assertThat(entry.get("rows").asLong()).isEqualTo(20_000);
+        String baseline = base.resolve("baseline").toString();
+
+        Path splitOut = dir.resolve("copies-split");
+        JsonNode split = scan(DatasetFiles.writeCsv(trusted.resampled(5), dir.resolve("copies-split.csv")).toString(), splitOut, baseline, Map.of());
+        assertThat(split.get("detectors").get("duplicate_hash").get("rate").get("min_flagged_copies").asLong()).isEqualTo(3);
+        assertThat(split.get("findings").get("by_detector").has(DuplicateRate.ID)).isFalse();
+        List<JsonNode> splitFindings = lines(splitOut.resolve("findings.jsonl"));
+        for (JsonNode f : splitFindings) {
+            if (f.get("detector").asText().equals("duplicate_hash")) {
+                assertThat(f.get("evidence").get("copies").asLong()).isGreaterThanOrEqualTo(3);
+                assertThat(f.get("evidence").get("p_value").asDouble()).isLessThan(1e-3);
+            }
+        }
+        // Without the baseline the same split flags its pairs.
+        JsonNode alone = scan(dir.resolve("copies-split.csv").toString(), dir.resolve("copies-split-alone"), null, Map.of());
+        assertThat(alone.get("findings").get("by_detector").get("duplicate_hash").asLong())
+                .isGreaterThan(split.get("findings").get("by_detector").path("duplicate_hash").asLong() + copies);
+
+        PoisonedDataset more = PoisonedDataset.poisoned(23, 20_000, 8, new PoisonedDataset.Rates(0, 0, 0.04, 0)).resampled(6);
+        Path moreOut = dir.resolve("copies-more");
+        JsonNode injected = scan(DatasetFiles.writeCsv(more, dir.resolve("copies-more.csv")).toString(), moreOut, baseline, Map.of());
+        assertThat(injected.get("findings").get("by_detector").get(DuplicateRate.ID).asLong()).isEqualTo(1);
+        JsonNode finding = lines(moreOut.resolve("findings.jsonl")).stream()
+                .filter(f -> f.get("detector").asText().equals(DuplicateRate.ID)).findFirst().orElseThrow();
+        assertThat(finding.get("kind").asText()).isEqualTo("DUPLICATE");
+        assertThat(finding.get("row_id").isNull()).isTrue();
+        assertThat(finding.get("evidence").get("excess_share").asDouble()).isBetween(0.015, 0.025);
+        assertThat(finding.get("evidence").get("p_value").asDouble()).isLessThan(1e-3);
     }
 
     @Test

@@ -14,6 +14,12 @@ import java.util.Map;
  * NearDuplicateHash#near}) or starting one. In that order the groups do not depend on the order rows
  * arrive in. Rows arrive as {@link DuplicateGroup#oneRowBytes}; a row alone is never decoded.
  *
+ * <p>It also counts the bucket's {@link #extraCopies}: rows at home here ({@link DuplicateGroup#markHome})
+ * that join an earlier row's group. Every row is at home in one bucket, so the sum over all buckets
+ * counts each row once, whatever the parallelism: the scan's duplicate rate ({@link DuplicateRate}).
+ * A near copy whose source is not sent to the copy's own bucket is not counted (the sum is a lower
+ * bound for near copies; exact copies share their bucket and are counted exactly).
+ *
  * <p>Memory: at most {@code max-bucket-rows} distinct rows; a row of a fuller bucket still joins its
  * exact copies, but is compared with no other row ({@link #overCap}). Time: O(distinct rows x groups)
  * comparisons of 16 bytes. Reused from bucket to bucket ({@link #reset}); not thread-safe.
@@ -24,12 +30,15 @@ public final class DuplicateBucket {
     private final Map<Long, Distinct> byExactHi = new HashMap<>();
     private long key;
     private long overCap;
+    private long extraCopies;
 
     /** The copies of one exact row: its first row's bytes and, from its second copy, the merged group. */
     private static final class Distinct {
         final byte[] first;
         final long exactHi;
         final long exactLo;
+        /** Exact copies share their buckets: all of them are at home here, or none. */
+        final boolean home;
         DuplicateGroup merged;
         /** Another exact row whose key shares the high half (a 2^-64 chance), chained. */
         Distinct sameHi;
@@ -38,6 +47,11 @@ public final class DuplicateBucket {
             this.first = first;
             this.exactHi = exactHi;
             this.exactLo = exactLo;
+            this.home = DuplicateGroup.isHome(first);
+        }
+
+        long copies() {
+            return merged != null ? merged.count : 1;
         }
     }
 
@@ -51,6 +65,7 @@ public final class DuplicateBucket {
         distinct.clear();
         byExactHi.clear();
         overCap = 0;
+        extraCopies = 0;
     }
 
     public long key() {
@@ -93,7 +108,15 @@ public final class DuplicateBucket {
         return distinct.size();
     }
 
-    /** The groups of two or more rows; only their rows are decoded. */
+    /**
+     * Rows at home in this bucket that joined an earlier row's group (exact copies after their first,
+     * near copies of an earlier row): set by {@link #groups}.
+     */
+    public long extraCopies() {
+        return extraCopies;
+    }
+
+    /** The groups of two or more rows; only their rows are decoded. Sets {@link #extraCopies}. */
     public List<DuplicateGroup> groups() {
         List<DuplicateGroup> groups = new ArrayList<>();
         if (distinct.size() == 1 && distinct.get(0).merged == null) {
@@ -130,6 +153,14 @@ public final class DuplicateBucket {
             }
         }
         for (List<Distinct> m : members) {
+            for (Distinct d : m) {
+                if (d.home) {
+                    extraCopies += d.copies();
+                }
+            }
+            if (m.get(0).home) {
+                extraCopies--; // the group's first row is no extra copy
+            }
             if (m.size() == 1 && m.get(0).merged == null) {
                 continue; // a row alone
             }

@@ -22,19 +22,23 @@ import java.util.Map;
  * {@link DuplicateKeys#exactKey}) are merged and distinct rows join the first earlier row (in file
  * and row order) within {@code radius} root mean square z-score difference, with {@link
  * DuplicateGroup#merge}. A row in several buckets is judged in each, and a job keeps its highest
- * scoring finding per detector. Every group of at least {@code minCopies} rows yields one {@code
- * duplicate_hash} DUPLICATE finding per listed member, with score {@code 1 - 1/copies} (0.5 for a pair, 0.67 for three copies, 0.9 for
- * ten: the more copies, the larger the weight an attacker gained). When the copies carry more than one
- * label, every member whose label is not the group's majority also gets a {@code
- * duplicate_label_conflict} LABEL_FLIP finding with score = the majority's share of the copies (ties
- * go to the smallest label and are marked in the evidence).
+ * scoring finding per detector. Every group of at least {@code minCopies} rows (with a baseline: of
+ * at least {@link #minFlaggedCopies}, the fewest copies improbable under the baseline's duplicate
+ * rate, {@link DuplicateRate}) yields one {@code duplicate_hash} DUPLICATE finding per listed member,
+ * with score {@code 1 - 1/copies} (0.5 for a pair, 0.67 for three copies, 0.9 for ten: the more
+ * copies, the larger the weight an attacker gained). When the copies of a group of at least {@code
+ * minCopies} rows carry more than one label, every member whose label is not the group's majority
+ * also gets a {@code duplicate_label_conflict} LABEL_FLIP finding with score = the majority's share of
+ * the copies (ties go to the smallest label and are marked in the evidence): copies that disagree are
+ * suspect whatever the baseline's rate.
  *
  * <p><b>Cost.</b> O(d) hashing per row, one shuffle by bucket (about 1.4 records per row), O(distinct
  * rows x groups) comparisons of 16 bytes per bucket, O(maxMembersListed + labels) memory per group;
  * this class is O(members) per final group.
  *
  * <p><b>Parameters</b> ({@code scan.detectors.duplicates.*}): {@code radius} 0.01 sigma, {@code
- * min-copies} 2, {@code max-members-listed} 1000, {@code max-bucket-rows} 4096. Reference:
+ * min-copies} 2, {@code max-members-listed} 1000, {@code max-bucket-rows} 4096, {@code max-p-value}
+ * 0.001. Reference:
  * DETECTORS.md B3 (exact hash; near within 0.01 sigma); Deequ's uniqueness constraint.
  */
 public final class DuplicateDetector implements Serializable {
@@ -53,26 +57,36 @@ public final class DuplicateDetector implements Serializable {
     }
 
     private final DuplicateSettings settings;
+    /** The baseline's duplicate rate; null without a baseline (or one whose scan counted no copies). */
+    private final DuplicateRate baseline;
+    private final long minFlaggedCopies;
 
     public DuplicateDetector(DuplicateSettings settings) {
+        this(settings, null);
+    }
+
+    /** @param baseline the baseline's duplicate rate, or null to flag every group of {@code min-copies} */
+    public DuplicateDetector(DuplicateSettings settings, DuplicateRate baseline) {
         this.settings = settings;
+        this.baseline = baseline;
+        this.minFlaggedCopies = baseline == null ? settings.minCopies() : baseline.minFlaggedCopies(settings.minCopies(), settings.maxPValue());
     }
 
     public DuplicateSettings settings() {
         return settings;
     }
 
+    /** The smallest group that gets DUPLICATE findings: {@code min-copies}, or more under a baseline with copies. */
+    public long minFlaggedCopies() {
+        return minFlaggedCopies;
+    }
+
     /** Cheap filter a job applies before {@link #findings}: only these groups produce output. */
     public boolean isFlagged(DuplicateGroup g) {
-        return isFlagged(g.count);
+        return g.count >= settings.minCopies() && (g.count >= minFlaggedCopies || g.labels.length > 1);
     }
 
-    /** {@link #isFlagged(DuplicateGroup)} of a group of this many rows. */
-    public boolean isFlagged(long rows) {
-        return rows >= settings.minCopies();
-    }
-
-    /** The findings a final group produces; empty below {@code minCopies}. */
+    /** The findings a final group produces; empty unless {@link #isFlagged}. */
     public List<MemberFinding> findings(DuplicateGroup g) {
         List<MemberFinding> out = new ArrayList<>();
         if (!isFlagged(g)) {
@@ -97,7 +111,7 @@ public final class DuplicateDetector implements Serializable {
             labelCounts.put(g.labels[i], g.labelCounts[i]);
         }
         int listed = g.memberRowIds.length;
-        for (int m = 0; m < listed; m++) {
+        for (int m = 0; m < listed && g.count >= minFlaggedCopies; m++) {
             List<String> others = new ArrayList<>();
             for (int o = 0; o < listed && others.size() < MAX_OTHERS_IN_EVIDENCE; o++) {
                 if (o != m) {
@@ -108,7 +122,11 @@ public final class DuplicateDetector implements Serializable {
             ev.put("copies", g.count);
             ev.put("match", g.allExact() ? "exact" : "near");
             ev.put("radius", settings.radius());
-            ev.put("min_copies", settings.minCopies());
+            ev.put("min_copies", minFlaggedCopies);
+            if (baseline != null) {
+                ev.put("baseline_copies_per_row", baseline.copiesPerRow());
+                ev.put("p_value", baseline.pValue(g.count));
+            }
             ev.put("group_key", key);
             ev.put("other_row_ids", others);
             ev.put("truncated", g.count - 1 > others.size());

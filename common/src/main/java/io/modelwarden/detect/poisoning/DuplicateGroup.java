@@ -93,6 +93,8 @@ public final class DuplicateGroup {
 
     /** First byte of {@link #oneRowBytes}; never the first byte of {@link #toBytes()} (a count below 2^56). */
     private static final byte ONE_ROW = (byte) 0xFF;
+    /** First byte of {@link #oneRowBytes} sent to the row's own bucket ({@link #markHome}). */
+    private static final byte ONE_ROW_HOME = (byte) 0xFE;
 
     /** Where {@link #oneRowBytes} holds the row's {@link NearDuplicateHash} sketch. */
     public static final int SKETCH_AT = 1 + 2 * Long.BYTES;
@@ -126,6 +128,24 @@ public final class DuplicateGroup {
         return b.array();
     }
 
+    /**
+     * Marks a {@link #oneRowBytes} row as sent to its own bucket (the one its projections fall in, not
+     * one across a near border), or clears the mark: each row is at home in exactly one bucket, where
+     * {@link DuplicateBucket} counts it once.
+     */
+    public static void markHome(byte[] oneRow, boolean home) {
+        oneRow[0] = home ? ONE_ROW_HOME : ONE_ROW;
+    }
+
+    /** Whether a {@link #oneRowBytes} row was {@link #markHome marked} as in its own bucket. */
+    public static boolean isHome(byte[] oneRow) {
+        return oneRow[0] == ONE_ROW_HOME;
+    }
+
+    private static boolean isOneRow(byte[] data) {
+        return data.length > 0 && (data[0] == ONE_ROW || data[0] == ONE_ROW_HOME);
+    }
+
     /** The exact key's high half of a {@link #oneRowBytes} row. */
     public static long exactHi(byte[] oneRow) {
         return ByteBuffer.wrap(oneRow).getLong(1);
@@ -151,7 +171,7 @@ public final class DuplicateGroup {
      * #oneRowBytes} of a row with near key (keyHi, keyLo) and this member cap.
      */
     public static DuplicateGroup fromBytes(long keyHi, long keyLo, int maxMembers, byte[] data) {
-        if (data.length == 0 || data[0] != ONE_ROW) {
+        if (!isOneRow(data)) {
             return fromBytes(data);
         }
         ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
@@ -283,7 +303,7 @@ public final class DuplicateGroup {
 
     /** The row count of a group in {@link #toBytes()} or {@link #oneRowBytes} form, without decoding the rest. */
     public static long count(byte[] data) {
-        if (data[0] == ONE_ROW) {
+        if (isOneRow(data)) {
             return 1;
         }
         long c = 0;

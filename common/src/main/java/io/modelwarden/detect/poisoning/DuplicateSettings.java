@@ -17,10 +17,15 @@ import java.io.Serializable;
  * @param maxNaturalShare the radius shrinks until at most this share of the rows would have a neighbour
  *     within it that is no copy, as extrapolated from the sample (default 0.0001; {@link
  *     NearDuplicateHash#fit})
+ * @param maxPValue with a baseline, a group is flagged only when so many copies are this improbable
+ *     under the baseline's duplicate rate, and the dataset's share of copies only when its count is
+ *     (default 0.001; {@link DuplicateRate})
+ * @param maxExcessShare with a baseline, the share of rows that are extra copies may exceed the
+ *     baseline's by this much before the dataset is flagged (default 0.001; {@link DuplicateRate#excess})
  */
-public record DuplicateSettings(double radius, int minCopies, int maxMembersListed, int maxBucketRows, double maxNaturalShare)
-        implements Serializable {
-    private static final long serialVersionUID = 2L;
+public record DuplicateSettings(double radius, int minCopies, int maxMembersListed, int maxBucketRows, double maxNaturalShare,
+        double maxPValue, double maxExcessShare) implements Serializable {
+    private static final long serialVersionUID = 3L;
     public static final String PREFIX = "scan.detectors.duplicates.";
 
     public DuplicateSettings {
@@ -39,6 +44,17 @@ public record DuplicateSettings(double radius, int minCopies, int maxMembersList
         if (!(maxNaturalShare > 0) || !(maxNaturalShare <= 1)) {
             throw ConfigException.invalid(PREFIX + "max-natural-share", "in (0, 1]", maxNaturalShare);
         }
+        if (!(maxPValue > 0) || !(maxPValue <= 1)) {
+            throw ConfigException.invalid(PREFIX + "max-p-value", "in (0, 1]", maxPValue);
+        }
+        if (!(maxExcessShare >= 0) || !(maxExcessShare < 1)) {
+            throw ConfigException.invalid(PREFIX + "max-excess-share", "in [0, 1)", maxExcessShare);
+        }
+    }
+
+    /** These settings with the radius a scan calibrated on its data. */
+    public DuplicateSettings withRadius(double calibrated) {
+        return new DuplicateSettings(calibrated, minCopies, maxMembersListed, maxBucketRows, maxNaturalShare, maxPValue, maxExcessShare);
     }
 
     public static DuplicateSettings defaults() {
@@ -47,6 +63,7 @@ public record DuplicateSettings(double radius, int minCopies, int maxMembersList
 
     public static DuplicateSettings fromConfig(Config c) {
         return new DuplicateSettings(c.getDouble(PREFIX + "radius"), c.getInt(PREFIX + "min-copies"),
-                c.getInt(PREFIX + "max-members-listed"), c.getInt(PREFIX + "max-bucket-rows"), c.getDouble(PREFIX + "max-natural-share"));
+                c.getInt(PREFIX + "max-members-listed"), c.getInt(PREFIX + "max-bucket-rows"), c.getDouble(PREFIX + "max-natural-share"),
+                c.getDouble(PREFIX + "max-p-value"), c.getDouble(PREFIX + "max-excess-share"));
     }
 }
