@@ -81,6 +81,32 @@ public final class ScanQualityBenchmark {
         System.out.printf(Locale.ROOT, "%-34s DRIFT findings: %d (target 0)%n", "clean split vs baseline", count(split, "DRIFT"));
         System.out.printf(Locale.ROOT, "%-34s DRIFT findings: %d (target > 0; %d features shifted by 0.5 sigma)%n", "shifted batch vs baseline",
                 count(shifted, "DRIFT"), Math.round(0.5 * features));
+
+        // B3's expected rate: a trusted dataset whose rows have copies of their own (2%, mostly pairs).
+        PoisonedDataset copies = PoisonedDataset.poisoned(seed, rows, features, new Rates(0, 0, 0.02, 0));
+        scan(dir, "copies", copies, null);
+        String copiesBaseline = dir.resolve("copies/baseline").toString();
+        PoisonedDataset copiesSplit = copies.resampled(seed + 3);
+        List<JsonNode> splitAlone = scan(dir, "copies-split-alone", copiesSplit, null);
+        List<JsonNode> splitAgainst = scan(dir, "copies-split", copiesSplit, copiesBaseline);
+        System.out.printf(Locale.ROOT, "%n%-34s DUPLICATE row findings: %,d (%,d without the baseline); duplicate_rate findings: %d (target 0)%n",
+                "2%-copies split vs its baseline", rowFindings(splitAgainst, "DUPLICATE"), rowFindings(splitAlone, "DUPLICATE"),
+                detectorCount(splitAgainst, "duplicate_rate"));
+        PoisonedDataset moreCopies = PoisonedDataset.poisoned(seed, rows, features, new Rates(0, 0, 0.03, 0)).resampled(seed + 4);
+        List<JsonNode> more = scan(dir, "copies-more", moreCopies, copiesBaseline);
+        String excess = more.stream().filter(f -> f.get("detector").asText().equals("duplicate_rate")).findFirst()
+                .map(f -> String.format(Locale.ROOT, "excess share %.4f, p %.1e", f.get("evidence").get("excess_share").asDouble(),
+                        f.get("evidence").get("p_value").asDouble())).orElse("none");
+        System.out.printf(Locale.ROOT, "%-34s duplicate_rate findings: %d (target 1; %s)%n", "1% more copies vs that baseline",
+                detectorCount(more, "duplicate_rate"), excess);
+    }
+
+    static long rowFindings(List<JsonNode> findings, String kind) {
+        return findings.stream().filter(f -> f.get("kind").asText().equals(kind) && !f.get("row_id").isNull()).count();
+    }
+
+    static long detectorCount(List<JsonNode> findings, String detector) {
+        return findings.stream().filter(f -> f.get("detector").asText().equals(detector)).count();
     }
 
     static List<JsonNode> scan(Path dir, String name, PoisonedDataset data, String baseline) throws Exception {
