@@ -42,7 +42,7 @@ public final class LabelFlipBenchmark {
         }
         List<TrainingRow> sample = profile.sample().rows();
         long t0 = System.nanoTime();
-        LabelFlipDetector d = LabelFlipDetector.fit(new LabelFlipSettings(10, 0.5, trees, leaf, 42), sample, z);
+        LabelFlipDetector d = LabelFlipDetector.fit(LabelFlipSettings.of(10, 0.5, trees, leaf, 42), sample, z);
         System.out.printf("fit: %.2f s%n", (System.nanoTime() - t0) / 1e9);
         double sink = 0;
         for (int round = 0; round < 4; round++) {

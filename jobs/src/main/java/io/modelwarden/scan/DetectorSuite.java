@@ -19,6 +19,7 @@ import io.modelwarden.detect.poisoning.DuplicateDetector;
 import io.modelwarden.detect.poisoning.DuplicateGroup;
 import io.modelwarden.detect.poisoning.DuplicateRate;
 import io.modelwarden.detect.poisoning.DuplicateSettings;
+import io.modelwarden.detect.poisoning.LabelFlipDetector;
 import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.detect.poisoning.RangeConstraintDetector;
 import io.modelwarden.detect.poisoning.RowDetector;
@@ -130,7 +131,12 @@ final class DetectorSuite {
 
         List<RowDetector> detectors = new ArrayList<>();
         if (profile.rows() > 0) {
-            List<Callable<RowDetector>> fits = new ArrayList<>(DetectorFits.fits(c, s, sample, std, options.seed()));
+            Map<String, Map<String, Double>> labelNoise = baseline == null ? null : LabelFlipDetector.noiseRates(baseline.detectors.get(LabelFlipDetector.ID));
+            if (baseline != null && labelNoise == null && s.labelFlip()) {
+                LOG.info("The baseline states no label noise rates (a scan before session 11, or one without labels or the label-flip detector): "
+                        + "label flips are judged without it");
+            }
+            List<Callable<RowDetector>> fits = new ArrayList<>(DetectorFits.fits(c, s, sample, std, options.seed(), labelNoise));
             boolean labelled = !sample.isEmpty() && sample.get(0).label != null;
             if (s.backdoor() && labelled) {
                 fits.add(() -> BackdoorTriggerDetector.fit(sample, std, names, s.backdoorSettings()));
@@ -158,6 +164,12 @@ final class DetectorSuite {
                 missing[j] = profile.missing(j);
             }
             dataset.addAll(schemaDetector.missingValues(names, missing, profile.rows(), baselineMissingShares(baseline)));
+        }
+        for (RowDetector d : detectors) {
+            if (d instanceof LabelFlipDetector labelFlip) {
+                // Against a baseline: more label noise than its own classes' overlap explains.
+                labelFlip.noiseExcess().ifPresent(dataset::add);
+            }
         }
         DriftDetector.Report drift = null;
         if (s.drift() && baseline != null) {

@@ -99,6 +99,21 @@ public final class ScanQualityBenchmark {
                         f.get("evidence").get("p_value").asDouble())).orElse("none");
         System.out.printf(Locale.ROOT, "%-34s duplicate_rate findings: %d (target 1; %s)%n", "1% more copies vs that baseline",
                 detectorCount(more, "duplicate_rate"), excess);
+
+        // Overlapping classes: the generator with 4 features, where about a sixth of clean rows lie in
+        // another class's region. Label flips alone and against a trusted baseline of the same data.
+        PoisonedDataset overlap = PoisonedDataset.clean(seed, rows, 4);
+        List<JsonNode> overlapFindings = scan(dir, "overlap", overlap, null);
+        String overlapBaseline = dir.resolve("overlap/baseline").toString();
+        List<JsonNode> overlapSplit = scan(dir, "overlap-split", overlap.resampled(seed + 5), overlapBaseline);
+        System.out.printf(Locale.ROOT, "%n%-34s knn_label findings: %,d alone; on a clean split vs its baseline %,d, label_noise %d (target 0)%n",
+                "4 features (overlapping classes)", detectorCount(overlapFindings, "knn_label"), detectorCount(overlapSplit, "knn_label"),
+                detectorCount(overlapSplit, "label_noise"));
+        PoisonedDataset overlapFlips = PoisonedDataset.poisoned(seed, rows, 4, new Rates(0, 0.05, 0, 0)).resampled(seed + 6);
+        row("4 features, flips 5%, alone", "LABEL_FLIP", overlapFlips, Poison.LABEL_FLIP, scan(dir, "overlap-flips-alone", overlapFlips, null), "");
+        List<JsonNode> flipsAgainst = scan(dir, "overlap-flips", overlapFlips, overlapBaseline);
+        row("4 features, flips 5%, vs baseline", "LABEL_FLIP", overlapFlips, Poison.LABEL_FLIP, flipsAgainst,
+                "label_noise: " + detectorCount(flipsAgainst, "label_noise") + " (target 1)");
     }
 
     static long rowFindings(List<JsonNode> findings, String kind) {

@@ -3,11 +3,11 @@ package io.modelwarden.detect.poisoning;
 import io.modelwarden.detect.Detection;
 import io.modelwarden.model.FindingKind;
 import io.modelwarden.model.Threat;
+import io.modelwarden.stats.Poisson;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.commons.math3.special.Gamma;
 
 /**
  * B3's expected duplicate rate: how many copies a trusted baseline's rows had, and the two tests a
@@ -29,7 +29,7 @@ import org.apache.commons.math3.special.Gamma;
  * keeps a few copies in a small file from counting as an excess). This finds copies injected as pairs
  * into data that has pairs of its own, which no per-group test can tell apart.
  *
- * <p>Cost: O(1). Reference: DETECTORS.md B3; the Poisson tail is the regularised gamma function.
+ * <p>Cost: O(1). Reference: DETECTORS.md B3; {@link Poisson#tail}.
  *
  * @param baselineRows rows of the baseline's scan
  * @param baselineExtraCopies its extra copies (rows that joined an earlier row's group)
@@ -66,22 +66,9 @@ public record DuplicateRate(long baselineRows, long baselineExtraCopies) impleme
         return baselineRows == 0 ? 0 : (double) baselineExtraCopies / baselineRows;
     }
 
-    /** P(Poisson(mean) >= k): 1 for k <= 0; for a mean of 0, 0 for k >= 1. */
-    public static double poissonTail(double mean, long k) {
-        if (k <= 0) {
-            return 1;
-        }
-        if (mean <= 0) {
-            return 0;
-        }
-        // P(X >= k) = P(k, mean), the regularised lower incomplete gamma function: no cancellation
-        // for small tails, as 1 - cdf(k - 1) has.
-        return Gamma.regularizedGammaP(k, mean);
-    }
-
     /** How improbable a group of {@code copies} rows is under the baseline. */
     public double pValue(long copies) {
-        return poissonTail(copiesPerRow(), copies - 1);
+        return Poisson.tail(copiesPerRow(), copies - 1);
     }
 
     /** The smallest group (at least {@code minCopies} rows) whose {@link #pValue} is below {@code maxPValue}. */
@@ -105,7 +92,7 @@ public record DuplicateRate(long baselineRows, long baselineExtraCopies) impleme
         double observed = (double) extraCopies / rows;
         double excess = observed - share();
         double expected = share() * rows;
-        double p = poissonTail(expected, extraCopies);
+        double p = Poisson.tail(expected, extraCopies);
         if (!(excess > s.maxExcessShare()) || !(p < s.maxPValue())) {
             return Optional.empty();
         }

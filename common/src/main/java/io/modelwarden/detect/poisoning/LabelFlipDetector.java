@@ -4,15 +4,19 @@ import io.modelwarden.detect.ColumnDistances;
 import io.modelwarden.detect.Detection;
 import io.modelwarden.model.FindingKind;
 import io.modelwarden.model.PackedStrings;
+import io.modelwarden.model.Threat;
 import io.modelwarden.model.TrainingRow;
 import io.modelwarden.stats.Hashing;
+import io.modelwarden.stats.Poisson;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -45,6 +49,17 @@ import java.util.TreeSet;
  * learnt on the sample and applied to every row. (Requiring p_hat(l*) >= t(l*) for every flagged row
  * instead is a knife edge with k = 10: p_hat moves in steps of 0.1 and t(j) sits near 0.9 at a 5%
  * flip rate, so whether 9 of 10 agreeing neighbours suffice depends on the third decimal of t(j).)
+ *
+ * <p><b>Against a baseline</b> (the detector's {@code noise_rates} in a trusted scan's baseline: per
+ * given and suggested label, the share of the sample's rows of the given label that the confident
+ * joint put under the suggested one). Where classes overlap, confident learning counts the overlap as
+ * noise (cleanlab's estimate conflates the two): 4 features of the project's generator put a quarter
+ * of clean rows off the diagonal. A trusted baseline measured that confusion on data nobody tampered
+ * with, so the expected count of cell (i, j) in this sample is its rate times the rows labelled i,
+ * and prune by noise rate prunes only the excess C(i, j) - expected, and only when C(i, j) is
+ * improbable under Poisson(expected) (p below {@code max-p-value}); otherwise the cell flags nothing.
+ * On separable data the baseline's cells are about 0 and nothing changes. The whole sample's excess
+ * is a dataset-level finding ({@link #noiseExcess}).
  *
  * <p><b>Score and threshold:</b> a flagged row scores 1 - p_hat(y) (one minus cleanlab's
  * self-confidence), which is at least p_hat(l*) >= eta; an unflagged row scores 0, and so does a row
@@ -136,6 +151,11 @@ public final class LabelFlipDetector implements RowDetector {
     private final double[][] confidentJoint;
     /** Margin cut m(i, j) of prune-by-noise-rate, [given][suggested]; +infinity: never flag. */
     private final double[][] marginCut;
+    /**
+     * Against a baseline: the count of cell (i, j) its confusion rates predict for this sample,
+     * [given][suggested]; null without one.
+     */
+    private final double[][] expectedFlips;
 
     private transient ThreadLocal<Scratch> scratch;
 
@@ -170,7 +190,7 @@ public final class LabelFlipDetector implements RowDetector {
     }
 
     private LabelFlipDetector(LabelFlipSettings settings, int d, float[] points, int[] labelOf, long[] rowIndexOf,
-            int[] fileIndexOf, String[] rowIdOf, String[] classes, Forest forest) {
+            int[] fileIndexOf, String[] rowIdOf, String[] classes, Forest forest, Map<String, Map<String, Double>> baselineRates) {
         this.settings = settings;
         this.d = d;
         this.n = labelOf.length;
@@ -238,6 +258,14 @@ public final class LabelFlipDetector implements RowDetector {
         this.classThreshold = new double[c];
         this.confidentJoint = new double[c][c];
         this.marginCut = new double[c][c];
+        this.expectedFlips = baselineRates == null ? null : new double[c][c];
+        for (int i = 0; i < c && expectedFlips != null; i++) {
+            // A label the baseline lacks has no confusion of its own there: its cells expect 0.
+            Map<String, Double> from = baselineRates.getOrDefault(classes[i], Map.of());
+            for (int j = 0; j < c; j++) {
+                expectedFlips[i][j] = i == j ? 0.0 : from.getOrDefault(classes[j], 0.0) * classCount[i];
+            }
+        }
         calibrate();
     }
 
@@ -249,6 +277,16 @@ public final class LabelFlipDetector implements RowDetector {
      * @param z the profile's standardizer, the same one that z-scores the rows passed to {@link #score}
      */
     public static LabelFlipDetector fit(LabelFlipSettings settings, List<TrainingRow> sample, Standardizer z) {
+        return fit(settings, sample, z, null);
+    }
+
+    /**
+     * {@link #fit(LabelFlipSettings, List, Standardizer)} against a trusted baseline's confusion.
+     *
+     * @param baselineRates {@link #noiseRates} of the baseline's detector, or null for none
+     */
+    public static LabelFlipDetector fit(LabelFlipSettings settings, List<TrainingRow> sample, Standardizer z,
+            Map<String, Map<String, Double>> baselineRates) {
         TreeSet<String> labels = new TreeSet<>();
         List<TrainingRow> labelled = new ArrayList<>(sample.size());
         for (TrainingRow r : sample) {
@@ -282,7 +320,7 @@ public final class LabelFlipDetector implements RowDetector {
             rowIdOf[i] = r.rowId;
         }
         Forest forest = new Forest(points, n, d, settings);
-        return new LabelFlipDetector(settings, d, points, labelOf, rowIndexOf, fileIndexOf, rowIdOf, classes, forest);
+        return new LabelFlipDetector(settings, d, points, labelOf, rowIndexOf, fileIndexOf, rowIdOf, classes, forest, baselineRates);
     }
 
     @Override
@@ -370,6 +408,9 @@ public final class LabelFlipDetector implements RowDetector {
             double m = marginCut[given][suggested];
             ev.put("margin_cut", Double.isInfinite(m) ? null : m);
             ev.put("estimated_flips_in_sample", confidentJoint[given][suggested]);
+            if (expectedFlips != null) {
+                ev.put("baseline_expected_flips_in_sample", expectedFlips[given][suggested]);
+            }
         }
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < Math.min(LISTED_NEIGHBOURS, found); i++) {
@@ -407,7 +448,125 @@ public final class LabelFlipDetector implements RowDetector {
         p.put("sample_label_counts", counts);
         p.put("estimated_flips_in_sample", joint);
         p.put("margin_cuts", cuts);
+        if (expectedFlips != null) {
+            Map<String, Object> expected = new LinkedHashMap<>();
+            for (int i = 0; i < classes.length; i++) {
+                for (int j = 0; j < classes.length; j++) {
+                    if (i != j) {
+                        expected.put(classes[i] + "->" + classes[j], expectedFlips[i][j]);
+                    }
+                }
+            }
+            p.put("baseline_expected_flips_in_sample", expected);
+        }
+        p.put(NOISE_RATES, noiseRates());
         return p;
+    }
+
+    /** The key of {@link #noiseRates} in {@link #parameters} (and so in a baseline). */
+    public static final String NOISE_RATES = "noise_rates";
+
+    /**
+     * Per given label, per other label, the share of the sample's rows of the given label that
+     * confident learning put under the other ({@code C(i, j) / n(i)}): what a later scan against this
+     * one as its baseline expects of its own sample.
+     */
+    public Map<String, Map<String, Double>> noiseRates() {
+        Map<String, Map<String, Double>> rates = new TreeMap<>();
+        for (int i = 0; i < classes.length; i++) {
+            Map<String, Double> row = new TreeMap<>();
+            for (int j = 0; j < classes.length; j++) {
+                if (i != j) {
+                    row.put(classes[j], classCount[i] == 0 ? 0.0 : confidentJoint[i][j] / classCount[i]);
+                }
+            }
+            rates.put(classes[i], row);
+        }
+        return rates;
+    }
+
+    /** The {@link #noiseRates} a baseline's entry for this detector holds, or null when it has none (a baseline before session 11). */
+    public static Map<String, Map<String, Double>> noiseRates(Map<String, Object> baselineEntry) {
+        if (baselineEntry == null || !(baselineEntry.get(NOISE_RATES) instanceof Map<?, ?> given)) {
+            return null;
+        }
+        Map<String, Map<String, Double>> rates = new TreeMap<>();
+        for (Map.Entry<?, ?> g : given.entrySet()) {
+            if (!(g.getValue() instanceof Map<?, ?> row)) {
+                return null;
+            }
+            Map<String, Double> r = new TreeMap<>();
+            for (Map.Entry<?, ?> e : row.entrySet()) {
+                if (!(e.getValue() instanceof Number v)) {
+                    return null;
+                }
+                r.put(String.valueOf(e.getKey()), v.doubleValue());
+            }
+            rates.put(String.valueOf(g.getKey()), r);
+        }
+        return rates;
+    }
+
+    /** The dataset-level detector id of {@link #noiseExcess}. */
+    public static final String NOISE_ID = "label_noise";
+    /** Class pairs listed in a {@code label_noise} finding. */
+    private static final int LISTED_PAIRS = 10;
+
+    /**
+     * Against a baseline: a dataset-level LABEL_FLIP finding when the sample's estimated flips (the
+     * confident joint off its diagonal) exceed what the baseline's confusion predicts by more than
+     * {@code max-excess-share} of the sample's rows, with p below {@code max-p-value} under
+     * Poisson(expected); empty without a baseline or below either bar. Evidence: the counts and shares,
+     * and the class pairs with the largest excess.
+     */
+    public Optional<DatasetDetection> noiseExcess() {
+        if (expectedFlips == null || n == 0) {
+            return Optional.empty();
+        }
+        double estimated = 0;
+        double expected = 0;
+        List<Map<String, Object>> pairs = new ArrayList<>();
+        for (int i = 0; i < classes.length; i++) {
+            for (int j = 0; j < classes.length; j++) {
+                if (i == j) {
+                    continue;
+                }
+                estimated += confidentJoint[i][j];
+                expected += expectedFlips[i][j];
+                if (confidentJoint[i][j] > expectedFlips[i][j]) {
+                    Map<String, Object> pair = new LinkedHashMap<>();
+                    pair.put("given_label", classes[i]);
+                    pair.put("suggested_label", classes[j]);
+                    pair.put("estimated_flips_in_sample", confidentJoint[i][j]);
+                    pair.put("baseline_expected_flips_in_sample", expectedFlips[i][j]);
+                    pairs.add(pair);
+                }
+            }
+        }
+        pairs.sort((a, b) -> Double.compare(excessOf(b), excessOf(a)));
+        double excess = (estimated - expected) / n;
+        double p = Poisson.tail(expected, Math.round(estimated));
+        if (!(excess > settings.maxExcessShare()) || !(p < settings.maxPValue())) {
+            return Optional.empty();
+        }
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("sample_rows", n);
+        ev.put("estimated_flips_in_sample", estimated);
+        ev.put("baseline_expected_flips_in_sample", expected);
+        ev.put("share", estimated / n);
+        ev.put("baseline_share", expected / n);
+        ev.put("excess_share", excess);
+        ev.put("max_excess_share", settings.maxExcessShare());
+        ev.put("p_value", p);
+        ev.put("max_p_value", settings.maxPValue());
+        ev.put("pairs", pairs.subList(0, Math.min(LISTED_PAIRS, pairs.size())));
+        double score = excess / (excess + settings.maxExcessShare());
+        return Optional.of(new DatasetDetection(NOISE_ID, Threat.DATA_POISONING, FindingKind.LABEL_FLIP, "__label__",
+                Detection.of(score, ev)));
+    }
+
+    private static double excessOf(Map<String, Object> pair) {
+        return (double) pair.get("estimated_flips_in_sample") - (double) pair.get("baseline_expected_flips_in_sample");
     }
 
     public LabelFlipSettings settings() {
@@ -478,6 +637,11 @@ public final class LabelFlipDetector implements RowDetector {
                 confidentJoint[i][j] = joint[i][j] * scale;
                 marginCut[i][j] = Double.POSITIVE_INFINITY;
                 long prune = Math.round(confidentJoint[i][j]);
+                if (expectedFlips != null && i != j) {
+                    // Against a baseline: only the flips its own confusion of the pair does not explain.
+                    double expected = expectedFlips[i][j];
+                    prune = Poisson.tail(expected, prune) < settings.maxPValue() ? Math.round(confidentJoint[i][j] - expected) : 0;
+                }
                 if (i == j || prune <= 0) {
                     continue;
                 }
