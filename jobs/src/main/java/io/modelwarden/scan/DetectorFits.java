@@ -27,9 +27,9 @@ final class DetectorFits {
         LabelFlipSettings.fromConfig(c, 0);
     }
 
-    /** @param labelNoiseRates the baseline label-flip detector's {@link LabelFlipDetector#noiseRates}, or null */
+    /** @param labelFlipBaseline the baseline label-flip detector's {@link LabelFlipDetector#reference()}, or null */
     static List<Callable<RowDetector>> fits(Config c, DetectorSuite.Settings s, List<TrainingRow> sample, Standardizer std, long seed,
-            Map<String, Map<String, Double>> labelNoiseRates) {
+            LabelFlipDetector.Reference labelFlipBaseline) {
         List<Callable<RowDetector>> out = new ArrayList<>();
         if (s.isolationForest()) {
             out.add(() -> {
@@ -41,7 +41,7 @@ final class DetectorFits {
             });
         }
         if (s.labelFlip() && hasLabels(sample)) {
-            out.add(() -> LabelFlipDetector.fit(LabelFlipSettings.fromConfig(c, seed), sample, std, labelNoiseRates));
+            out.add(() -> LabelFlipDetector.fit(LabelFlipSettings.fromConfig(c, seed), sample, std, labelFlipBaseline));
         }
         return out;
     }

@@ -131,9 +131,9 @@ final class DetectorSuite {
 
         List<RowDetector> detectors = new ArrayList<>();
         if (profile.rows() > 0) {
-            Map<String, Map<String, Double>> labelNoise = baseline == null ? null : LabelFlipDetector.noiseRates(baseline.detectors.get(LabelFlipDetector.ID));
+            LabelFlipDetector.Reference labelNoise = baseline == null ? null : LabelFlipDetector.reference(baseline.detectors.get(LabelFlipDetector.ID));
             if (baseline != null && labelNoise == null && s.labelFlip()) {
-                LOG.info("The baseline states no label noise rates (a scan before session 11, or one without labels or the label-flip detector): "
+                LOG.info("The baseline states no label-flip thresholds and noise rates (a scan before session 11, or one without labels or the label-flip detector): "
                         + "label flips are judged without it");
             }
             List<Callable<RowDetector>> fits = new ArrayList<>(DetectorFits.fits(c, s, sample, std, options.seed(), labelNoise));

@@ -548,7 +548,8 @@ class ScanJobTest {
      */
     @Test
     void againstABaselineLabelNoiseIsJudgedBeyondTheClassesOwnOverlap() throws Exception {
-        PoisonedDataset trusted = PoisonedDataset.clean(31, 10_000, 4);
+        // A full reference sample (20,000 rows): smaller samples' estimates vary more between clean splits.
+        PoisonedDataset trusted = PoisonedDataset.clean(31, 20_000, 4);
         Path base = dir.resolve("overlap-trusted");
         scan(DatasetFiles.writeCsv(trusted, dir.resolve("overlap-trusted.csv")).toString(), base, null, Map.of());
         String baseline = base.resolve("baseline").toString();
@@ -557,18 +558,18 @@ class ScanJobTest {
         Path splitCsv = DatasetFiles.writeCsv(trusted.resampled(8), dir.resolve("overlap-split.csv"));
         JsonNode alone = scan(splitCsv.toString(), dir.resolve("overlap-split-alone"), null, Map.of());
         JsonNode against = scan(splitCsv.toString(), dir.resolve("overlap-split"), baseline, Map.of());
-        assertThat(alone.get("findings").get("by_detector").get("knn_label").asLong()).isGreaterThan(1_000);
-        assertThat(against.get("findings").get("by_detector").path("knn_label").asLong()).isLessThan(20);
+        assertThat(alone.get("findings").get("by_detector").get("knn_label").asLong()).isGreaterThan(2_000);
+        assertThat(against.get("findings").get("by_detector").path("knn_label").asLong()).isLessThan(40);
         assertThat(against.get("findings").get("by_detector").has("label_noise")).isFalse();
 
-        PoisonedDataset flipped = PoisonedDataset.poisoned(31, 10_000, 4, new PoisonedDataset.Rates(0, 0.05, 0, 0)).resampled(9);
+        PoisonedDataset flipped = PoisonedDataset.poisoned(31, 20_000, 4, new PoisonedDataset.Rates(0, 0.05, 0, 0)).resampled(9);
         Path flippedOut = dir.resolve("overlap-flipped");
         JsonNode poisoned = scan(DatasetFiles.writeCsv(flipped, dir.resolve("overlap-flipped.csv")).toString(), flippedOut, baseline, Map.of());
         assertThat(poisoned.get("findings").get("by_detector").get("label_noise").asLong()).isEqualTo(1);
         JsonNode noise = lines(flippedOut.resolve("findings.jsonl")).stream()
                 .filter(f -> f.get("detector").asText().equals("label_noise")).findFirst().orElseThrow();
         assertThat(noise.get("kind").asText()).isEqualTo("LABEL_FLIP");
-        assertThat(noise.get("evidence").get("excess_share").asDouble()).isGreaterThan(0.005);
+        assertThat(noise.get("evidence").get("excess_share").asDouble()).isGreaterThan(0.02);
         assertThat(noise.get("evidence").get("pairs")).isNotEmpty();
     }
 

@@ -52,14 +52,18 @@ import java.util.TreeSet;
  *
  * <p><b>Against a baseline</b> (the detector's {@code noise_rates} in a trusted scan's baseline: per
  * given and suggested label, the share of the sample's rows of the given label that the confident
- * joint put under the suggested one). Where classes overlap, confident learning counts the overlap as
- * noise (cleanlab's estimate conflates the two): 4 features of the project's generator put a quarter
- * of clean rows off the diagonal. A trusted baseline measured that confusion on data nobody tampered
- * with, so the expected count of cell (i, j) in this sample is its rate times the rows labelled i,
- * and prune by noise rate prunes only the excess C(i, j) - expected, and only when C(i, j) is
- * improbable under Poisson(expected) (p below {@code max-p-value}); otherwise the cell flags nothing.
- * On separable data the baseline's cells are about 0 and nothing changes. The whole sample's excess
- * is a dataset-level finding ({@link #noiseExcess}).
+ * joint put under the suggested one, counted with the class thresholds t(j) it also holds, which this
+ * sample's joint is then counted with). Where classes overlap, confident learning counts the overlap
+ * as noise (cleanlab's estimate conflates the two): 4 features of the project's generator put a
+ * quarter of clean rows off the diagonal. A trusted baseline measured that confusion on data nobody
+ * tampered with, so the expected count of cell (i, j) in this sample is its rate times the rows
+ * labelled i, and prune by noise rate prunes only the excess C(i, j) - expected, and only when it is
+ * more than {@code max-excess-ratio} of the expected count and C(i, j) is improbable under
+ * Poisson(expected) (p below {@code max-p-value}); otherwise the cell flags nothing. (The ratio is
+ * there because a cell is no count of independent rows: neighbourhoods overlap, and between clean
+ * samples of the same overlapping data a cell moved by up to a fifth.) On separable data the
+ * baseline's cells are about 0 and nothing changes. The whole sample's excess is a dataset-level
+ * finding ({@link #noiseExcess}).
  *
  * <p><b>Score and threshold:</b> a flagged row scores 1 - p_hat(y) (one minus cleanlab's
  * self-confidence), which is at least p_hat(l*) >= eta; an unflagged row scores 0, and so does a row
@@ -156,6 +160,19 @@ public final class LabelFlipDetector implements RowDetector {
      * [given][suggested]; null without one.
      */
     private final double[][] expectedFlips;
+    /** The trusted scan's thresholds and confusion rates; null without a baseline. */
+    private final Reference baseline;
+
+    /**
+     * What a trusted scan's label-flip detector tells a later one ({@link #reference()}; in its
+     * baseline, {@code class_thresholds} and {@code noise_rates} of the detector's entry).
+     *
+     * @param thresholds per label, the class threshold t(j) its confident joint was counted with
+     * @param noiseRates per given label, per other label, C(i, j) / n(i)
+     */
+    public record Reference(Map<String, Double> thresholds, Map<String, Map<String, Double>> noiseRates) implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+    }
 
     private transient ThreadLocal<Scratch> scratch;
 
@@ -190,7 +207,7 @@ public final class LabelFlipDetector implements RowDetector {
     }
 
     private LabelFlipDetector(LabelFlipSettings settings, int d, float[] points, int[] labelOf, long[] rowIndexOf,
-            int[] fileIndexOf, String[] rowIdOf, String[] classes, Forest forest, Map<String, Map<String, Double>> baselineRates) {
+            int[] fileIndexOf, String[] rowIdOf, String[] classes, Forest forest, Reference baseline) {
         this.settings = settings;
         this.d = d;
         this.n = labelOf.length;
@@ -258,10 +275,11 @@ public final class LabelFlipDetector implements RowDetector {
         this.classThreshold = new double[c];
         this.confidentJoint = new double[c][c];
         this.marginCut = new double[c][c];
-        this.expectedFlips = baselineRates == null ? null : new double[c][c];
+        this.baseline = baseline;
+        this.expectedFlips = baseline == null ? null : new double[c][c];
         for (int i = 0; i < c && expectedFlips != null; i++) {
             // A label the baseline lacks has no confusion of its own there: its cells expect 0.
-            Map<String, Double> from = baselineRates.getOrDefault(classes[i], Map.of());
+            Map<String, Double> from = baseline.noiseRates().getOrDefault(classes[i], Map.of());
             for (int j = 0; j < c; j++) {
                 expectedFlips[i][j] = i == j ? 0.0 : from.getOrDefault(classes[j], 0.0) * classCount[i];
             }
@@ -283,10 +301,9 @@ public final class LabelFlipDetector implements RowDetector {
     /**
      * {@link #fit(LabelFlipSettings, List, Standardizer)} against a trusted baseline's confusion.
      *
-     * @param baselineRates {@link #noiseRates} of the baseline's detector, or null for none
+     * @param baseline the baseline detector's {@link #reference()}, or null for none
      */
-    public static LabelFlipDetector fit(LabelFlipSettings settings, List<TrainingRow> sample, Standardizer z,
-            Map<String, Map<String, Double>> baselineRates) {
+    public static LabelFlipDetector fit(LabelFlipSettings settings, List<TrainingRow> sample, Standardizer z, Reference baseline) {
         TreeSet<String> labels = new TreeSet<>();
         List<TrainingRow> labelled = new ArrayList<>(sample.size());
         for (TrainingRow r : sample) {
@@ -320,7 +337,7 @@ public final class LabelFlipDetector implements RowDetector {
             rowIdOf[i] = r.rowId;
         }
         Forest forest = new Forest(points, n, d, settings);
-        return new LabelFlipDetector(settings, d, points, labelOf, rowIndexOf, fileIndexOf, rowIdOf, classes, forest, baselineRates);
+        return new LabelFlipDetector(settings, d, points, labelOf, rowIndexOf, fileIndexOf, rowIdOf, classes, forest, baseline);
     }
 
     @Override
@@ -485,26 +502,46 @@ public final class LabelFlipDetector implements RowDetector {
         return rates;
     }
 
-    /** The {@link #noiseRates} a baseline's entry for this detector holds, or null when it has none (a baseline before session 11). */
-    public static Map<String, Map<String, Double>> noiseRates(Map<String, Object> baselineEntry) {
-        if (baselineEntry == null || !(baselineEntry.get(NOISE_RATES) instanceof Map<?, ?> given)) {
+    /** What a later scan against this one compares with: the class thresholds used and the {@link #noiseRates}. */
+    public Reference reference() {
+        Map<String, Double> t = new TreeMap<>();
+        for (int i = 0; i < classes.length; i++) {
+            t.put(classes[i], classThreshold[i]);
+        }
+        return new Reference(t, noiseRates());
+    }
+
+    /**
+     * The {@link Reference} a baseline's entry for this detector holds, or null when it has none (a
+     * baseline before session 11, or of unlabelled data).
+     */
+    public static Reference reference(Map<String, Object> baselineEntry) {
+        if (baselineEntry == null || !(baselineEntry.get(NOISE_RATES) instanceof Map<?, ?> given)
+                || !(baselineEntry.get("class_thresholds") instanceof Map<?, ?> thresholds)) {
             return null;
         }
         Map<String, Map<String, Double>> rates = new TreeMap<>();
         for (Map.Entry<?, ?> g : given.entrySet()) {
-            if (!(g.getValue() instanceof Map<?, ?> row)) {
+            Map<String, Double> row = g.getValue() instanceof Map<?, ?> m ? numbers(m) : null;
+            if (row == null) {
                 return null;
             }
-            Map<String, Double> r = new TreeMap<>();
-            for (Map.Entry<?, ?> e : row.entrySet()) {
-                if (!(e.getValue() instanceof Number v)) {
-                    return null;
-                }
-                r.put(String.valueOf(e.getKey()), v.doubleValue());
-            }
-            rates.put(String.valueOf(g.getKey()), r);
+            rates.put(String.valueOf(g.getKey()), row);
         }
-        return rates;
+        Map<String, Double> t = numbers(thresholds);
+        return t == null ? null : new Reference(t, rates);
+    }
+
+    /** The map's values as doubles, or null when one is not a number. */
+    private static Map<String, Double> numbers(Map<?, ?> m) {
+        Map<String, Double> out = new TreeMap<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (!(e.getValue() instanceof Number v)) {
+                return null;
+            }
+            out.put(String.valueOf(e.getKey()), v.doubleValue());
+        }
+        return out;
     }
 
     /** The dataset-level detector id of {@link #noiseExcess}. */
@@ -612,6 +649,12 @@ public final class LabelFlipDetector implements RowDetector {
         }
         for (int j = 0; j < c; j++) {
             classThreshold[j] = classCount[j] == 0 ? 0.0 : sum[j] / classCount[j];
+            if (baseline != null && baseline.thresholds().containsKey(classes[j])) {
+                // Counted with the trusted scan's thresholds, the joint compares with its rates: with
+                // overlapping classes t(j) sits where p_hat's steps of 1/k are dense, and a sample's own
+                // t(j) a little lower or higher moves a whole step of rows between cells.
+                classThreshold[j] = baseline.thresholds().get(classes[j]);
+            }
         }
         long[][] joint = new long[c][c];
         for (int i = 0; i < n; i++) {
@@ -640,7 +683,9 @@ public final class LabelFlipDetector implements RowDetector {
                 if (expectedFlips != null && i != j) {
                     // Against a baseline: only the flips its own confusion of the pair does not explain.
                     double expected = expectedFlips[i][j];
-                    prune = Poisson.tail(expected, prune) < settings.maxPValue() ? Math.round(confidentJoint[i][j] - expected) : 0;
+                    boolean excess = confidentJoint[i][j] - expected > settings.maxExcessRatio() * expected
+                            && Poisson.tail(expected, prune) < settings.maxPValue();
+                    prune = excess ? Math.round(confidentJoint[i][j] - expected) : 0;
                 }
                 if (i == j || prune <= 0) {
                     continue;

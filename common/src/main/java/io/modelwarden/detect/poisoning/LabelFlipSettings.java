@@ -15,13 +15,17 @@ import java.io.Serializable;
  *     at most {@code trees x leafSize}. A node is halved while it holds more, so leaves hold between
  *     half of it and all of it (about 10 rows with the default and a 20,000-row sample)
  * @param seed seed of the tree construction
- * @param maxPValue with a baseline, a class pair's estimated flips count only when so many are this
- *     improbable under the baseline's own confusion of the pair (default 0.001)
+ * @param maxPValue with a baseline, estimated flips count only when so many are this improbable
+ *     under the baseline's own confusion (Poisson; default 0.001)
+ * @param maxExcessRatio with a baseline, a class pair's estimated flips must also exceed the
+ *     baseline's expected count by this ratio of it before any row of the pair is flagged (default
+ *     0.5): where classes overlap, the confident joint's cells vary from sample to sample by more than
+ *     a count would (a fifth of a cell between two clean samples of the same data)
  * @param maxExcessShare with a baseline, the share of rows estimated flipped may exceed the
- *     baseline's by this much before the dataset gets a {@code label_noise} finding (default 0.005)
+ *     baseline's by this much before the dataset gets a {@code label_noise} finding (default 0.02)
  */
 public record LabelFlipSettings(int neighbours, double minAgreement, int trees, int leafSize, long seed, double maxPValue,
-        double maxExcessShare) implements Serializable {
+        double maxExcessRatio, double maxExcessShare) implements Serializable {
     private static final long serialVersionUID = 2L;
 
     public static final String PREFIX = "scan.detectors.label-flip.";
@@ -30,6 +34,7 @@ public record LabelFlipSettings(int neighbours, double minAgreement, int trees, 
     public static final String TREES = PREFIX + "trees";
     public static final String LEAF_SIZE = PREFIX + "leaf-size";
     public static final String MAX_P_VALUE = PREFIX + "max-p-value";
+    public static final String MAX_EXCESS_RATIO = PREFIX + "max-excess-ratio";
     public static final String MAX_EXCESS_SHARE = PREFIX + "max-excess-share";
 
     public static final long DEFAULT_SEED = 42L;
@@ -51,6 +56,9 @@ public record LabelFlipSettings(int neighbours, double minAgreement, int trees, 
         if (!(maxPValue > 0) || !(maxPValue <= 1)) {
             throw ConfigException.invalid(MAX_P_VALUE, "in (0, 1]", maxPValue);
         }
+        if (!(maxExcessRatio >= 0)) {
+            throw ConfigException.invalid(MAX_EXCESS_RATIO, ">= 0", maxExcessRatio);
+        }
         if (!(maxExcessShare >= 0) || !(maxExcessShare < 1)) {
             throw ConfigException.invalid(MAX_EXCESS_SHARE, "in [0, 1)", maxExcessShare);
         }
@@ -59,13 +67,13 @@ public record LabelFlipSettings(int neighbours, double minAgreement, int trees, 
     /** The defaults' k, eta, trees and leaf size with these (the benchmark's sweeps). */
     public static LabelFlipSettings of(int neighbours, double minAgreement, int trees, int leafSize, long seed) {
         LabelFlipSettings d = defaults();
-        return new LabelFlipSettings(neighbours, minAgreement, trees, leafSize, seed, d.maxPValue(), d.maxExcessShare());
+        return new LabelFlipSettings(neighbours, minAgreement, trees, leafSize, seed, d.maxPValue(), d.maxExcessRatio(), d.maxExcessShare());
     }
 
     public static LabelFlipSettings fromConfig(Config c, long seed) {
         return new LabelFlipSettings(
                 c.getInt(NEIGHBOURS), c.getDouble(MIN_AGREEMENT), c.getInt(TREES), c.getInt(LEAF_SIZE), seed,
-                c.getDouble(MAX_P_VALUE), c.getDouble(MAX_EXCESS_SHARE));
+                c.getDouble(MAX_P_VALUE), c.getDouble(MAX_EXCESS_RATIO), c.getDouble(MAX_EXCESS_SHARE));
     }
 
     /** The published defaults, as in {@code conf/warden.yaml}: k = 10, eta = 0.5, 4 trees, leaves of 16. */

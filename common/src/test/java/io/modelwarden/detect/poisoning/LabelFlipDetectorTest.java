@@ -28,7 +28,7 @@ class LabelFlipDetectorTest {
     private static Fitted flips;
     private static Fitted clean;
 
-    private record Fitted(PoisonedDataset data, List<TrainingRow> rows, List<TrainingRow> sample, Standardizer standardizer,
+    record Fitted(PoisonedDataset data, List<TrainingRow> rows, List<TrainingRow> sample, Standardizer standardizer,
             List<double[]> z, LabelFlipDetector detector, double[] scores) {}
 
     @BeforeAll
@@ -43,13 +43,13 @@ class LabelFlipDetectorTest {
     }
 
     /** {@link #fitOn(PoisonedDataset, LabelFlipSettings)} against a baseline's confusion rates (null: none). */
-    static Fitted fitOn(PoisonedDataset data, LabelFlipSettings settings, Map<String, Map<String, Double>> baselineRates) {
+    static Fitted fitOn(PoisonedDataset data, LabelFlipSettings settings, LabelFlipDetector.Reference baseline) {
         List<TrainingRow> rows = data.all();
         ScanProfile profile = new ScanProfile(data.featureNames(), SAMPLE, SEED);
         rows.forEach(profile::add);
         Standardizer standardizer = profile.standardizer();
         List<TrainingRow> sample = profile.sample().rows();
-        LabelFlipDetector detector = LabelFlipDetector.fit(settings, sample, standardizer, baselineRates);
+        LabelFlipDetector detector = LabelFlipDetector.fit(settings, sample, standardizer, baseline);
         List<double[]> z = new ArrayList<>(rows.size());
         double[] scores = new double[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
@@ -106,47 +106,76 @@ class LabelFlipDetectorTest {
     @Test
     void againstABaselineOnlyTheExcessOverTheClassesOwnOverlapIsFlagged() {
         LabelFlipSettings settings = LabelFlipSettings.defaults();
-        int rows = 40_000;
-        Fitted trusted = fitOn(PoisonedDataset.clean(31, rows, 4), settings);
-        Map<String, Map<String, Double>> rates = trusted.detector().noiseRates();
-        // The rates go through a baseline as JSON.
+        int rows = 100_000;
+        Fitted trusted = fitOn(PoisonedDataset.clean(7, rows, 4), settings);
+        LabelFlipDetector.Reference reference = trusted.detector().reference();
+        // The reference goes through a baseline as JSON.
         Map<String, Object> entry = Json.MAPPER.convertValue(Json.read(Json.write(trusted.detector().parameters())), Map.class);
-        assertThat(LabelFlipDetector.noiseRates(entry)).isEqualTo(rates);
+        assertThat(LabelFlipDetector.reference(entry)).isEqualTo(reference);
 
-        Counts trustedAlone = Counts.of(trusted);
-        Fitted split = fitOn(PoisonedDataset.clean(31, rows, 4).resampled(8), settings, rates);
-        Counts splitAgainst = Counts.of(split);
-        Fitted splitAloneFit = fitOn(PoisonedDataset.clean(31, rows, 4).resampled(8), settings);
-        Counts splitAlone = Counts.of(splitAloneFit);
+        // Clean splits: each sample's own class thresholds differ a little from the baseline's; counted
+        // with its own, split 12 moved 19% of one cell's rows (a label_noise finding and 2,900 rows
+        // flagged in bin/bench quality before the thresholds came from the baseline).
+        for (long split : new long[] {12, 8, 3}) {
+            Fitted against = fitOn(PoisonedDataset.clean(7, rows, 4).resampled(split), settings, reference);
+            Counts splitAgainst = Counts.of(against);
+            Counts splitAlone = Counts.of(fitOn(PoisonedDataset.clean(7, rows, 4).resampled(split), settings));
+            System.out.printf("overlapping classes, clean split %d: %d rows flagged against the baseline, %d alone; label_noise %s%n", split,
+                    splitAgainst.flagged(), splitAlone.flagged(), against.detector().noiseExcess().map(d -> d.detection().evidence()).orElse(null));
+            assertThat(splitAlone.flagged()).as("the overlap alone").isGreaterThan(rows / 10);
+            assertThat(splitAgainst.flagged()).isLessThan(rows / 500);
+            assertThat(against.detector().noiseExcess()).isEmpty();
+        }
 
-        PoisonedDataset flipped = PoisonedDataset.poisoned(31, rows, 4, new Rates(0, 0.05, 0, 0)).resampled(9);
-        Fitted flippedFit = fitOn(flipped, settings, rates);
+        PoisonedDataset flipped = PoisonedDataset.poisoned(7, rows, 4, new Rates(0, 0.05, 0, 0)).resampled(13);
+        Fitted flippedFit = fitOn(flipped, settings, reference);
         Counts flippedAgainst = Counts.of(flippedFit);
         Counts flippedAlone = Counts.of(fitOn(flipped, settings));
-        System.out.printf("overlapping classes (4 features, %d rows): trusted alone flags %d; clean split %d against the baseline, %d alone; "
-                        + "5%% flips (%d) against the baseline: flagged %d, recall %.3f, precision %.3f; alone: flagged %d, recall %.3f, precision %.3f%n",
-                rows, trustedAlone.flagged(), splitAgainst.flagged(), splitAlone.flagged(), flippedAgainst.flipped(), flippedAgainst.flagged(),
-                flippedAgainst.hits() / (double) flippedAgainst.flipped(), flippedAgainst.hits() / (double) Math.max(1, flippedAgainst.flagged()),
-                flippedAlone.flagged(), flippedAlone.hits() / (double) flippedAlone.flipped(), flippedAlone.hits() / (double) flippedAlone.flagged());
-        System.out.println("label_noise on the flipped batch: " + flippedFit.detector().noiseExcess().map(d -> d.detection().evidence()).orElse(null));
-
-        assertThat(splitAlone.flagged()).as("the overlap alone").isGreaterThan(rows / 10);
-        assertThat(splitAgainst.flagged()).isLessThan(rows / 500);
-        assertThat(split.detector().noiseExcess()).isEmpty();
-        assertThat(flippedFit.detector().noiseExcess()).isPresent();
-        double precisionAgainst = flippedAgainst.hits() / (double) flippedAgainst.flagged();
-        double precisionAlone = flippedAlone.hits() / (double) flippedAlone.flagged();
-        assertThat(precisionAgainst).isGreaterThan(precisionAlone);
-        // About as many rows as the excess (alone: the overlap's rows as well).
-        assertThat(flippedAgainst.flagged()).isLessThan(3 * flippedAgainst.flipped() / 2);
+        System.out.printf("overlapping classes, 5%% flips (%d): against the baseline flagged %d, recall %.3f, precision %.3f; "
+                        + "alone flagged %d, recall %.3f, precision %.3f; label_noise %s%n",
+                flippedAgainst.flipped(), flippedAgainst.flagged(), flippedAgainst.hits() / (double) flippedAgainst.flipped(),
+                flippedAgainst.hits() / (double) Math.max(1, flippedAgainst.flagged()), flippedAlone.flagged(),
+                flippedAlone.hits() / (double) flippedAlone.flipped(), flippedAlone.hits() / (double) flippedAlone.flagged(),
+                flippedFit.detector().noiseExcess().map(d -> d.detection().evidence()).orElse(null));
+        // The flips raise every class pair by 14 to 27%, no more than clean samples vary (up to about
+        // 21%): no row can be told apart, but the sample's total rises by 4.7% of its rows where clean
+        // splits moved it by 1.3% at most, a dataset-level finding.
+        DatasetDetection noise = flippedFit.detector().noiseExcess().orElseThrow();
+        assertThat((double) noise.detection().evidence().get("excess_share")).isGreaterThan(settings.maxExcessShare());
         assertThat(flippedAlone.flagged()).isGreaterThan(3 * flippedAlone.flipped());
-        assertThat(flippedAgainst.hits()).isGreaterThan(flippedAgainst.flipped() / 4);
+        assertThat(flippedAgainst.flagged()).isLessThan(flippedAgainst.flipped());
+        if (flippedAgainst.flagged() > 0) {
+            assertThat(flippedAgainst.hits() / (double) flippedAgainst.flagged()).isGreaterThan(flippedAlone.hits() / (double) flippedAlone.flagged());
+        }
+    }
+
+    /**
+     * Flips that stand out from the overlap (other data of the generator, 40,000 rows, where they move
+     * some pairs by more than half) are flagged row by row in those pairs, with better precision than
+     * alone (and far fewer: most flips stay within the overlap's own variation).
+     */
+    @Test
+    void againstABaselineFlipsThatStandOutFromTheOverlapAreFlaggedRowByRow() {
+        LabelFlipSettings settings = LabelFlipSettings.defaults();
+        int rows = 40_000;
+        LabelFlipDetector.Reference reference = fitOn(PoisonedDataset.clean(31, rows, 4), settings).detector().reference();
+        PoisonedDataset flipped = PoisonedDataset.poisoned(31, rows, 4, new Rates(0, 0.05, 0, 0)).resampled(9);
+        Fitted against = fitOn(flipped, settings, reference);
+        Counts a = Counts.of(against);
+        Counts alone = Counts.of(fitOn(flipped, settings));
+        System.out.printf("overlapping classes, 40,000 rows, 5%% flips (%d): against the baseline flagged %d, recall %.3f, precision %.3f; "
+                        + "alone flagged %d, recall %.3f, precision %.3f%n", a.flipped(), a.flagged(), a.hits() / (double) a.flipped(),
+                a.hits() / (double) Math.max(1, a.flagged()), alone.flagged(), alone.hits() / (double) alone.flipped(), alone.hits() / (double) alone.flagged());
+        assertThat(against.detector().noiseExcess()).isPresent();
+        assertThat(a.hits()).isPositive();
+        assertThat(a.flagged()).isLessThan(alone.flagged() / 2);
+        assertThat(a.hits() / (double) a.flagged()).isGreaterThan(alone.hits() / (double) alone.flagged());
     }
 
     /** On separable classes (30 features) the baseline's confusion is about 0: the same rows are flagged. */
     @Test
     void againstABaselineOfSeparableClassesFlipsAreFoundAsBefore() {
-        Map<String, Map<String, Double>> rates = clean.detector().noiseRates();
+        LabelFlipDetector.Reference rates = clean.detector().reference();
         Fitted against = fitOn(flips.data(), LabelFlipSettings.defaults(), rates);
         Counts a = Counts.of(against);
         Counts alone = Counts.of(flips);
