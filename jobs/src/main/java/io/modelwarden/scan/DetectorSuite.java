@@ -139,7 +139,9 @@ final class DetectorSuite {
             List<Callable<RowDetector>> fits = new ArrayList<>(DetectorFits.fits(c, s, sample, std, options.seed(), labelNoise));
             boolean labelled = !sample.isEmpty() && sample.get(0).label != null;
             if (s.backdoor() && labelled) {
-                fits.add(() -> BackdoorTriggerDetector.fit(sample, std, names, s.backdoorSettings()));
+                List<BackdoorTriggerDetector.KnownTrigger> knownTriggers = baseline == null ? null
+                        : BackdoorTriggerDetector.KnownTrigger.fromBaselineEntry(baseline.detectors.get(BackdoorTriggerDetector.ID));
+                fits.add(() -> BackdoorTriggerDetector.fit(sample, std, names, s.backdoorSettings(), knownTriggers));
                 fits.add(() -> SpectralSignatureDetector.fit(sample, std, s.backdoorSettings()));
             }
             detectors.addAll(DetectorFits.runAll(fits));

@@ -109,6 +109,8 @@ public final class ScanQualityBenchmark {
         System.out.printf(Locale.ROOT, "%n%-34s knn_label findings: %,d alone; on a clean split vs its baseline %,d, label_noise %d (target 0)%n",
                 "4 features (overlapping classes)", detectorCount(overlapFindings, "knn_label"), detectorCount(overlapSplit, "knn_label"),
                 detectorCount(overlapSplit, "label_noise"));
+        System.out.printf(Locale.ROOT, "%-34s trigger_rule findings: %,d alone (class-pure values of the discrete feature); on the clean split vs its baseline %,d (target 0)%n",
+                "", detectorCount(overlapFindings, "trigger_rule"), detectorCount(overlapSplit, "trigger_rule"));
         PoisonedDataset overlapFlips = PoisonedDataset.poisoned(seed, rows, 4, new Rates(0, 0.05, 0, 0)).resampled(seed + 6);
         row("4 features, flips 5%, alone", "LABEL_FLIP", overlapFlips, Poison.LABEL_FLIP, scan(dir, "overlap-flips-alone", overlapFlips, null), "");
         List<JsonNode> flipsAgainst = scan(dir, "overlap-flips", overlapFlips, overlapBaseline);

@@ -543,13 +543,14 @@ class ScanJobTest {
 
     /**
      * Overlapping classes (4 features of the generator): confident learning alone flags a large share
-     * of clean rows. Against a trusted scan's baseline, a clean split flags almost none and no
-     * label_noise; a batch with 5% of its labels flipped gets the label_noise finding.
+     * of clean rows, the trigger rule the discrete feature's class-pure values. Against a trusted scan's
+     * baseline, a clean split flags almost no label flip, no label_noise and no trigger; a batch with 5%
+     * of its labels flipped gets the label_noise finding.
      */
     @Test
     void againstABaselineLabelNoiseIsJudgedBeyondTheClassesOwnOverlap() throws Exception {
         // A full reference sample (20,000 rows): smaller samples' estimates vary more between clean splits.
-        PoisonedDataset trusted = PoisonedDataset.clean(31, 20_000, 4);
+        PoisonedDataset trusted = PoisonedDataset.clean(7, 20_000, 4);
         Path base = dir.resolve("overlap-trusted");
         scan(DatasetFiles.writeCsv(trusted, dir.resolve("overlap-trusted.csv")).toString(), base, null, Map.of());
         String baseline = base.resolve("baseline").toString();
@@ -561,8 +562,12 @@ class ScanJobTest {
         assertThat(alone.get("findings").get("by_detector").get("knn_label").asLong()).isGreaterThan(2_000);
         assertThat(against.get("findings").get("by_detector").path("knn_label").asLong()).isLessThan(40);
         assertThat(against.get("findings").get("by_detector").has("label_noise")).isFalse();
+        // The discrete feature's values that imply a class here are rules the baseline knew: no trigger.
+        assertThat(alone.get("findings").get("by_detector").path("trigger_rule").asLong()).isPositive();
+        assertThat(against.get("findings").get("by_detector").has("trigger_rule")).isFalse();
+        assertThat(against.get("detectors").get("trigger_rule").get("parameters").get("known_triggers")).isNotEmpty();
 
-        PoisonedDataset flipped = PoisonedDataset.poisoned(31, 20_000, 4, new PoisonedDataset.Rates(0, 0.05, 0, 0)).resampled(9);
+        PoisonedDataset flipped = PoisonedDataset.poisoned(7, 20_000, 4, new PoisonedDataset.Rates(0, 0.05, 0, 0)).resampled(9);
         Path flippedOut = dir.resolve("overlap-flipped");
         JsonNode poisoned = scan(DatasetFiles.writeCsv(flipped, dir.resolve("overlap-flipped.csv")).toString(), flippedOut, baseline, Map.of());
         assertThat(poisoned.get("findings").get("by_detector").get("label_noise").asLong()).isEqualTo(1);

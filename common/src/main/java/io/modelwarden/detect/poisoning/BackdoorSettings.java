@@ -21,6 +21,8 @@ import java.io.Serializable;
  *     singular projection splits off a cluster holding at most this share of the class (default 0.35,
  *     the activation-clustering cut-off)
  * @param seed seed of the power iteration (scan.seed)
+ * @param maxPValue with a baseline, a trigger it already had (same feature, value and label) counts
+ *     only when this sample holds it improbably more often, p below this (default 0.001)
  */
 public record BackdoorSettings(
         double minSupport,
@@ -31,9 +33,10 @@ public record BackdoorSettings(
         double expectedPoisonRate,
         double spectralMinScore,
         double spectralMaxClusterShare,
-        long seed)
+        long seed,
+        double maxPValue)
         implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     public static final String PREFIX = "scan.detectors.backdoor.";
 
     public BackdoorSettings {
@@ -52,6 +55,9 @@ public record BackdoorSettings(
         }
         requireIn("spectral-min-score", spectralMinScore, 0, 1);
         requireIn("spectral-max-cluster-share", spectralMaxClusterShare, 0, 0.5);
+        if (!(maxPValue > 0 && maxPValue <= 1)) {
+            throw ConfigException.invalid(PREFIX + "max-p-value", "in (0, 1]", maxPValue);
+        }
     }
 
     private static void requireIn(String key, double v, double lo, double hi) {
@@ -74,6 +80,7 @@ public record BackdoorSettings(
                 c.getDouble(PREFIX + "expected-poison-rate"),
                 c.getDouble(PREFIX + "spectral-min-score"),
                 c.getDouble(PREFIX + "spectral-max-cluster-share"),
-                c.getLong("scan.seed"));
+                c.getLong("scan.seed"),
+                c.getDouble(PREFIX + "max-p-value"));
     }
 }

@@ -28,6 +28,14 @@ import java.util.TreeMap;
  * {@code 0.5 + 0.5 * purity * (1 - agreement)} when it carries a trigger value and the trigger's label
  * (flagged: threshold 0.5), {@code 0.25 * purity} when it carries the value with another label, else 0.
  *
+ * <p><b>Against a baseline.</b> Some values imply a label in data nobody tampered with (a code that
+ * only one class uses; the generator's discrete feature with 4 features: 1.8% of clean rows flagged).
+ * A trusted scan's baseline lists the triggers it found; a candidate with the same feature, value and
+ * label is that natural rule, and is kept only when this sample holds it improbably more often than
+ * the baseline's sample did (a backdoor may reuse a natural rule): a conditional binomial test of the
+ * two counts given their sum, p below {@code max-p-value}. Kept rules name the baseline's share and the
+ * p-value; the others are listed as {@code known_triggers} in the parameters and flag no row.
+ *
  * <p><b>Cost.</b> Fit: O(n d) counting plus O(m n d k) per candidate (m <= {@value #MAX_CHECKED_ROWS}
  * checked rows, n sample rows). Per row: O(triggers), no allocation. Memory: the triggers only.
  *
@@ -46,11 +54,53 @@ public final class BackdoorTriggerDetector implements RowDetector {
     static final double THRESHOLD = 0.5;
     private static final double OTHER_LABEL_WEIGHT = 0.25;
 
-    /** One trigger found in the sample. */
+    /**
+     * A trigger a trusted scan found ({@code triggers} of its baseline entry), with that scan's sample size.
+     */
+    public record KnownTrigger(String featureName, double value, String label, int support, int sampleRows) implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        /** The triggers of a baseline's entry for this detector; null when it has none (not an entry of this detector). */
+        public static List<KnownTrigger> fromBaselineEntry(Map<String, Object> entry) {
+            if (entry == null || !(entry.get("triggers") instanceof List<?> list) || !(entry.get("sample_rows") instanceof Number rows)) {
+                return null;
+            }
+            List<KnownTrigger> out = new ArrayList<>();
+            for (Object o : list) {
+                if (!(o instanceof Map<?, ?> m) || !(m.get("value") instanceof Number v) || !(m.get("support") instanceof Number support)) {
+                    return null;
+                }
+                out.add(new KnownTrigger(String.valueOf(m.get("feature")), v.doubleValue(), String.valueOf(m.get("target_label")),
+                        support.intValue(), rows.intValue()));
+            }
+            return out;
+        }
+
+        boolean sameRule(String feature, double v, String target) {
+            return featureName.equals(feature) && bits(value) == bits(v) && label.equals(target);
+        }
+
+        /**
+         * P(this sample's count >= support | the two counts' sum), the two samples drawing the rule at one
+         * rate (conditional binomial test: the sample's share of the sum is n / (n + n_baseline)).
+         */
+        double pValue(int support, int rows) {
+            int total = support + this.support;
+            double share = (double) rows / (rows + sampleRows);
+            return 1 - new org.apache.commons.math3.distribution.BinomialDistribution(null, total, share).cumulativeProbability(support - 1);
+        }
+    }
+
+    /** One trigger found in the sample; {@code baselineShare} and {@code pValue} are NaN without a baseline that knew it. */
     public record Trigger(
             int feature, String featureName, double value, String label, int support, double supportShare, double purity,
-            double agreement, int checkedRows)
+            double agreement, int checkedRows, double baselineShare, double pValue)
             implements java.io.Serializable {
+        Trigger(int feature, String featureName, double value, String label, int support, double supportShare, double purity,
+                double agreement, int checkedRows) {
+            this(feature, featureName, value, label, support, supportShare, purity, agreement, checkedRows, Double.NaN, Double.NaN);
+        }
+
         Map<String, Object> asMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("feature", featureName);
@@ -61,12 +111,18 @@ public final class BackdoorTriggerDetector implements RowDetector {
             m.put("purity", purity);
             m.put("knn_agreement", agreement);
             m.put("knn_checked_rows", checkedRows);
+            if (!Double.isNaN(baselineShare)) {
+                m.put("baseline_support_share", baselineShare);
+                m.put("p_value", pValue);
+            }
             return m;
         }
     }
 
     private final BackdoorSettings settings;
     private final List<Trigger> triggers;
+    /** Natural rules of the baseline this sample reproduced; they flag no row. */
+    private final List<Trigger> known;
     private final int sampleRows;
     // Parallel arrays of the triggers for the per-row path.
     private final int[] features;
@@ -75,9 +131,10 @@ public final class BackdoorTriggerDetector implements RowDetector {
     private final double[] matchScore;
     private final double[] otherScore;
 
-    private BackdoorTriggerDetector(BackdoorSettings settings, List<Trigger> triggers, int sampleRows) {
+    private BackdoorTriggerDetector(BackdoorSettings settings, List<Trigger> triggers, List<Trigger> known, int sampleRows) {
         this.settings = settings;
         this.triggers = List.copyOf(triggers);
+        this.known = List.copyOf(known);
         this.sampleRows = sampleRows;
         int t = triggers.size();
         features = new int[t];
@@ -102,6 +159,16 @@ public final class BackdoorTriggerDetector implements RowDetector {
      * @param standardizer the profile's z-scoring, used for the kNN check
      */
     public static BackdoorTriggerDetector fit(List<TrainingRow> sample, Standardizer standardizer, String[] featureNames, BackdoorSettings settings) {
+        return fit(sample, standardizer, featureNames, settings, null);
+    }
+
+    /**
+     * {@link #fit(List, Standardizer, String[], BackdoorSettings)} against a trusted baseline's triggers.
+     *
+     * @param baseline {@link KnownTrigger#fromBaselineEntry} of the baseline, or null for none
+     */
+    public static BackdoorTriggerDetector fit(List<TrainingRow> sample, Standardizer standardizer, String[] featureNames, BackdoorSettings settings,
+            List<KnownTrigger> baseline) {
         List<TrainingRow> rows = new ArrayList<>(sample.size());
         for (TrainingRow r : sample) {
             if (r.label != null) {
@@ -111,8 +178,9 @@ public final class BackdoorTriggerDetector implements RowDetector {
         int n = rows.size();
         int d = featureNames.length;
         List<Trigger> found = new ArrayList<>();
+        List<Trigger> known = new ArrayList<>();
         if (n == 0) {
-            return new BackdoorTriggerDetector(settings, found, 0);
+            return new BackdoorTriggerDetector(settings, found, known, 0);
         }
         double[][] z = new double[n][];
         String[] y = new String[n];
@@ -182,11 +250,29 @@ public final class BackdoorTriggerDetector implements RowDetector {
                 int[] agreement = agreement(rows, z, y, j, vb, top, settings.neighbours());
                 double agree = agreement[1] == 0 ? 1.0 : (double) agreement[0] / agreement[1];
                 if (agree <= settings.maxAgreement()) {
-                    found.add(new Trigger(j, featureNames[j], e.getKey(), top, count, (double) count / n, purity, agree, agreement[1]));
+                    Trigger t = new Trigger(j, featureNames[j], e.getKey(), top, count, (double) count / n, purity, agree, agreement[1]);
+                    KnownTrigger natural = baseline == null ? null : find(baseline, t);
+                    if (natural == null) {
+                        found.add(t);
+                    } else {
+                        double p = natural.pValue(count, n);
+                        Trigger judged = new Trigger(j, featureNames[j], e.getKey(), top, count, (double) count / n, purity, agree, agreement[1],
+                                (double) natural.support() / natural.sampleRows(), p);
+                        (p < settings.maxPValue() ? found : known).add(judged);
+                    }
                 }
             }
         }
-        return new BackdoorTriggerDetector(settings, found, n);
+        return new BackdoorTriggerDetector(settings, found, known, n);
+    }
+
+    private static KnownTrigger find(List<KnownTrigger> baseline, Trigger t) {
+        for (KnownTrigger k : baseline) {
+            if (k.sameRule(t.featureName(), t.value(), t.label())) {
+                return k;
+            }
+        }
+        return null;
     }
 
     /** {agreeing, checked}: how many checked trigger rows the kNN on the other features labels {@code label}. */
@@ -335,6 +421,13 @@ public final class BackdoorTriggerDetector implements RowDetector {
             list.add(t.asMap());
         }
         p.put("triggers", list);
+        if (!known.isEmpty()) {
+            List<Map<String, Object>> natural = new ArrayList<>();
+            for (Trigger t : known) {
+                natural.add(t.asMap());
+            }
+            p.put("known_triggers", natural);
+        }
         return p;
     }
 }

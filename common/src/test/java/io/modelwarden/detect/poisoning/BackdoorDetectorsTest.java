@@ -65,6 +65,59 @@ class BackdoorDetectorsTest {
         assertThat(det.parameters()).containsKey("triggers");
     }
 
+    /**
+     * With 4 features the generator's discrete feature has values that imply a class in clean data: the
+     * trigger rule finds them alone. Against the trusted scan's triggers a clean split's rules are known
+     * and flag nothing, while a backdoor that reuses such a value (stamped on rows of other classes,
+     * relabelled) makes the rule improbably more common, and it is found with its rows.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void againstABaselineANaturalRuleIsKnownUnlessABackdoorGrewIt() {
+        int n = 100_000;
+        PoisonedDataset trusted = PoisonedDataset.clean(7, n, 4);
+        ScanProfile tp = profile(trusted.featureNames(), trusted.all());
+        BackdoorTriggerDetector base = BackdoorTriggerDetector.fit(tp.sample().rows(), tp.standardizer(), trusted.featureNames(), SETTINGS);
+        assertThat(base.triggers()).isNotEmpty();
+        // Through a baseline's JSON.
+        Map<String, Object> entry = io.modelwarden.json.Json.MAPPER.convertValue(
+                io.modelwarden.json.Json.read(io.modelwarden.json.Json.write(base.parameters())), Map.class);
+        List<BackdoorTriggerDetector.KnownTrigger> known = BackdoorTriggerDetector.KnownTrigger.fromBaselineEntry(entry);
+        assertThat(known).hasSize(base.triggers().size());
+
+        List<TrainingRow> split = PoisonedDataset.clean(7, n, 4).resampled(12).all();
+        ScanProfile sp = profile(trusted.featureNames(), split);
+        BackdoorTriggerDetector alone = BackdoorTriggerDetector.fit(sp.sample().rows(), sp.standardizer(), trusted.featureNames(), SETTINGS);
+        BackdoorTriggerDetector against = BackdoorTriggerDetector.fit(sp.sample().rows(), sp.standardizer(), trusted.featureNames(), SETTINGS, known);
+        assertThat(flagged(alone, split, sp.standardizer())).isNotEmpty();
+        assertThat(against.triggers()).isEmpty();
+        assertThat(flagged(against, split, sp.standardizer())).isEmpty();
+        assertThat((List<Object>) against.parameters().get("known_triggers")).hasSize(alone.triggers().size());
+
+        // A backdoor on the natural rule: 1.5% of the rows, of other classes, get its value and label.
+        BackdoorTriggerDetector.Trigger rule = base.triggers().get(0);
+        List<TrainingRow> poisoned = new ArrayList<>();
+        Set<Long> stamped = new HashSet<>();
+        for (TrainingRow r : PoisonedDataset.clean(7, n, 4).resampled(13).all()) {
+            if (r.rowIndex % 67 == 0 && !r.label.equals(rule.label())) {
+                r.features[rule.feature()] = rule.value();
+                r.label = rule.label();
+                stamped.add(r.rowIndex);
+            }
+            poisoned.add(r);
+        }
+        ScanProfile pp = profile(trusted.featureNames(), poisoned);
+        BackdoorTriggerDetector found = BackdoorTriggerDetector.fit(pp.sample().rows(), pp.standardizer(), trusted.featureNames(), SETTINGS, known);
+        BackdoorTriggerDetector.Trigger grown = found.triggers().stream()
+                .filter(t -> t.feature() == rule.feature() && t.value() == rule.value()).findFirst().orElseThrow();
+        System.out.printf("natural rule %s: baseline share %.4f, poisoned share %.4f, p %.2e%n", rule.featureName() + "=" + rule.value(),
+                grown.baselineShare(), grown.supportShare(), grown.pValue());
+        assertThat(grown.pValue()).isLessThan(SETTINGS.maxPValue());
+        assertThat(grown.baselineShare()).isLessThan(grown.supportShare());
+        Set<Long> hits = flagged(found, poisoned, pp.standardizer());
+        assertThat(hits.stream().filter(stamped::contains).count()).isGreaterThanOrEqualTo((long) (0.9 * stamped.size()));
+    }
+
     @Test
     void cleanDataHasNoTrigger() {
         PoisonedDataset d = PoisonedDataset.clean(5, 50_000, 30);
