@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.commons.math3.distribution.BinomialDistribution;
 
 /**
  * B4(c): tabular backdoor triggers, a feature set to one unusual constant that implies one label.
@@ -87,7 +88,7 @@ public final class BackdoorTriggerDetector implements RowDetector {
         double pValue(int support, int rows) {
             int total = support + this.support;
             double share = (double) rows / (rows + sampleRows);
-            return 1 - new org.apache.commons.math3.distribution.BinomialDistribution(null, total, share).cumulativeProbability(support - 1);
+            return 1 - new BinomialDistribution(null, total, share).cumulativeProbability(support - 1);
         }
     }
 
