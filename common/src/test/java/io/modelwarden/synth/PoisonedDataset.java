@@ -127,6 +127,21 @@ public final class PoisonedDataset {
         return d;
     }
 
+    private boolean outlierCluster;
+
+    /**
+     * The same dataset, but each OUTLIER row is one of a tight cluster instead of a global anomaly: its
+     * first five features 3 standard deviations of the clean data above their offset, with noise of
+     * 0.05 of a deviation; the others as a clean row has them. Synthetic rows injected
+     * at one place, which a forest fitted on the poisoned data itself partly takes for normal.
+     */
+    public PoisonedDataset withOutlierCluster() {
+        PoisonedDataset d = new PoisonedDataset(seed, rows, features, classes, 1.0, rates, shiftedFeatures, shift).withRowSeed(rowSeed);
+        d.duplicateJitter = duplicateJitter;
+        d.outlierCluster = true;
+        return d;
+    }
+
     private PoisonedDataset withRowSeed(long s) {
         this.rowSeed = s;
         return this;
@@ -204,10 +219,18 @@ public final class PoisonedDataset {
         int cls = Integer.parseInt(row.label);
         switch (p) {
             case OUTLIER -> {
-                // A global anomaly (as in ADBench): every feature uniform over a box of +-8 cluster
-                // standard deviations around the feature's centre, far outside any one cluster.
-                for (int j = 0; j < features; j++) {
-                    row.features[j] = offset[j] + scale[j] * (r.nextDouble() * 2 - 1) * 8;
+                if (outlierCluster) {
+                    // The clean data's standard deviation per feature is about scale x sqrt(1 + separation^2).
+                    double sd = Math.sqrt(2);
+                    for (int j = 0; j < Math.min(5, features); j++) {
+                        row.features[j] = offset[j] + scale[j] * sd * (3 + 0.05 * r.nextGaussian());
+                    }
+                } else {
+                    // A global anomaly (as in ADBench): every feature uniform over a box of +-8 cluster
+                    // standard deviations around the feature's centre, far outside any one cluster.
+                    for (int j = 0; j < features; j++) {
+                        row.features[j] = offset[j] + scale[j] * (r.nextDouble() * 2 - 1) * 8;
+                    }
                 }
                 roundDiscrete(row.features);
             }

@@ -10,6 +10,7 @@ import io.modelwarden.config.Config;
 import io.modelwarden.connect.InputSchema;
 import io.modelwarden.detect.FindingFactory;
 import io.modelwarden.detect.poisoning.BackdoorSettings;
+import io.modelwarden.detect.poisoning.BaselineForestDetector;
 import io.modelwarden.detect.poisoning.BackdoorTriggerDetector;
 import io.modelwarden.detect.poisoning.DatasetDetection;
 import io.modelwarden.detect.poisoning.DatasetStats;
@@ -19,6 +20,7 @@ import io.modelwarden.detect.poisoning.DuplicateDetector;
 import io.modelwarden.detect.poisoning.DuplicateGroup;
 import io.modelwarden.detect.poisoning.DuplicateRate;
 import io.modelwarden.detect.poisoning.DuplicateSettings;
+import io.modelwarden.detect.poisoning.IsolationForestDetector;
 import io.modelwarden.detect.poisoning.LabelFlipDetector;
 import io.modelwarden.detect.poisoning.NearDuplicateHash;
 import io.modelwarden.detect.poisoning.RangeConstraintDetector;
@@ -145,6 +147,16 @@ final class DetectorSuite {
                 fits.add(() -> SpectralSignatureDetector.fit(sample, std, s.backdoorSettings()));
             }
             detectors.addAll(DetectorFits.runAll(fits));
+            if (s.isolationForest() && baseline != null && c.getBoolean("scan.detectors.isolation-forest.against-baseline")) {
+                BaselineForestDetector trusted = baseline.featureOrder.equals(List.of(names))
+                        ? BaselineForestDetector.fromBaselineEntry(baseline.detectors.get(IsolationForestDetector.ID), baseline.standardizer(), baseline.createdFromScanId)
+                        : null;
+                if (trusted != null) {
+                    detectors.add(trusted);
+                } else {
+                    LOG.info("No baseline_forest: the baseline has no isolation forest model or other features ({})", baseline.featureOrder);
+                }
+            }
             if (s.schema() && baseline != null) {
                 detectors.add(RangeConstraintDetector.fromStats(alignedStats(baseline, names), s.schemaSettings()));
             }

@@ -578,6 +578,37 @@ class ScanJobTest {
         assertThat(noise.get("evidence").get("pairs")).isNotEmpty();
     }
 
+    /** A cluster of 5% poison rows: the scan's own forest flags about 1% of the rows, the baseline's forest the cluster. */
+    @Test
+    void againstABaselineTheTrustedForestFindsAClusterOfPoison() throws Exception {
+        PoisonedDataset trusted = PoisonedDataset.clean(7, 20_000, 8);
+        Path base = dir.resolve("forest-trusted");
+        JsonNode t = scan(DatasetFiles.writeCsv(trusted, dir.resolve("forest-trusted.csv")).toString(), base, null, Map.of());
+        assertThat(t.get("detectors").has("baseline_forest")).isFalse();
+
+        PoisonedDataset clustered = PoisonedDataset.poisoned(7, 20_000, 8, new PoisonedDataset.Rates(0.05, 0, 0, 0)).resampled(5).withOutlierCluster();
+        Path out = dir.resolve("forest-clustered");
+        JsonNode summary = scan(DatasetFiles.writeCsv(clustered, dir.resolve("forest-clustered.csv")).toString(), out, base.resolve("baseline").toString(), Map.of());
+        assertThat(summary.get("detectors").get("baseline_forest").get("parameters").get("baseline_scan_id").asText()).isEqualTo(t.get("scan_id").asText());
+        Set<Long> cluster = new TreeSet<>(clustered.indexesOf(PoisonedDataset.Poison.OUTLIER));
+        Set<Long> byOwn = new TreeSet<>();
+        Set<Long> byTrusted = new TreeSet<>();
+        for (JsonNode f : lines(out.resolve("findings.jsonl"))) {
+            switch (f.get("detector").asText()) {
+                case "isolation_forest" -> byOwn.add(f.get("row_index").asLong());
+                case "baseline_forest" -> byTrusted.add(f.get("row_index").asLong());
+                default -> { }
+            }
+        }
+        assertThat(byOwn.stream().filter(cluster::contains).count()).isLessThan(cluster.size() / 2);
+        assertThat(byTrusted.stream().filter(cluster::contains).count()).isGreaterThanOrEqualTo((long) (0.95 * cluster.size()));
+
+        // Off by its key.
+        JsonNode off = scan(dir.resolve("forest-clustered.csv").toString(), dir.resolve("forest-clustered-off"), base.resolve("baseline").toString(),
+                Map.of("scan.detectors.isolation-forest.against-baseline", "false"));
+        assertThat(off.get("detectors").has("baseline_forest")).isFalse();
+    }
+
     @Test
     void csvReadInManySplitsGivesExactlyTheFindingsAndRejectedRowsOfOneReaderPerFile() throws Exception {
         // A folder (file-qualified positional row ids) with malformed rows, and the single file with its id column.
