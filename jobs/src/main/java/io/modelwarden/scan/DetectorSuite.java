@@ -149,7 +149,8 @@ final class DetectorSuite {
             detectors.addAll(DetectorFits.runAll(fits));
             if (s.isolationForest() && baseline != null && c.getBoolean("scan.detectors.isolation-forest.against-baseline")) {
                 BaselineForestDetector trusted = baseline.featureOrder.equals(List.of(names))
-                        ? BaselineForestDetector.fromBaselineEntry(baseline.detectors.get(IsolationForestDetector.ID), baseline.standardizer(), baseline.createdFromScanId)
+                        ? BaselineForestDetector.fromBaselineEntry(baseline.detectors.get(IsolationForestDetector.ID), baseline.standardizer(),
+                                baseline.createdFromScanId, ownForest(detectors))
                         : null;
                 if (trusted != null) {
                     detectors.add(trusted);
@@ -225,6 +226,15 @@ final class DetectorSuite {
         }
         ScanModel model = new ScanModel(std, detectors, factory, duplicates, near, s.fingerprint(), profile.rows(), names, fill);
         return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift, rate);
+    }
+
+    private static IsolationForestDetector ownForest(List<RowDetector> detectors) {
+        for (RowDetector d : detectors) {
+            if (d instanceof IsolationForestDetector forest) {
+                return forest;
+            }
+        }
+        return null;
     }
 
     /** Per feature name, the share of the baseline's rows whose value was missing (empty without a baseline). */

@@ -118,18 +118,18 @@ public final class ScanQualityBenchmark {
                 "label_noise: " + detectorCount(flipsAgainst, "label_noise") + " (target 1)");
 
         // A cluster of poison (5% of the rows 3 sigma off on five features): the forest fitted on the
-        // poisoned data flags about 1% of the rows at most, the trusted baseline's forest the cluster.
+        // poisoned data flags about 1% of the rows at most, the trusted baseline's forest the rest.
         String clusterBaseline = dir.resolve("clean/baseline").toString(); // the clean data's scan above
         PoisonedDataset cluster = PoisonedDataset.poisoned(seed, rows, features, new Rates(0.05, 0, 0, 0)).resampled(seed + 7).withOutlierCluster();
         List<JsonNode> clusterFindings = scan(dir, "cluster", cluster, clusterBaseline);
         System.out.println();
         row("clustered outliers 5%, own forest", "OUTLIER", cluster, Poison.OUTLIER, ofDetector(clusterFindings, "isolation_forest"), "");
-        row("clustered outliers 5%, baseline's", "OUTLIER", cluster, Poison.OUTLIER, ofDetector(clusterFindings, "baseline_forest"), "(baseline_forest)");
+        row("clustered outliers 5%, either", "OUTLIER", cluster, Poison.OUTLIER, clusterFindings, "(+ baseline_forest)");
         PoisonedDataset cluster8 = PoisonedDataset.poisoned(seed, rows, 8, new Rates(0.05, 0, 0, 0)).resampled(seed + 7).withOutlierCluster();
         scan(dir, "clean8", PoisonedDataset.clean(seed, rows, 8), null);
         List<JsonNode> cluster8Findings = scan(dir, "cluster8", cluster8, dir.resolve("clean8/baseline").toString());
         row("8 features, same, own forest", "OUTLIER", cluster8, Poison.OUTLIER, ofDetector(cluster8Findings, "isolation_forest"), "");
-        row("8 features, same, baseline's", "OUTLIER", cluster8, Poison.OUTLIER, ofDetector(cluster8Findings, "baseline_forest"), "(baseline_forest)");
+        row("8 features, same, either", "OUTLIER", cluster8, Poison.OUTLIER, cluster8Findings, "(+ baseline_forest: " + ofDetector(cluster8Findings, "baseline_forest").size() + ")");
     }
 
     static List<JsonNode> ofDetector(List<JsonNode> findings, String detector) {

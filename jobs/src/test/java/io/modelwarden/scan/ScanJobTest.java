@@ -578,7 +578,7 @@ class ScanJobTest {
         assertThat(noise.get("evidence").get("pairs")).isNotEmpty();
     }
 
-    /** A cluster of 5% poison rows: the scan's own forest flags about 1% of the rows, the baseline's forest the cluster. */
+    /** A cluster of 5% poison rows: the scan's own forest flags about 1% of the rows, the baseline's forest the rest of the cluster. */
     @Test
     void againstABaselineTheTrustedForestFindsAClusterOfPoison() throws Exception {
         PoisonedDataset trusted = PoisonedDataset.clean(7, 20_000, 8);
@@ -601,7 +601,10 @@ class ScanJobTest {
             }
         }
         assertThat(byOwn.stream().filter(cluster::contains).count()).isLessThan(cluster.size() / 2);
-        assertThat(byTrusted.stream().filter(cluster::contains).count()).isGreaterThanOrEqualTo((long) (0.95 * cluster.size()));
+        assertThat(byTrusted).doesNotContainAnyElementsOf(byOwn); // one OUTLIER finding per row
+        Set<Long> either = new TreeSet<>(byOwn);
+        either.addAll(byTrusted);
+        assertThat(either.stream().filter(cluster::contains).count()).isGreaterThanOrEqualTo((long) (0.95 * cluster.size()));
 
         // Off by its key.
         JsonNode off = scan(dir.resolve("forest-clustered.csv").toString(), dir.resolve("forest-clustered-off"), base.resolve("baseline").toString(),

@@ -18,13 +18,14 @@ import java.util.Map;
  * times by the trusted one (README "Benchmarks"). The trusted forest never saw the cluster.
  *
  * <p><b>Signal.</b> {@link IsolationForestDetector#scoreZ} of the row's features z-scored by the
- * baseline's {@link Standardizer}; flagged at the baseline forest's threshold. Evidence as the
- * isolation forest's, plus the baseline's scan id. Rows the scan's own forest flags are mostly flagged
- * here too: two findings, one per reference.
+ * baseline's {@link Standardizer}; flagged at the baseline forest's threshold, unless the scan's own
+ * forest flags the row already (its {@code isolation_forest} finding says so; one finding per row, not
+ * two): this detector reports the rows the data's own forest accepts and the trusted one does not.
+ * Evidence as the isolation forest's, plus the own forest's score and the baseline's scan id.
  *
- * <p><b>Cost.</b> One more z-scoring and one more forest walk per row (about 1.3 us at 30 features),
- * only with {@code --baseline}; a per-thread buffer, no allocation. Memory: the baseline's forest
- * (about 1 MB). Off with {@code scan.detectors.isolation-forest.against-baseline: false}.
+ * <p><b>Cost.</b> One more z-scoring and two more forest walks per row (about 2.6 us at 30
+ * features), only with {@code --baseline}; a per-thread buffer, no allocation. Memory: the baseline's
+ * forest (about 1 MB). Off with {@code scan.detectors.isolation-forest.against-baseline: false}.
  */
 public final class BaselineForestDetector implements RowDetector {
     private static final long serialVersionUID = 1L;
@@ -33,28 +34,36 @@ public final class BaselineForestDetector implements RowDetector {
     private final IsolationForestDetector forest;
     private final Standardizer standardizer;
     private final String baselineScanId;
+    /** The scan's own forest (scoring the scan's z-scores), or null when it has none. */
+    private final IsolationForestDetector own;
     private transient ThreadLocal<double[]> z;
 
-    public BaselineForestDetector(IsolationForestDetector forest, Standardizer standardizer, String baselineScanId) {
+    /**
+     * @param forest the baseline's forest, {@code standardizer} its z-scoring
+     * @param own the scan's own forest, whose flagged rows this one leaves to it; null for none
+     */
+    public BaselineForestDetector(IsolationForestDetector forest, Standardizer standardizer, String baselineScanId, IsolationForestDetector own) {
         if (forest.dimensions() != standardizer.dimensions()) {
             throw new IllegalArgumentException("the baseline forest has " + forest.dimensions() + " features, its moments " + standardizer.dimensions());
         }
         this.forest = forest;
         this.standardizer = standardizer;
         this.baselineScanId = baselineScanId;
+        this.own = own;
     }
 
     /**
      * The baseline's forest from its {@code isolation_forest} entry ({@code model}), or null when the
      * entry holds none.
      */
-    public static BaselineForestDetector fromBaselineEntry(Map<String, Object> entry, Standardizer standardizer, String baselineScanId) {
+    public static BaselineForestDetector fromBaselineEntry(Map<String, Object> entry, Standardizer standardizer, String baselineScanId,
+            IsolationForestDetector own) {
         if (entry == null || !(entry.get("model") instanceof Map<?, ?> model)) {
             return null;
         }
         @SuppressWarnings("unchecked")
         Map<String, ?> m = (Map<String, ?>) model;
-        return new BaselineForestDetector(IsolationForestDetector.fromModelJson(m), standardizer, baselineScanId);
+        return new BaselineForestDetector(IsolationForestDetector.fromModelJson(m), standardizer, baselineScanId, own);
     }
 
     @Override
@@ -76,8 +85,12 @@ public final class BaselineForestDetector implements RowDetector {
         return buf;
     }
 
+    /** @param z the row z-scored by the scan's own standardizer (what the own forest scores) */
     @Override
-    public double score(TrainingRow row, double[] ignored) {
+    public double score(TrainingRow row, double[] z) {
+        if (own != null && own.scoreZ(z) >= own.threshold()) {
+            return 0.0; // the scan's own forest reports it
+        }
         return forest.scoreZ(trustedZ(row));
     }
 
@@ -87,8 +100,12 @@ public final class BaselineForestDetector implements RowDetector {
     }
 
     @Override
-    public Detection explain(TrainingRow row, double[] ignored, double score) {
+    public Detection explain(TrainingRow row, double[] z, double score) {
         Map<String, Object> ev = new LinkedHashMap<>(forest.explain(row, trustedZ(row), score).evidence());
+        if (own != null) {
+            ev.put("own_forest_score", own.scoreZ(z));
+            ev.put("own_forest_threshold", own.threshold());
+        }
         ev.put("baseline_scan_id", baselineScanId);
         return Detection.of(score, ev);
     }

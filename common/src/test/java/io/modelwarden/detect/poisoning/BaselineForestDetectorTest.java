@@ -49,12 +49,12 @@ class BaselineForestDetectorTest {
         Fit base = fit(trusted.all(), trusted.featureNames());
         // Through a baseline's JSON, as a later scan reads it.
         Map<String, Object> entry = Json.MAPPER.convertValue(Json.read(Json.write(Map.of("model", base.forest().toModelJson()))), Map.class);
-        BaselineForestDetector against = BaselineForestDetector.fromBaselineEntry(entry, base.profile().standardizer(), "scan-trusted");
-        assertThat(BaselineForestDetector.fromBaselineEntry(Map.of("threshold", 0.6), base.profile().standardizer(), "scan-trusted")).isNull();
+        assertThat(BaselineForestDetector.fromBaselineEntry(Map.of("threshold", 0.6), base.profile().standardizer(), "scan-trusted", null)).isNull();
 
         PoisonedDataset clustered = PoisonedDataset.poisoned(7, ROWS, FEATURES, new Rates(0.05, 0, 0, 0)).resampled(5).withOutlierCluster();
         List<TrainingRow> rows = clustered.all();
         Fit own = fit(rows, clustered.featureNames());
+        BaselineForestDetector against = BaselineForestDetector.fromBaselineEntry(entry, base.profile().standardizer(), "scan-trusted", own.forest());
         Set<Long> truth = new HashSet<>(clustered.indexesOf(Poison.OUTLIER));
         Set<Long> byOwn = flagged(own.forest(), rows, own.profile().standardizer());
         Set<Long> byTrusted = flagged(against, rows, own.profile().standardizer());
@@ -64,16 +64,22 @@ class BaselineForestDetectorTest {
                 truth.size(), byOwn.size(), ownHits, byTrusted.size(), trustedHits);
         // The own threshold is the sample's 99th score percentile: about 1% of the rows at most.
         assertThat(ownHits).isLessThan(truth.size() / 2);
-        assertThat(trustedHits).isGreaterThanOrEqualTo((long) (0.95 * truth.size()));
+        // The rows the own forest flags are its findings; this one reports the rest of the cluster.
+        assertThat(byTrusted).doesNotContainAnyElementsOf(byOwn);
+        assertThat(trustedHits + ownHits).isGreaterThanOrEqualTo((long) (0.95 * truth.size()));
         assertThat(byTrusted.size() - trustedHits).isLessThan(ROWS / 50); // clean rows: the trusted data's own tail
 
-        // A clean split: no more than the trusted data's own tail.
+        // A clean split: no more than the trusted data's own tail beyond the split's own.
         List<TrainingRow> split = PoisonedDataset.clean(7, ROWS, FEATURES).resampled(6).all();
         Fit splitFit = fit(split, trusted.featureNames());
-        assertThat(flagged(against, split, splitFit.profile().standardizer()).size()).isLessThan(ROWS / 50);
+        BaselineForestDetector onSplit = BaselineForestDetector.fromBaselineEntry(entry, base.profile().standardizer(), "scan-trusted", splitFit.forest());
+        System.out.printf("clean split: own forest %d, trusted forest beyond it %d%n", flagged(splitFit.forest(), split, splitFit.profile().standardizer()).size(),
+                flagged(onSplit, split, splitFit.profile().standardizer()).size());
+        assertThat(flagged(onSplit, split, splitFit.profile().standardizer()).size()).isLessThan(ROWS / 100);
 
-        TrainingRow hit = rows.get((int) (long) truth.iterator().next());
-        double score = against.score(hit, null);
-        assertThat(against.explain(hit, null, score).evidence()).containsEntry("baseline_scan_id", "scan-trusted").containsKey("top_features");
+        TrainingRow hit = rows.get((int) (long) byTrusted.iterator().next());
+        double[] z = own.profile().standardizer().apply(hit.features);
+        assertThat(against.explain(hit, z, against.score(hit, z)).evidence()).containsEntry("baseline_scan_id", "scan-trusted")
+                .containsKeys("top_features", "own_forest_score");
     }
 }
