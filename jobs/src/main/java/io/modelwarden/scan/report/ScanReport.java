@@ -407,6 +407,14 @@ public final class ScanReport {
             }
             h.append("</dl>\n");
         }
+        JsonNode rate = d.path("rate"); // the duplicate grouping's extra copies, and the baseline's share
+        if (rate.isObject() && !rate.isEmpty()) {
+            h.append("<dl class=\"kv params\">");
+            for (Map.Entry<String, JsonNode> p : rate.properties()) {
+                h.append("<dt>rate.").append(esc(p.getKey())).append("</dt><dd>").append(value(p.getValue())).append("</dd>");
+            }
+            h.append("</dl>\n");
+        }
         if (enabled && flagged == 0 && present(d.path("flagged"))) {
             h.append("<p class=\"ok\">Nothing flagged.</p>\n");
         }

@@ -83,7 +83,10 @@ final class ReportFixtures {
             switch (d) {
                 case 0 -> p.put("trees", 100).put("sample_size", 256).put("seed", 7);
                 case 1 -> p.put("k", 15).put("min_agreement", 0.8);
-                case 2 -> p.put("hash", "murmur3_128").put("ignore_columns", "txn_id");
+                case 2 -> {
+                    p.put("hash", "murmur3_128").put("ignore_columns", "txn_id");
+                    det.putObject("rate").put("extra_copies", 412).put("share", 0.0206).put("min_flagged_copies", 3).put("baseline_share", 0.0198);
+                }
                 default -> p.put("max_values_per_feature", 64).put("min_support", 25).putArray("features").add("f3").add("f7");
             }
             ObjectNode hist = det.putObject("score_histogram");

@@ -40,6 +40,8 @@ class ScanReportTest {
         assertThat(count(html, "<svg class=\"chart histogram\"")).isEqualTo(ReportFixtures.DETECTORS.length);
         assertThat(count(html, "class=\"threshold\"")).isEqualTo(ReportFixtures.DETECTORS.length);
         assertThat(html).contains("threshold 0.61", "Detector disabled: nothing scored.", "sample_size");
+        // The duplicate grouping's rate against the baseline's, in its card.
+        assertThat(html).contains("<dt>rate.extra_copies</dt><dd>412</dd>", "<dt>rate.baseline_share</dt>");
         // Findings by kind and by detector as bar charts.
         assertThat(html).contains("aria-label=\"Findings by kind\"", "aria-label=\"Findings by detector\"");
         // Drift: drifted features highlighted, sorted by PSI; the label chart and feature table.
