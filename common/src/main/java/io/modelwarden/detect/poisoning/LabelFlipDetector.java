@@ -53,7 +53,7 @@ import java.util.TreeSet;
  * <p><b>Against a baseline</b> (the detector's {@code noise_rates} in a trusted scan's baseline: per
  * given and suggested label, the share of the sample's rows of the given label that the confident
  * joint put under the suggested one, counted with the class thresholds t(j) it also holds, which this
- * sample's joint is then counted with). Where classes overlap, confident learning counts the overlap
+ * sample's joint is then counted with when the baseline knows all of its labels). Where classes overlap, confident learning counts the overlap
  * as noise (cleanlab's estimate conflates the two): 4 features of the project's generator put a
  * quarter of clean rows off the diagonal. A trusted baseline measured that confusion on data nobody
  * tampered with, so the expected count of cell (i, j) in this sample is its rate times the rows
@@ -647,14 +647,13 @@ public final class LabelFlipDetector implements RowDetector {
             }
             sum[labelOf[i]] += pHat[i][labelOf[i]];
         }
+        // Counted with the trusted scan's thresholds, the joint compares with its rates (a sample's own
+        // t(j) a step of 1/k lower or higher moves a whole step of rows between cells); only when the
+        // baseline knows every label, since a joint counted with a mix of thresholds compares with neither.
+        boolean trustedThresholds = baseline != null && baseline.thresholds().keySet().containsAll(List.of(classes));
         for (int j = 0; j < c; j++) {
-            classThreshold[j] = classCount[j] == 0 ? 0.0 : sum[j] / classCount[j];
-            if (baseline != null && baseline.thresholds().containsKey(classes[j])) {
-                // Counted with the trusted scan's thresholds, the joint compares with its rates: with
-                // overlapping classes t(j) sits where p_hat's steps of 1/k are dense, and a sample's own
-                // t(j) a little lower or higher moves a whole step of rows between cells.
-                classThreshold[j] = baseline.thresholds().get(classes[j]);
-            }
+            classThreshold[j] = trustedThresholds ? baseline.thresholds().get(classes[j])
+                    : classCount[j] == 0 ? 0.0 : sum[j] / classCount[j];
         }
         long[][] joint = new long[c][c];
         for (int i = 0; i < n; i++) {

@@ -172,6 +172,36 @@ class LabelFlipDetectorTest {
         assertThat(a.hits() / (double) a.flagged()).isGreaterThan(alone.hits() / (double) alone.flagged());
     }
 
+    /** A label the baseline never had expects no confusion: flips to it are found as without a baseline. */
+    @Test
+    void aLabelTheBaselineLacksExpectsNoConfusion() {
+        LabelFlipDetector.Reference full = clean.detector().reference();
+        Map<String, Double> thresholds = new java.util.TreeMap<>(full.thresholds());
+        thresholds.remove("2");
+        Map<String, Map<String, Double>> rates = new java.util.TreeMap<>();
+        full.noiseRates().forEach((given, row) -> {
+            if (!given.equals("2")) {
+                Map<String, Double> r = new java.util.TreeMap<>(row);
+                r.remove("2");
+                rates.put(given, r);
+            }
+        });
+        Fitted against = fitOn(flips.data(), LabelFlipSettings.defaults(), new LabelFlipDetector.Reference(thresholds, rates));
+        Map<String, Object> expected = (Map<String, Object>) against.detector().parameters().get("baseline_expected_flips_in_sample");
+        assertThat(expected.get("2->0")).isEqualTo(0.0);
+        assertThat(expected.get("0->2")).isEqualTo(0.0);
+        int foundAgainst = 0;
+        int foundAlone = 0;
+        for (int i = 0; i < ROWS; i++) {
+            if (flips.data().poisonOf(i) == Poison.LABEL_FLIP && flips.rows().get(i).label.equals("2")) {
+                foundAgainst += against.scores()[i] >= against.detector().threshold() ? 1 : 0;
+                foundAlone += flips.scores()[i] >= flips.detector().threshold() ? 1 : 0;
+            }
+        }
+        assertThat(foundAlone).isPositive();
+        assertThat(foundAgainst).isGreaterThanOrEqualTo((int) (0.9 * foundAlone));
+    }
+
     /** On separable classes (30 features) the baseline's confusion is about 0: the same rows are flagged. */
     @Test
     void againstABaselineOfSeparableClassesFlipsAreFoundAsBefore() {
