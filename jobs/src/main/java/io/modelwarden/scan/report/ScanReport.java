@@ -247,6 +247,10 @@ public final class ScanReport {
             notes.add("Drift: " + (drifted ? "<strong>dataset drifted</strong>" : "no dataset drift")
                     + (share == null ? "" : " (" + Html.percent(share) + " of features drifted)"));
         }
+        String against = againstBaseline(s.path("detectors"));
+        if (against != null) {
+            notes.add(against);
+        }
         JsonNode rows = s.path("rows");
         if (present(rows)) {
             long read = count(rows.path("read"));
@@ -262,6 +266,52 @@ public final class ScanReport {
             h.append("<li>").append(n).append("</li>");
         }
         h.append("</ul>\n");
+    }
+
+    /**
+     * What the detectors judged against the baseline, in one line (null without a baseline): the share
+     * of extra copies against the baseline's, the estimated label flips against the baseline's own
+     * class overlap, the trigger rules the baseline already had, and the rows only the baseline's
+     * forest finds.
+     */
+    private static String againstBaseline(JsonNode detectors) {
+        List<String> parts = new ArrayList<>();
+        JsonNode rate = detectors.path("duplicate_hash").path("rate");
+        Double baselineShare = num(rate.path("baseline_share"));
+        Double share = num(rate.path("share"));
+        if (baselineShare != null && share != null) {
+            parts.add(Html.percent(share) + " of rows are extra copies (baseline " + Html.percent(baselineShare) + ")");
+        }
+        JsonNode knn = detectors.path("knn_label").path("parameters");
+        Double estimated = sum(knn.path("estimated_flips_in_sample"));
+        Double expected = sum(knn.path("baseline_expected_flips_in_sample"));
+        Double sample = num(knn.path("sample_size"));
+        if (estimated != null && expected != null && sample != null && sample > 0) {
+            parts.add("label flips estimated in " + Html.percent(estimated / sample) + " of the sample (baseline "
+                    + Html.percent(expected / sample) + ")");
+        }
+        JsonNode known = detectors.path("trigger_rule").path("parameters").path("known_triggers");
+        if (known.isArray() && !known.isEmpty()) {
+            parts.add(Html.integer(known.size()) + (known.size() == 1 ? " trigger rule" : " trigger rules") + " the baseline already had, not flagged");
+        }
+        JsonNode forest = detectors.path("baseline_forest");
+        if (present(forest.path("flagged"))) {
+            parts.add(Html.integer(forest.path("flagged")) + " rows only the baseline's forest finds unusual");
+        }
+        return parts.isEmpty() ? null : "Against the baseline: " + String.join("; ", parts);
+    }
+
+    /** The sum of an object's numeric values, or null when it has none. */
+    private static Double sum(JsonNode values) {
+        if (!values.isObject() || values.isEmpty()) {
+            return null;
+        }
+        double total = 0;
+        for (Map.Entry<String, JsonNode> e : values.properties()) {
+            Double v = num(e.getValue());
+            total += v == null ? 0 : v;
+        }
+        return total;
     }
 
     // ---------------------------------------------------------------- input

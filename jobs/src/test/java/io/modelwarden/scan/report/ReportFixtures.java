@@ -85,7 +85,12 @@ final class ReportFixtures {
                 case 1 -> p.put("k", 15).put("min_agreement", 0.8);
                 case 2 -> {
                     p.put("hash", "murmur3_128").put("ignore_columns", "txn_id");
-                    det.putObject("rate").put("extra_copies", 412).put("share", 0.0206).put("min_flagged_copies", 3).put("baseline_share", 0.0198);
+                    ObjectNode rate = det.putObject("rate").put("extra_copies", 412).put("share", 0.0206).put("min_flagged_copies", baseline ? 3 : 2);
+                    if (baseline) {
+                        rate.put("baseline_share", 0.0198);
+                    } else {
+                        rate.putNull("baseline_share");
+                    }
                 }
                 default -> p.put("max_values_per_feature", 64).put("min_support", 25).putArray("features").add("f3").add("f7");
             }

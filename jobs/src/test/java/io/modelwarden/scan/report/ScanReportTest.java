@@ -40,8 +40,9 @@ class ScanReportTest {
         assertThat(count(html, "<svg class=\"chart histogram\"")).isEqualTo(ReportFixtures.DETECTORS.length);
         assertThat(count(html, "class=\"threshold\"")).isEqualTo(ReportFixtures.DETECTORS.length);
         assertThat(html).contains("threshold 0.61", "Detector disabled: nothing scored.", "sample_size");
-        // The duplicate grouping's rate against the baseline's, in its card.
+        // The duplicate grouping's rate against the baseline's, in its card and in the verdict.
         assertThat(html).contains("<dt>rate.extra_copies</dt><dd>412</dd>", "<dt>rate.baseline_share</dt>");
+        assertThat(html).contains("<li>Against the baseline: 2.1% of rows are extra copies (baseline 2.0%)</li>");
         // Findings by kind and by detector as bar charts.
         assertThat(html).contains("aria-label=\"Findings by kind\"", "aria-label=\"Findings by detector\"");
         // Drift: drifted features highlighted, sorted by PSI; the label chart and feature table.
@@ -81,7 +82,7 @@ class ScanReportTest {
 
         assertThat(html).contains("class=\"verdict v-clean\"", "No findings", "Drift: no baseline given",
                 "No baseline given: drift was not measured", "Nothing flagged.");
-        assertThat(html).doesNotContain("<tr class=\"drifted\">", "highest priority", "<table class=\"findings\"");
+        assertThat(html).doesNotContain("<tr class=\"drifted\">", "highest priority", "<table class=\"findings\"", "Against the baseline");
         assertThat(count(html, "<svg class=\"chart histogram\"")).isEqualTo(ReportFixtures.DETECTORS.length);
     }
 
