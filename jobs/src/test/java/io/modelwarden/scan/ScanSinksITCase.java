@@ -94,6 +94,40 @@ class ScanSinksITCase {
         }
     }
 
+    /**
+     * A dataset-level finding made at the end of the scoring job by the parallelism-1 duplicate-rate
+     * operator (copies where the trusted baseline had none) reaches both sinks like every other.
+     */
+    @Test
+    void theDuplicateRateFindingAgainstABaselineLandsInPostgresAndKafka() throws Exception {
+        Path trusted = DatasetFiles.writeCsv(PoisonedDataset.clean(5, 4_000, 8), dir.resolve("trusted.csv"));
+        Config plain = Config.defaults().withAll(Map.of("scan.parallelism", "2", "scan.id-column", "id"));
+        new ScanJob(ScanOptions.of(trusted.toString(), dir.resolve("trusted").toString(), null, plain), Clock.systemUTC(), new Configuration()).run();
+
+        Path copies = DatasetFiles.writeCsv(PoisonedDataset.poisoned(5, 4_000, 8, new PoisonedDataset.Rates(0, 0, 0.02, 0)).resampled(3),
+                dir.resolve("copies.csv"));
+        String db = POSTGRES.createDatabase();
+        String topic = KAFKA.createTopic("findings-rate", 2);
+        Config c = plain.withAll(Map.of(
+                "scan.sinks.jdbc.url", db,
+                "scan.sinks.kafka.bootstrap", KAFKA.bootstrapServers(),
+                "scan.sinks.kafka.topic", topic));
+        Map<String, String> env = Map.of("WARDEN_JDBC_USER", POSTGRES.user(), "WARDEN_JDBC_PASSWORD", POSTGRES.password());
+        JsonNode summary = new ScanJob(ScanOptions.of(copies.toString(), dir.resolve("copies-out").toString(),
+                dir.resolve("trusted/baseline").toString(), c), Clock.systemUTC(), new Configuration(), env).run();
+        long total = summary.get("findings").get("total").asLong();
+        assertThat(summary.get("findings").get("by_detector").get("duplicate_rate").asLong()).isEqualTo(1);
+
+        try (Connection conn = POSTGRES.connect(db); Statement st = conn.createStatement()) {
+            assertThat(count(st, "select count(*) from findings")).isEqualTo(total);
+            assertThat(count(st, "select count(*) from findings where detector = 'duplicate_rate' and kind = 'DUPLICATE' and row_id is null"
+                    + " and (evidence->>'excess_share')::float8 > 0.001")).isEqualTo(1);
+        }
+        List<ConsumerRecord<String, String>> records = KAFKA.readAll(topic, (int) total, Duration.ofSeconds(30));
+        assertThat(records).hasSize((int) total);
+        assertThat(records.stream().filter(r -> Json.read(r.value()).get("detector").asText().equals("duplicate_rate")).count()).isEqualTo(1);
+    }
+
     private static long count(Statement st, String sql) throws Exception {
         try (ResultSet rs = st.executeQuery(sql)) {
             rs.next();
