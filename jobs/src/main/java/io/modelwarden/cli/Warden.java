@@ -158,7 +158,8 @@ public final class Warden implements Callable<Integer> {
         @Option(names = "--ignore-columns", paramLabel = "A,B", description = "Numeric columns that are not features.")
         String ignoreColumns;
 
-        @Option(names = "--baseline", paramLabel = "DIR", description = "The baseline/ folder of an earlier trusted scan: enables drift and schema checks against it.")
+        @Option(names = "--baseline", paramLabel = "DIR", description = "The baseline/ folder of an earlier trusted scan: enables drift and schema checks against it, and judges copies, "
+                + "label flips, trigger rules and outliers against what it already held (its poison too: give only a baseline you trust).")
         String baseline;
 
         @Option(names = "--parallelism", paramLabel = "N", description = "Parallel tasks (default: scan.parallelism; 0 = all cores locally).")
