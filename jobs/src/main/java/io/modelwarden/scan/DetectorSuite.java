@@ -513,7 +513,7 @@ final class DetectorSuite {
             Map<String, Object> rate = new java.util.LinkedHashMap<>();
             rate.put(DuplicateRate.ROWS_KEY, profile.rows());
             rate.put(DuplicateRate.EXTRA_COPIES_KEY, extraCopies(extras));
-            rate.put("radius", model.duplicates().radius());
+            rate.put(DuplicateRate.RADIUS_KEY, model.duplicates().radius());
             b.withDetector(DuplicateDetector.ID, rate);
         }
         servingCalibration(b);

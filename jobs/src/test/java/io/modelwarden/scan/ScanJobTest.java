@@ -538,6 +538,7 @@ class ScanJobTest {
         assertThat(finding.get("kind").asText()).isEqualTo("DUPLICATE");
         assertThat(finding.get("row_id").isNull()).isTrue();
         assertThat(finding.get("evidence").get("excess_share").asDouble()).isBetween(0.015, 0.025);
+        assertThat(finding.get("evidence").get("baseline_radius").asDouble()).isEqualTo(entry.get("radius").asDouble()).isPositive();
         assertThat(finding.get("evidence").get("p_value").asDouble()).isLessThan(1e-3);
     }
 

@@ -33,13 +33,16 @@ import java.util.Optional;
  *
  * @param baselineRows rows of the baseline's scan
  * @param baselineExtraCopies its extra copies (rows that joined an earlier row's group)
+ * @param baselineRadius the near-duplicate radius its scan used (NaN when the entry does not say):
+ *     both scans calibrate their own, so the evidence names both
  */
-public record DuplicateRate(long baselineRows, long baselineExtraCopies) implements Serializable {
+public record DuplicateRate(long baselineRows, long baselineExtraCopies, double baselineRadius) implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String ID = "duplicate_rate";
     /** Keys of the duplicate detector's entry in a baseline. */
     public static final String ROWS_KEY = "rows";
     public static final String EXTRA_COPIES_KEY = "extra_copies";
+    public static final String RADIUS_KEY = "radius";
 
     public DuplicateRate {
         if (baselineRows < 0 || baselineExtraCopies < 0 || baselineExtraCopies > baselineRows) {
@@ -47,12 +50,17 @@ public record DuplicateRate(long baselineRows, long baselineExtraCopies) impleme
         }
     }
 
+    public DuplicateRate(long baselineRows, long baselineExtraCopies) {
+        this(baselineRows, baselineExtraCopies, Double.NaN);
+    }
+
     /** The rate a baseline entry ({@link #ROWS_KEY}, {@link #EXTRA_COPIES_KEY}) states; empty when it has none. */
     public static Optional<DuplicateRate> fromBaselineEntry(Map<String, Object> entry) {
         if (entry == null || !(entry.get(ROWS_KEY) instanceof Number rows) || !(entry.get(EXTRA_COPIES_KEY) instanceof Number extra)) {
             return Optional.empty();
         }
-        return Optional.of(new DuplicateRate(rows.longValue(), extra.longValue()));
+        double radius = entry.get(RADIUS_KEY) instanceof Number r ? r.doubleValue() : Double.NaN;
+        return Optional.of(new DuplicateRate(rows.longValue(), extra.longValue(), radius));
     }
 
     /** Mean extra copies per distinct row of the baseline. */
@@ -108,6 +116,8 @@ public record DuplicateRate(long baselineRows, long baselineExtraCopies) impleme
         ev.put("max_excess_share", s.maxExcessShare());
         ev.put("p_value", p);
         ev.put("max_p_value", s.maxPValue());
+        ev.put("radius", s.radius());
+        ev.put("baseline_radius", Double.isNaN(baselineRadius) ? null : baselineRadius);
         // 0.5 at the threshold, 0.9 at nine times it.
         double score = excess / (excess + s.maxExcessShare());
         return Optional.of(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.DUPLICATE, "__dataset__", Detection.of(score, ev)));

@@ -77,6 +77,7 @@ class DuplicateRateTest {
         assertThat((double) ev.get("p_value")).isLessThan(1e-3);
         assertThat((double) ev.get("expected_extra_copies")).isEqualTo(20_000.0);
         assertThat(d.detection().score()).isCloseTo(0.01 / 0.011, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(ev).containsEntry("radius", SETTINGS.radius()).containsEntry("baseline_radius", null);
 
         // A small file: 0.3% more than the baseline's share, but 13 copies where 10 are expected is no evidence.
         DuplicateRate small = new DuplicateRate(1_000, 10);
@@ -91,7 +92,8 @@ class DuplicateRateTest {
     void aBaselineEntryWithoutTheCountsGivesNoRate() {
         assertThat(DuplicateRate.fromBaselineEntry(null)).isEmpty();
         assertThat(DuplicateRate.fromBaselineEntry(Map.of("radius", 0.01))).isEmpty();
-        assertThat(DuplicateRate.fromBaselineEntry(Map.of("rows", 100, "extra_copies", 3L))).contains(new DuplicateRate(100, 3));
+        assertThat(DuplicateRate.fromBaselineEntry(Map.of("rows", 100, "extra_copies", 3L)).orElseThrow().baselineExtraCopies()).isEqualTo(3);
+        assertThat(DuplicateRate.fromBaselineEntry(Map.of("rows", 100, "extra_copies", 3L, "radius", 0.004))).contains(new DuplicateRate(100, 3, 0.004));
         assertThatThrownBy(() -> new DuplicateRate(10, 11)).isInstanceOf(IllegalArgumentException.class);
     }
 
