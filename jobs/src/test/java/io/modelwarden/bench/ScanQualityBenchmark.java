@@ -82,6 +82,18 @@ public final class ScanQualityBenchmark {
         System.out.printf(Locale.ROOT, "%-34s DRIFT findings: %d (target > 0; %d features shifted by 0.5 sigma)%n", "shifted batch vs baseline",
                 count(shifted, "DRIFT"), Math.round(0.5 * features));
 
+        // The four poisons together, another draw, against the clean data's baseline: what the
+        // baseline-relative checks keep of each (the clean baseline has no copies, flips or triggers).
+        PoisonedDataset allAgain = PoisonedDataset.poisoned(seed, rows, features, new Rates(0.01, 0.05, 0.01, 0.02)).resampled(seed + 8);
+        List<JsonNode> mixedAgainst = scan(dir, "mixed-vs-clean", allAgain, baseline);
+        System.out.println();
+        row("all four, vs the clean baseline", "OUTLIER", allAgain, Poison.OUTLIER, mixedAgainst, "(isolation_forest + baseline_forest)");
+        row("all four, vs the clean baseline", "LABEL_FLIP", allAgain, Poison.LABEL_FLIP, mixedAgainst,
+                "label_noise: " + detectorCount(mixedAgainst, "label_noise"));
+        row("all four, vs the clean baseline", "DUPLICATE", allAgain, Poison.DUPLICATE, mixedAgainst,
+                "duplicate_rate: " + detectorCount(mixedAgainst, "duplicate_rate"));
+        row("all four, vs the clean baseline", "BACKDOOR", allAgain, Poison.BACKDOOR, mixedAgainst, "");
+
         // B3's expected rate: a trusted dataset whose rows have copies of their own (2%, mostly pairs).
         PoisonedDataset copies = PoisonedDataset.poisoned(seed, rows, features, new Rates(0, 0, 0.02, 0));
         scan(dir, "copies", copies, null);
