@@ -39,19 +39,33 @@ class DuplicateGroupsOperatorTest {
         return Tuple2.of(bucket, DuplicateGroup.oneRowBytes(r, new long[] {exact, 7}, sketch));
     }
 
-    private static List<Finding> group(List<Tuple2<Long, byte[]>> sorted) throws Exception {
-        DuplicateGroupsOperator op = new DuplicateGroupsOperator(new DuplicateDetector(new DuplicateSettings(0.01, 2, 1000, 4096, 1e-4, 1e-3, 1e-3)), FACTORY);
-        List<Finding> out = new ArrayList<>();
+    /** What the grouping's task gives for rows arriving in this order: its findings and the extra copies it counted. */
+    private record Grouped(List<Finding> findings, long extraCopies) {}
+
+    private static Grouped run(List<Tuple2<Long, byte[]>> sorted) throws Exception {
+        DuplicateGroupsOperator op = new DuplicateGroupsOperator(new DuplicateDetector(DuplicateSettings.defaults()), FACTORY);
         try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, Tuple2<Long, byte[]>, Finding>(op, t -> t.f0, Types.LONG)) {
             h.open();
             for (Tuple2<Long, byte[]> t : sorted) {
                 h.processElement(new StreamRecord<>(t));
             }
             h.endInput();
-            for (Object o : h.getOutput()) {
-                if (o instanceof StreamRecord<?> r && r.getValue() instanceof Finding f) {
-                    out.add(f);
-                }
+            var counts = h.getSideOutput(DuplicateGroupsOperator.EXTRA_COPIES);
+            assertThat(counts).hasSize(1);
+            return new Grouped(findings(h.getOutput()), counts.poll().getValue());
+        }
+    }
+
+    private static List<Finding> group(List<Tuple2<Long, byte[]>> sorted) throws Exception {
+        return run(sorted).findings();
+    }
+
+    /** The findings among a harness's output records. */
+    private static List<Finding> findings(Iterable<Object> output) {
+        List<Finding> out = new ArrayList<>();
+        for (Object o : output) {
+            if (o instanceof StreamRecord<?> r && r.getValue() instanceof Finding f) {
+                out.add(f);
             }
         }
         return out;
@@ -112,11 +126,7 @@ class DuplicateGroupsOperatorTest {
                 h.processElement(new StreamRecord<>(f));
             }
             h.endInput();
-            for (Object o : h.getOutput()) {
-                if (o instanceof StreamRecord<?> r && r.getValue() instanceof Finding f) {
-                    out.add(f);
-                }
-            }
+            out.addAll(findings(h.getOutput()));
             FindingStats stats = Serialization.fromBytes(h.getSideOutput(DuplicateFindingsOperator.STATS).poll().getValue().payload, FindingStats.class);
             assertThat(stats.total()).isEqualTo(2);
         }
@@ -133,17 +143,7 @@ class DuplicateGroupsOperatorTest {
 
     /** The extra copies the grouping's task reports at the end of its input. */
     private static long extraCopies(List<Tuple2<Long, byte[]>> sorted) throws Exception {
-        DuplicateGroupsOperator op = new DuplicateGroupsOperator(new DuplicateDetector(DuplicateSettings.defaults()), FACTORY);
-        try (var h = new KeyedOneInputStreamOperatorTestHarness<Long, Tuple2<Long, byte[]>, Finding>(op, t -> t.f0, Types.LONG)) {
-            h.open();
-            for (Tuple2<Long, byte[]> t : sorted) {
-                h.processElement(new StreamRecord<>(t));
-            }
-            h.endInput();
-            var counts = h.getSideOutput(DuplicateGroupsOperator.EXTRA_COPIES);
-            assertThat(counts).hasSize(1);
-            return counts.poll().getValue();
-        }
+        return run(sorted).extraCopies();
     }
 
     @Test
@@ -186,11 +186,7 @@ class DuplicateGroupsOperatorTest {
                 h.processElement(new StreamRecord<>(c));
             }
             h.endInput();
-            for (Object o : h.getOutput()) {
-                if (o instanceof StreamRecord<?> r && r.getValue() instanceof Finding f) {
-                    out.add(f);
-                }
-            }
+            out.addAll(findings(h.getOutput()));
             long sum = 0;
             for (Long c : counts) {
                 sum += c;

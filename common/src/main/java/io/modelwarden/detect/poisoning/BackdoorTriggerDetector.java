@@ -3,13 +3,13 @@ package io.modelwarden.detect.poisoning;
 import io.modelwarden.detect.Detection;
 import io.modelwarden.model.FindingKind;
 import io.modelwarden.model.TrainingRow;
+import io.modelwarden.stats.Tails;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.commons.math3.distribution.BinomialDistribution;
 
 /**
  * B4(c): tabular backdoor triggers, a feature set to one unusual constant that implies one label.
@@ -88,7 +88,7 @@ public final class BackdoorTriggerDetector implements RowDetector {
         double pValue(int support, int rows) {
             int total = support + this.support;
             double share = (double) rows / (rows + sampleRows);
-            return 1 - new BinomialDistribution(null, total, share).cumulativeProbability(support - 1);
+            return Tails.binomial(support, total, share);
         }
     }
 

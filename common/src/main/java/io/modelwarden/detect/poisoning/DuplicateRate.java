@@ -3,7 +3,7 @@ package io.modelwarden.detect.poisoning;
 import io.modelwarden.detect.Detection;
 import io.modelwarden.model.FindingKind;
 import io.modelwarden.model.Threat;
-import io.modelwarden.stats.Poisson;
+import io.modelwarden.stats.Tails;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,7 +29,7 @@ import java.util.Optional;
  * keeps a few copies in a small file from counting as an excess). This finds copies injected as pairs
  * into data that has pairs of its own, which no per-group test can tell apart.
  *
- * <p>Cost: O(1). Reference: DETECTORS.md B3; {@link Poisson#tail}.
+ * <p>Cost: O(1). Reference: DETECTORS.md B3; {@link Tails#poisson}.
  *
  * @param baselineRows rows of the baseline's scan
  * @param baselineExtraCopies its extra copies (rows that joined an earlier row's group)
@@ -76,7 +76,7 @@ public record DuplicateRate(long baselineRows, long baselineExtraCopies, double 
 
     /** How improbable a group of {@code copies} rows is under the baseline. */
     public double pValue(long copies) {
-        return Poisson.tail(copiesPerRow(), copies - 1);
+        return Tails.poisson(copiesPerRow(), copies - 1);
     }
 
     /** The smallest group (at least {@code minCopies} rows) whose {@link #pValue} is below {@code maxPValue}. */
@@ -100,7 +100,7 @@ public record DuplicateRate(long baselineRows, long baselineExtraCopies, double 
         double observed = (double) extraCopies / rows;
         double excess = observed - share();
         double expected = share() * rows;
-        double p = Poisson.tail(expected, extraCopies);
+        double p = Tails.poisson(expected, extraCopies);
         if (!(excess > s.maxExcessShare()) || !(p < s.maxPValue())) {
             return Optional.empty();
         }

@@ -7,7 +7,7 @@ import io.modelwarden.model.PackedStrings;
 import io.modelwarden.model.Threat;
 import io.modelwarden.model.TrainingRow;
 import io.modelwarden.stats.Hashing;
-import io.modelwarden.stats.Poisson;
+import io.modelwarden.stats.Tails;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -582,7 +582,7 @@ public final class LabelFlipDetector implements RowDetector {
         }
         pairs.sort((a, b) -> Double.compare(excessOf(b), excessOf(a)));
         double excess = (estimated - expected) / n;
-        double p = Poisson.tail(expected, Math.round(estimated));
+        double p = Tails.poisson(expected, Math.round(estimated));
         double bar = excessBar();
         if (!(excess > bar) || !(p < settings.maxPValue())) {
             return Optional.empty();
@@ -699,7 +699,7 @@ public final class LabelFlipDetector implements RowDetector {
                     // Against a baseline: only the flips its own confusion of the pair does not explain.
                     double expected = expectedFlips[i][j];
                     boolean excess = confidentJoint[i][j] - expected > settings.maxExcessRatio() * expected
-                            && Poisson.tail(expected, prune) < settings.maxPValue();
+                            && Tails.poisson(expected, prune) < settings.maxPValue();
                     prune = excess ? Math.round(confidentJoint[i][j] - expected) : 0;
                 }
                 if (i == j || prune <= 0) {

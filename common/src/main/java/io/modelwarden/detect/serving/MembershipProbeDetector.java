@@ -5,13 +5,13 @@ import io.modelwarden.detect.Detection;
 import io.modelwarden.detect.poisoning.DuplicateKeys;
 import io.modelwarden.model.InferenceEvent;
 import io.modelwarden.model.Threat;
+import io.modelwarden.stats.Tails;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.commons.math3.special.Beta;
 
 /**
  * S6, membership-inference probe detector (MEMBERSHIP_INFERENCE, id {@code membership_probe}).
@@ -107,17 +107,6 @@ public final class MembershipProbeDetector implements ServingDetector<Membership
         return s;
     }
 
-    /** One-sided binomial tail P(Bin(n, p) >= h). */
-    static double binomialUpperTail(long h, long n, double p) {
-        if (h <= 0) {
-            return 1.0;
-        }
-        if (h > n) {
-            return 0.0;
-        }
-        return Beta.regularizedBeta(p, h, n - h + 1);
-    }
-
     @Override
     public Optional<ServingDetection> observe(MembershipProbeState s, InferenceEvent e) {
         if (!ServingFeatures.usable(e, baseline)) {
@@ -149,7 +138,7 @@ public final class MembershipProbeDetector implements ServingDetector<Membership
             return cluster;
         }
         if (newHit && s.hits >= s.nextHitAlert) {
-            double p = binomialUpperTail(s.hits, s.queries, p0);
+            double p = Tails.binomial(s.hits, s.queries, p0);
             if (p < settings.maxPValue()) {
                 s.nextHitAlert = s.hits * 2;
                 Map<String, Object> ev = new LinkedHashMap<>();

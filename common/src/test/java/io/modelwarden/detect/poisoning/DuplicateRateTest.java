@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelwarden.config.Config;
 import io.modelwarden.config.ConfigException;
 import io.modelwarden.model.TrainingRow;
-import io.modelwarden.stats.Poisson;
+import io.modelwarden.stats.Tails;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,18 +28,18 @@ class DuplicateRateTest {
             double below = 0;
             for (int k = 0; k <= 6; k++) {
                 // P(X >= k) = 1 - P(X < k), summed directly (fine at these sizes).
-                assertThat(Poisson.tail(mean, k)).isCloseTo(1 - below, org.assertj.core.data.Offset.offset(1e-12));
+                assertThat(Tails.poisson(mean, k)).isCloseTo(1 - below, org.assertj.core.data.Offset.offset(1e-12));
                 below += term;
                 term *= mean / (k + 1);
             }
         }
         // Large counts, as the dataset-level test has them.
         PoissonDistribution p = new PoissonDistribution(20_000);
-        assertThat(Poisson.tail(20_000, 20_300)).isCloseTo(1 - p.cumulativeProbability(20_299), org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(Poisson.tail(0, 1)).isZero();
-        assertThat(Poisson.tail(0.3, 0)).isEqualTo(1);
+        assertThat(Tails.poisson(20_000, 20_300)).isCloseTo(1 - p.cumulativeProbability(20_299), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(Tails.poisson(0, 1)).isZero();
+        assertThat(Tails.poisson(0.3, 0)).isEqualTo(1);
         // Far tails stay positive and ordered (no cancellation to 0).
-        assertThat(Poisson.tail(0.01, 8)).isPositive().isLessThan(Poisson.tail(0.01, 7));
+        assertThat(Tails.poisson(0.01, 8)).isPositive().isLessThan(Tails.poisson(0.01, 7));
     }
 
     @Test

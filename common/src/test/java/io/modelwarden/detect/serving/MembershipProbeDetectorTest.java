@@ -95,9 +95,9 @@ class MembershipProbeDetectorTest {
     @Test
     void binomialTailIsExactInTheFarTail() {
         // P(Bin(10, 0.5) >= 8) = (45 + 10 + 1) / 1024.
-        assertThat(MembershipProbeDetector.binomialUpperTail(8, 10, 0.5)).isCloseTo(56.0 / 1024, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(MembershipProbeDetector.binomialUpperTail(0, 10, 0.5)).isEqualTo(1.0);
-        assertThat(MembershipProbeDetector.binomialUpperTail(200, 1000, 0.01)).isLessThan(1e-100).isGreaterThan(0);
+        assertThat(io.modelwarden.stats.Tails.binomial(8, 10, 0.5)).isCloseTo(56.0 / 1024, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(io.modelwarden.stats.Tails.binomial(0, 10, 0.5)).isEqualTo(1.0);
+        assertThat(io.modelwarden.stats.Tails.binomial(200, 1000, 0.01)).isLessThan(1e-100).isGreaterThan(0);
     }
 
     @Test
