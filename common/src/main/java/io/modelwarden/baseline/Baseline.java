@@ -10,6 +10,7 @@ import io.modelwarden.detect.poisoning.DatasetStats;
 import io.modelwarden.detect.poisoning.ScanProfile;
 import io.modelwarden.detect.poisoning.Standardizer;
 import io.modelwarden.json.Json;
+import io.modelwarden.stats.CategoryCounts;
 import io.modelwarden.stats.RunningMoments;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +31,7 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  *
  * <p>Holds the schema, the row count and label counts, per feature the moments, 101 quantiles (from the deterministic row sample)
  * (0, 0.01, ..., 1) and the KLL sketch itself (base64 in JSON; drift uses exact sketch CDFs through
- * {@link #stats()}), and two free-form sections: {@code detectors} (detector id to fitted parameters
+ * {@link #stats()}), per category column its value counts, and two free-form sections: {@code detectors} (detector id to fitted parameters
  * and thresholds, e.g. the isolation forest model) and {@code fingerprints} (metadata of the side
  * file). A reader rejects any {@code format_version} other than {@link #FORMAT_VERSION}.
  */
@@ -72,6 +73,26 @@ public final class Baseline {
         public FeatureBaseline() {}
     }
 
+    /** One category column's value counts over every row of the baseline's dataset. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public static final class CategoryBaseline {
+        public String name;
+        /** Rows with a value (missing ones not included). */
+        public long count;
+        public long missing;
+        /** More distinct values than {@code maxDistinct}, or a very long one: no value counts. */
+        public boolean freeText;
+        public int maxDistinct;
+        /** Value to count, in value order; empty for free text. */
+        public Map<String, Long> values = new TreeMap<>();
+
+        public CategoryBaseline() {}
+
+        CategoryCounts counts() {
+            return freeText ? CategoryCounts.freeText(count, missing, maxDistinct) : CategoryCounts.of(values, missing, Math.max(1, maxDistinct));
+        }
+    }
+
     public int formatVersion = FORMAT_VERSION;
     public String createdFromScanId;
     public String datasetFingerprint;
@@ -80,6 +101,8 @@ public final class Baseline {
     public long rows;
     public Map<String, Long> labelCounts = new TreeMap<>();
     public List<FeatureBaseline> features = new ArrayList<>();
+    /** The category columns' counts; null in a baseline written before they were profiled (session 12). */
+    public List<CategoryBaseline> categories;
     public Map<String, Map<String, Object>> detectors = new TreeMap<>();
     public Map<String, Object> fingerprints = new TreeMap<>();
 
@@ -133,6 +156,18 @@ public final class Baseline {
             }
             b.features.add(f);
         }
+        b.categories = new ArrayList<>();
+        for (Map.Entry<String, CategoryCounts> e : p.categories().entrySet()) {
+            CategoryCounts counts = e.getValue();
+            CategoryBaseline c = new CategoryBaseline();
+            c.name = e.getKey();
+            c.count = counts.rows();
+            c.missing = counts.missing();
+            c.freeText = counts.freeText();
+            c.maxDistinct = counts.maxDistinct();
+            c.values = counts.counts();
+            b.categories.add(c);
+        }
         return b;
     }
 
@@ -166,7 +201,18 @@ public final class Baseline {
             stds[j] = f.std;
             sketches[j] = ScanProfile.sketchFromBytes(f.kllSketch);
         }
-        return new DatasetStats(names, rows, counts, means, stds, sketches, labelCounts);
+        return new DatasetStats(names, rows, counts, means, stds, sketches, labelCounts, categoryCounts());
+    }
+
+    /** Category column name to its counts, in column order (empty for a baseline written before categories were profiled). */
+    public Map<String, CategoryCounts> categoryCounts() {
+        Map<String, CategoryCounts> out = new java.util.LinkedHashMap<>();
+        if (categories != null) {
+            for (CategoryBaseline c : categories) {
+                out.put(c.name, c.counts());
+            }
+        }
+        return out;
     }
 
     /** z-scoring with the baseline's moments; a constant feature gets standard deviation 1. */

@@ -17,6 +17,8 @@ public record DatasetSchema(List<Column> columns) {
         FEATURE,
         LABEL,
         ID,
+        /** A string column other than the label and the id: its values are counted, checked and compared with the baseline's. */
+        CATEGORY,
         IGNORED
     }
 
@@ -42,6 +44,17 @@ public record DatasetSchema(List<Column> columns) {
         List<String> out = new ArrayList<>();
         for (Column c : columns) {
             if (c.role() == ColumnRole.FEATURE) {
+                out.add(c.name());
+            }
+        }
+        return out;
+    }
+
+    /** The CATEGORY columns' names, in file order. */
+    public List<String> categoryNames() {
+        List<String> out = new ArrayList<>();
+        for (Column c : columns) {
+            if (c.role() == ColumnRole.CATEGORY) {
                 out.add(c.name());
             }
         }

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * One parsed row of a training dataset: its identity, its numeric features in the order of the
- * dataset's feature columns, and its label. A Flink POJO (public fields, no-arg constructor).
+ * dataset's feature columns, its label and its category values. A Flink POJO (public fields, no-arg constructor).
  */
 public final class TrainingRow implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -24,6 +24,12 @@ public final class TrainingRow implements java.io.Serializable {
     /** The label as text (numbers are kept as written); null when the dataset has no label. */
     public String label;
 
+    /**
+     * The values of the dataset's category columns (string columns other than the label and the id),
+     * in column order, null where a cell is missing; null when the dataset has none.
+     */
+    public String[] categories;
+
     public TrainingRow() {}
 
     public TrainingRow(String rowId, long rowIndex, int fileIndex, double[] features, String label) {
@@ -32,6 +38,11 @@ public final class TrainingRow implements java.io.Serializable {
         this.fileIndex = fileIndex;
         this.features = features;
         this.label = label;
+    }
+
+    public TrainingRow(String rowId, long rowIndex, int fileIndex, double[] features, String label, String[] categories) {
+        this(rowId, rowIndex, fileIndex, features, label);
+        this.categories = categories;
     }
 
     @Override
@@ -43,7 +54,8 @@ public final class TrainingRow implements java.io.Serializable {
                 && fileIndex == other.fileIndex
                 && Objects.equals(rowId, other.rowId)
                 && Arrays.equals(features, other.features)
-                && Objects.equals(label, other.label);
+                && Objects.equals(label, other.label)
+                && Arrays.equals(categories, other.categories);
     }
 
     @Override
@@ -53,6 +65,7 @@ public final class TrainingRow implements java.io.Serializable {
 
     @Override
     public String toString() {
-        return "TrainingRow{" + rowId + ", #" + rowIndex + ", label=" + label + ", " + Arrays.toString(features) + "}";
+        return "TrainingRow{" + rowId + ", #" + rowIndex + ", label=" + label + ", " + Arrays.toString(features)
+                + (categories == null ? "" : ", " + Arrays.toString(categories)) + "}";
     }
 }

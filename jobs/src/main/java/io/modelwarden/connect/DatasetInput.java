@@ -28,8 +28,15 @@ import org.apache.parquet.schema.Type;
 public final class DatasetInput {
     /** CSV rows sniffed to decide which columns are numeric. */
     static final int SNIFF_ROWS = 1000;
-    /** Share of a column's sniffed non-empty cells that must parse as numbers for it to be numeric. */
+    /** Share of a column's sniffed non-empty cells that must parse as numbers (or dates) for it to be numeric (temporal). */
     static final double NUMERIC_SHARE = 0.9;
+    /**
+     * A date, a time, or both (ISO 8601 as pandas, Spark and databases write them: 2026-11-30,
+     * 2026-11-30 09:19:57.123+00:00, 2026-11-30T09:19:57Z, 09:19): a string column of these is no
+     * category, since every new batch brings new values.
+     */
+    static final java.util.regex.Pattern TEMPORAL = java.util.regex.Pattern.compile(
+            "\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?|\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?");
 
     public record InputFile(String path, String name, long bytes) implements java.io.Serializable {}
 
@@ -129,10 +136,10 @@ public final class DatasetInput {
                 role = InputSchema.Role.LABEL;
             } else if (c.name().equals(id)) {
                 role = InputSchema.Role.ID;
-            } else if (ignored.contains(c.name()) || c.type() != InputSchema.Type.NUMERIC) {
+            } else if (ignored.contains(c.name()) || (c.type() != InputSchema.Type.NUMERIC && c.type() != InputSchema.Type.STRING)) {
                 role = InputSchema.Role.IGNORED;
             } else {
-                role = InputSchema.Role.FEATURE;
+                role = c.type() == InputSchema.Type.NUMERIC ? InputSchema.Role.FEATURE : InputSchema.Role.CATEGORY;
             }
             cols.add(new InputSchema.Column(c.name(), c.type(), role));
         }
@@ -196,6 +203,7 @@ public final class DatasetInput {
                 throw new ConfigException("--input: cannot parse the header row of " + f.path());
             }
             int[] numbers = new int[n];
+            int[] dates = new int[n];
             int[] seen = new int[n];
             String[] cells = new String[n];
             int rows = 0;
@@ -216,6 +224,8 @@ public final class DatasetInput {
                     seen[i]++;
                     if (RowParser.isNumber(cell)) {
                         numbers[i]++;
+                    } else if (TEMPORAL.matcher(cell).matches()) {
+                        dates[i]++;
                     }
                 }
             }
@@ -223,7 +233,8 @@ public final class DatasetInput {
             for (int i = 0; i < n; i++) {
                 // Mostly numbers: a numeric column whose odd bad cell is a rejected row, not a demotion.
                 boolean numeric = seen[i] == 0 ? rows == 0 : numbers[i] >= NUMERIC_SHARE * seen[i];
-                InputSchema.Type t = numeric ? InputSchema.Type.NUMERIC : InputSchema.Type.STRING;
+                boolean temporal = !numeric && dates[i] >= NUMERIC_SHARE * seen[i];
+                InputSchema.Type t = numeric ? InputSchema.Type.NUMERIC : temporal ? InputSchema.Type.TEMPORAL : InputSchema.Type.STRING;
                 cols.add(new Column(names[i].trim(), t));
             }
             return cols;
@@ -367,7 +378,7 @@ public final class DatasetInput {
             ParquetSplits groups = parquetSplits(env.getParallelism());
             String labelName = schema.labelIndex() < 0 ? null : schema.columns().get(schema.labelIndex()).name();
             String idName = schema.idIndex() < 0 ? null : schema.columns().get(schema.idIndex()).name();
-            FileSource<RawRecord> source = FileSource.forBulkFileFormat(new ParquetSplitFormat(groups, schema.featureNames(), labelName, idName), paths)
+            FileSource<RawRecord> source = FileSource.forBulkFileFormat(new ParquetSplitFormat(groups, schema.featureNames(), labelName, idName, schema.categoryNames()), paths)
                     .setFileEnumerator(groups.enumerator())
                     .setSplitAssigner(org.apache.flink.connector.file.src.assigners.SimpleSplitAssigner::new) // the last split first: the largest
                     .build();

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * The columns of a dataset and the role each plays in a scan: the label, the id, the numeric feature
- * columns (in file order) and the rest, which the scan ignores.
+ * columns and the string (category) columns (each in file order), and the rest, which the scan
+ * ignores.
  */
 public final class InputSchema implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -14,6 +15,8 @@ public final class InputSchema implements Serializable {
     public enum Type {
         NUMERIC,
         STRING,
+        /** Text that reads as dates or times (ISO 8601): ignored, as every batch brings new ones. */
+        TEMPORAL,
         OTHER
     }
 
@@ -21,6 +24,8 @@ public final class InputSchema implements Serializable {
         FEATURE,
         LABEL,
         ID,
+        /** A string column other than the label and the id: its values are counted and checked against the baseline. */
+        CATEGORY,
         IGNORED
     }
 
@@ -30,23 +35,27 @@ public final class InputSchema implements Serializable {
     private final int labelIndex;
     private final int idIndex;
     private final int[] featureIndexes;
+    private final int[] categoryIndexes;
 
     public InputSchema(List<Column> columns) {
         this.columns = List.copyOf(columns);
         int label = -1;
         int id = -1;
         List<Integer> features = new ArrayList<>();
+        List<Integer> categories = new ArrayList<>();
         for (int i = 0; i < columns.size(); i++) {
             switch (columns.get(i).role()) {
                 case LABEL -> label = i;
                 case ID -> id = i;
                 case FEATURE -> features.add(i);
+                case CATEGORY -> categories.add(i);
                 default -> {}
             }
         }
         this.labelIndex = label;
         this.idIndex = id;
         this.featureIndexes = features.stream().mapToInt(Integer::intValue).toArray();
+        this.categoryIndexes = categories.stream().mapToInt(Integer::intValue).toArray();
     }
 
     public List<Column> columns() {
@@ -76,6 +85,19 @@ public final class InputSchema implements Serializable {
         String[] names = new String[featureIndexes.length];
         for (int k = 0; k < names.length; k++) {
             names[k] = columns.get(featureIndexes[k]).name();
+        }
+        return names;
+    }
+
+    /** Column positions of the category columns, in file order. */
+    public int[] categoryIndexes() {
+        return categoryIndexes.clone();
+    }
+
+    public String[] categoryNames() {
+        String[] names = new String[categoryIndexes.length];
+        for (int k = 0; k < names.length; k++) {
+            names[k] = columns.get(categoryIndexes[k]).name();
         }
         return names;
     }

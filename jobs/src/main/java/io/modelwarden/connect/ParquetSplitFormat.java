@@ -41,25 +41,32 @@ public final class ParquetSplitFormat extends FixedSplitFormat<ParquetSplits.Spl
     private final String[] featureNames;
     private final String label;
     private final String id;
+    private final String[] categoryNames;
     /** Feature columns decoded from their pages where {@link PageColumn} can (false: all through Parquet's column readers). */
     private final boolean decodePages;
 
     /** @param label the label column, or null; @param id the id column, or null */
     public ParquetSplitFormat(ParquetSplits splits, String[] featureNames, String label, String id) {
-        this(splits, featureNames, label, id, true);
+        this(splits, featureNames, label, id, new String[0], true);
     }
 
-    ParquetSplitFormat(ParquetSplits splits, String[] featureNames, String label, String id, boolean decodePages) {
+    /** @param categoryNames the category columns, read as text */
+    public ParquetSplitFormat(ParquetSplits splits, String[] featureNames, String label, String id, String[] categoryNames) {
+        this(splits, featureNames, label, id, categoryNames, true);
+    }
+
+    ParquetSplitFormat(ParquetSplits splits, String[] featureNames, String label, String id, String[] categoryNames, boolean decodePages) {
         super(splits.splits());
         this.featureNames = featureNames.clone();
         this.label = label;
         this.id = id;
+        this.categoryNames = categoryNames.clone();
         this.decodePages = decodePages;
     }
 
     @Override
     Reader<RawRecord> open(ParquetSplits.Split s, FileSourceSplit split) throws IOException {
-        return new RowGroupReader(s, featureNames, label, id, decodePages);
+        return new RowGroupReader(s, featureNames, label, id, categoryNames, decodePages);
     }
 
     /** The rows of one split's row groups, group after group (or of its slice of one group). */
@@ -68,8 +75,9 @@ public final class ParquetSplitFormat extends FixedSplitFormat<ParquetSplits.Spl
         private final String path;
         private final int fileIndex;
         private final String[] featureNames;
-        /** Per feature, then label, then id: the column's name, and in the current group its reader (null when absent). */
+        /** Per feature, then label, then id, then category: the column's name, and in the current group its reader (null when absent). */
         private final List<String> names;
+        private final int categories;
         private final MessageType requested;
         private final String createdBy;
         private final List<BlockMetaData> groups;
@@ -93,11 +101,12 @@ public final class ParquetSplitFormat extends FixedSplitFormat<ParquetSplits.Spl
         private long read;
         private long position;
 
-        RowGroupReader(ParquetSplits.Split s, String[] featureNames, String label, String id, boolean decodePages) throws IOException {
+        RowGroupReader(ParquetSplits.Split s, String[] featureNames, String label, String id, String[] categoryNames, boolean decodePages) throws IOException {
             this.path = s.path();
             this.decodePages = decodePages;
             this.fileIndex = s.fileIndex();
             this.featureNames = featureNames;
+            this.categories = categoryNames.length;
             this.slice = s.slice();
             this.slices = s.slices();
             this.file = new ParquetFileReader(new FlinkInputFile(new Path(s.path())), ParquetReadOptions.builder().build());
@@ -106,6 +115,7 @@ public final class ParquetSplitFormat extends FixedSplitFormat<ParquetSplits.Spl
                 names = new ArrayList<>(List.of(featureNames));
                 names.add(label);
                 names.add(id);
+                names.addAll(List.of(categoryNames));
                 // Only columns of one value per row: absent, a group or a list in this file, a column has
                 // no value in any row.
                 List<Type> wanted = new ArrayList<>();
@@ -248,6 +258,13 @@ public final class ParquetSplitFormat extends FixedSplitFormat<ParquetSplits.Spl
             for (int i = 0; i < count; i++) {
                 batch[i].label = text(d);
                 batch[i].id = text(d + 1);
+                if (categories > 0) {
+                    String[] values = new String[categories];
+                    for (int k = 0; k < categories; k++) {
+                        values[k] = text(d + 2 + k);
+                    }
+                    batch[i].categories = values;
+                }
             }
             read += count;
             ArrayResultIterator<RawRecord> records = new ArrayResultIterator<>();

@@ -15,6 +15,8 @@ public final class RawRecord {
     /** Parquet: the label and id cells as text (null when absent). */
     public String label;
     public String id;
+    /** Parquet: the category columns' cells as text (null where absent), in category-column order; null when there are none. */
+    public String[] categories;
     /** Parquet: why the record could not be converted, or null. */
     public String error;
     /** Parquet: which column and value the error concerns. */

@@ -15,7 +15,9 @@ import org.apache.flink.util.OutputTag;
  * unparsable number, infinity, a missing label, and a missing feature value unless missing values are
  * kept) never fails the job: it goes with its reason to the {@link #REJECTED} side output and bumps
  * {@code rowsRejected}. Kept missing values ({@code scan.missing-values: impute}) are NaN in the row:
- * an empty cell, one of {@link #MISSING_TOKENS}, NaN, or a Parquet null.
+ * an empty cell, one of {@link #MISSING_TOKENS}, NaN, or a Parquet null. A category column's blank cell
+ * or Parquet null is a missing value (null), never a rejection; any other text is a value, as written
+ * (trimmed).
  */
 public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
     private static final long serialVersionUID = 1L;
@@ -31,6 +33,8 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
 
     private final int columns;
     private final int[] featureIndexes;
+    /** Column positions of the category columns; their blank cells are missing values (null). */
+    private final int[] categoryIndexes;
     private final int labelIndex;
     private final int idIndex;
     private final char delimiter;
@@ -53,6 +57,7 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
     public RowParser(InputSchema schema, char delimiter, boolean keepMissing, List<String> fileNames) {
         this.columns = schema.columns().size();
         this.featureIndexes = schema.featureIndexes();
+        this.categoryIndexes = schema.categoryIndexes();
         this.labelIndex = schema.labelIndex();
         this.idIndex = schema.idIndex();
         this.delimiter = delimiter;
@@ -131,7 +136,15 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
             return reject(ctx, r, MISSING_LABEL, "the label cell is empty", line);
         }
         String id = idIndex < 0 ? null : cell(idIndex).trim();
-        return new TrainingRow(rowId(id, r), r.rowIndex, r.fileIndex, x, label);
+        String[] categories = null;
+        if (categoryIndexes.length > 0) {
+            categories = new String[categoryIndexes.length];
+            for (int k = 0; k < categories.length; k++) {
+                String v = cell(categoryIndexes[k]).trim();
+                categories[k] = v.isEmpty() ? null : v;
+            }
+        }
+        return new TrainingRow(rowId(id, r), r.rowIndex, r.fileIndex, x, label, categories);
     }
 
     /** The text of field c of the current line. */
@@ -163,7 +176,7 @@ public final class RowParser extends ProcessFunction<RawRecord, TrainingRow> {
         if (labelIndex >= 0 && (r.label == null || r.label.isEmpty())) {
             return reject(ctx, r, MISSING_LABEL, "the label is null", describe(r));
         }
-        return new TrainingRow(rowId(r.id, r), r.rowIndex, r.fileIndex, r.values, r.label);
+        return new TrainingRow(rowId(r.id, r), r.rowIndex, r.fileIndex, r.values, r.label, r.categories);
     }
 
     private String rowId(String id, RawRecord r) {

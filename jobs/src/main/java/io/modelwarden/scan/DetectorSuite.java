@@ -11,6 +11,7 @@ import io.modelwarden.connect.InputSchema;
 import io.modelwarden.detect.FindingFactory;
 import io.modelwarden.detect.poisoning.BackdoorSettings;
 import io.modelwarden.detect.poisoning.BaselineForestDetector;
+import io.modelwarden.detect.poisoning.CategoryDomainDetector;
 import io.modelwarden.detect.poisoning.BackdoorTriggerDetector;
 import io.modelwarden.detect.poisoning.DatasetDetection;
 import io.modelwarden.detect.poisoning.DatasetStats;
@@ -36,6 +37,7 @@ import io.modelwarden.json.Json;
 import io.modelwarden.model.Finding;
 import io.modelwarden.model.FindingKind;
 import io.modelwarden.model.TrainingRow;
+import io.modelwarden.stats.CategoryCounts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -160,6 +162,11 @@ final class DetectorSuite {
             }
             if (s.schema() && baseline != null) {
                 detectors.add(RangeConstraintDetector.fromStats(alignedStats(baseline, names), s.schemaSettings()));
+                CategoryDomainDetector domains = CategoryDomainDetector.of(profile.categoryNames(), baseline.categoryCounts(), profile.categories(),
+                        s.schemaSettings().maxNewCategoryShare());
+                if (domains != null) {
+                    detectors.add(domains);
+                }
             }
         }
 
@@ -169,7 +176,15 @@ final class DetectorSuite {
             SchemaDetector schemaDetector = new SchemaDetector(s.schemaSettings());
             long read = profile.rows() + rejected;
             if (baseline != null) {
-                dataset.addAll(schemaDetector.check(baseline.schema, baseline.labelCounts, schema, profile.labelCounts(), read, rejected));
+                // A baseline from before category columns were profiled had them as ignored columns: no role change.
+                DatasetSchema compared = baseline.categories == null ? withoutCategories(schema) : schema;
+                dataset.addAll(schemaDetector.check(baseline.schema, baseline.labelCounts, compared, profile.labelCounts(), read, rejected));
+                dataset.addAll(schemaDetector.categories(baseline.categoryCounts(), profile.categories()));
+                dataset.addAll(categoryMissingValues(schemaDetector, baseline, profile));
+                if (baseline.categories == null && profile.categoryNames().length > 0) {
+                    LOG.info("The baseline has no category counts (a scan before session 12): category columns {} are counted, not checked",
+                            List.of(profile.categoryNames()));
+                }
             } else {
                 // Without a baseline only the data's own constraints apply (the rejected share).
                 dataset.addAll(schemaDetector.check(schema, profile.labelCounts(), schema, profile.labelCounts(), read, rejected));
@@ -248,6 +263,36 @@ final class DetectorSuite {
         return out;
     }
 
+    /**
+     * The missing-value constraint of the category columns the baseline counted: a share of missing
+     * values above the baseline's by more than {@code max-missing-share}.
+     */
+    private static List<DatasetDetection> categoryMissingValues(SchemaDetector detector, Baseline baseline, ScanProfile profile) {
+        Map<String, CategoryCounts> base = baseline.categoryCounts();
+        List<String> names = new ArrayList<>();
+        List<Long> missing = new ArrayList<>();
+        Map<String, Double> shares = new java.util.HashMap<>();
+        profile.categories().forEach((name, c) -> {
+            CategoryCounts b = base.get(name);
+            if (b != null) {
+                names.add(name);
+                missing.add(c.missing());
+                long all = b.rows() + b.missing();
+                shares.put(name, all == 0 ? 0.0 : (double) b.missing() / all);
+            }
+        });
+        return detector.missingValues(names.toArray(new String[0]), missing.stream().mapToLong(Long::longValue).toArray(), profile.rows(), shares);
+    }
+
+    /** The schema with its category columns as ignored ones, as a scan before session 12 wrote it. */
+    private static DatasetSchema withoutCategories(DatasetSchema schema) {
+        List<DatasetSchema.Column> cols = new ArrayList<>();
+        for (DatasetSchema.Column c : schema.columns()) {
+            cols.add(c.role() == DatasetSchema.ColumnRole.CATEGORY ? new DatasetSchema.Column(c.name(), c.type(), DatasetSchema.ColumnRole.IGNORED) : c);
+        }
+        return new DatasetSchema(cols);
+    }
+
     /** Per feature, the value a missing one is scored with: its median in the sample (the mean, 0, when it has none). */
     static double[] fillValues(ScanProfile profile) {
         double[] fill = new double[profile.dimensions()];
@@ -295,6 +340,7 @@ final class DetectorSuite {
                 case FEATURE -> DatasetSchema.ColumnRole.FEATURE;
                 case LABEL -> DatasetSchema.ColumnRole.LABEL;
                 case ID -> DatasetSchema.ColumnRole.ID;
+                case CATEGORY -> DatasetSchema.ColumnRole.CATEGORY;
                 case IGNORED -> DatasetSchema.ColumnRole.IGNORED;
             };
             cols.add(new DatasetSchema.Column(c.name(), type, role));
@@ -440,6 +486,20 @@ final class DetectorSuite {
             fn.put("drifted", f.drifted());
             fn.put("reason", f.reason());
         }
+        ArrayNode categories = n.putArray("categories");
+        for (DriftDetector.CategoryDrift c : drift.categories()) {
+            ObjectNode cn = categories.addObject();
+            cn.put("column", c.column());
+            if (c.hasVerdict()) {
+                cn.put("js_distance", Json.round(c.jsDistance(), 6));
+                cn.put("chi_square_p", c.chiSquareP());
+            } else {
+                cn.putNull("js_distance");
+                cn.putNull("chi_square_p");
+            }
+            cn.put("drifted", c.drifted());
+            cn.put("reason", c.reason());
+        }
         ObjectNode label = n.putObject("label");
         if (drift.label() != null) {
             label.put("js_distance", Json.round(drift.label().jsDistance(), 6));
@@ -448,6 +508,29 @@ final class DetectorSuite {
         n.put("share_drifted", Json.round(drift.driftedShare(), 4));
         n.put("dataset_drifted", drift.datasetDrift());
         return n;
+    }
+
+    /** Values per category column listed in summary.json (the most frequent). */
+    static final int TOP_CATEGORIES = 10;
+
+    /** summary.json's categories: per category column its counts and most frequent values. */
+    ArrayNode categoriesJson() {
+        ArrayNode arr = Json.MAPPER.createArrayNode();
+        for (Map.Entry<String, CategoryCounts> e : profile.categories().entrySet()) {
+            CategoryCounts c = e.getValue();
+            ObjectNode n = arr.addObject();
+            n.put("name", e.getKey());
+            n.put("rows", c.rows());
+            n.put("missing", c.missing());
+            n.put("free_text", c.freeText());
+            if (c.freeText()) {
+                n.putNull("distinct");
+            } else {
+                n.put("distinct", c.distinct());
+            }
+            n.set("top", Json.MAPPER.valueToTree(c.top(TOP_CATEGORIES)));
+        }
+        return arr;
     }
 
     /** Rows of the sample the monitor's kNN threshold is calibrated on (cost O(rows x buffer x d)). */

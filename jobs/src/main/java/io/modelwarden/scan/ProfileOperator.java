@@ -16,12 +16,16 @@ final class ProfileOperator extends AbstractStreamOperator<ScanOutput> implement
     private static final long serialVersionUID = 1L;
 
     private final String[] featureNames;
+    private final String[] categoryNames;
+    private final int maxCategories;
     private final int sampleSize;
     private final long seed;
     private transient ScanProfile profile;
 
-    ProfileOperator(String[] featureNames, int sampleSize, long seed) {
+    ProfileOperator(String[] featureNames, String[] categoryNames, int maxCategories, int sampleSize, long seed) {
         this.featureNames = featureNames;
+        this.categoryNames = categoryNames;
+        this.maxCategories = maxCategories;
         this.sampleSize = sampleSize;
         this.seed = seed;
     }
@@ -29,7 +33,7 @@ final class ProfileOperator extends AbstractStreamOperator<ScanOutput> implement
     @Override
     public void open() throws Exception {
         super.open();
-        profile = new ScanProfile(featureNames, sampleSize, seed);
+        profile = new ScanProfile(featureNames, categoryNames, maxCategories, sampleSize, seed);
     }
 
     @Override

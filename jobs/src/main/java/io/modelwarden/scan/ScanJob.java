@@ -205,6 +205,7 @@ public final class ScanJob {
         summary.set("drift", suite.driftJson());
         summary.set("labels", Json.MAPPER.valueToTree(profile.labelCounts()));
         summary.set("features", featuresJson(profile));
+        summary.set("categories", suite.categoriesJson());
         ObjectNode timings = summary.putObject("timings_ms");
         timings.put("profile", profileMs);
         timings.put("fit", fitMs);
@@ -348,12 +349,14 @@ public final class ScanJob {
 
     private ProfileResult profile(DatasetInput input, SingleOutputStreamOperator<TrainingRow> parsed) throws Exception {
         DataStream<ScanOutput> profiles = parsed.transform("profile", TypeInformation.of(ScanOutput.class),
-                        new ProfileOperator(input.schema().featureNames(), options.referenceSampleSize(), options.seed()))
+                        new ProfileOperator(input.schema().featureNames(), input.schema().categoryNames(), options.maxCategories(), options.referenceSampleSize(),
+                                options.seed()))
                 .uid("profile").name("profile");
         DataStream<ScanOutput> rejectedCounts = parsed.getSideOutput(RowParser.REJECTED)
                 .transform("count-rejected", TypeInformation.of(ScanOutput.class), new CountingOperator())
                 .uid("count-rejected").name("count-rejected");
-        ScanProfile merged = new ScanProfile(input.schema().featureNames(), options.referenceSampleSize(), options.seed());
+        ScanProfile merged = new ScanProfile(input.schema().featureNames(), input.schema().categoryNames(), options.maxCategories(),
+                options.referenceSampleSize(), options.seed());
         TreeMap<String, Long> rejected = new TreeMap<>();
         try (CloseableIterator<ScanOutput> it = profiles.union(rejectedCounts).executeAndCollect(PROFILE_JOB_NAME)) {
             while (it.hasNext()) {

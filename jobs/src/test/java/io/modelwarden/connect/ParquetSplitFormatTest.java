@@ -349,8 +349,8 @@ class ParquetSplitFormatTest {
                 // Version 1 pages: every feature but the boolean one from its pages; version 2 writes
                 // integers that fall back from the dictionary as DELTA_BINARY_PACKED, left to the reader.
                 int pageDecoded = layout.version() == v1 ? 5 : 3;
-                List<RawRecord> decoded = readAll(new ParquetSplitFormat(splits, features, "label", "id", true), splits, pageDecoded);
-                List<RawRecord> reference = readAll(new ParquetSplitFormat(splits, features, "label", "id", false), splits, 0);
+                List<RawRecord> decoded = readAll(new ParquetSplitFormat(splits, features, "label", "id", new String[0], true), splits, pageDecoded);
+                List<RawRecord> reference = readAll(new ParquetSplitFormat(splits, features, "label", "id", new String[0], false), splits, 0);
                 assertThat(decoded).hasSize(rows.size());
                 assertThat(reference).hasSize(rows.size());
                 for (int r = 0; r < rows.size(); r++) {

@@ -1,23 +1,33 @@
 package io.modelwarden.detect.poisoning;
 
+import io.modelwarden.stats.CategoryCounts;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.datasketches.kll.KllDoublesSketch;
 
 /**
  * What drift detection needs of one dataset: per feature the count, mean, standard deviation and KLL
- * quantile sketch, and the label counts. Built from a scan's {@link ScanProfile} or read back from a
- * baseline ({@code io.modelwarden.baseline.Baseline#stats()}).
+ * quantile sketch, the label counts, and per category column its value counts (in column order).
+ * Built from a scan's {@link ScanProfile} or read back from a baseline ({@code
+ * io.modelwarden.baseline.Baseline#stats()}).
  */
 public record DatasetStats(
         String[] featureNames, long rows, long[] counts, double[] means, double[] stds, KllDoublesSketch[] sketches,
-        Map<String, Long> labelCounts) {
+        Map<String, Long> labelCounts, Map<String, CategoryCounts> categories) {
     public DatasetStats {
         int d = featureNames.length;
         if (counts.length != d || means.length != d || stds.length != d || sketches.length != d) {
             throw new IllegalArgumentException("per-feature arrays must have " + d + " entries");
         }
         labelCounts = new TreeMap<>(labelCounts);
+        categories = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(categories));
+    }
+
+    /** A dataset without category columns. */
+    public DatasetStats(String[] featureNames, long rows, long[] counts, double[] means, double[] stds, KllDoublesSketch[] sketches,
+            Map<String, Long> labelCounts) {
+        this(featureNames, rows, counts, means, stds, sketches, labelCounts, Map.of());
     }
 
     public static DatasetStats of(ScanProfile p) {
@@ -32,7 +42,7 @@ public record DatasetStats(
             stds[j] = p.moments(j).stddev();
             sketches[j] = p.sketch(j);
         }
-        return new DatasetStats(p.featureNames(), p.rows(), counts, means, stds, sketches, p.labelCounts());
+        return new DatasetStats(p.featureNames(), p.rows(), counts, means, stds, sketches, p.labelCounts(), p.categories());
     }
 
     public int dimensions() {

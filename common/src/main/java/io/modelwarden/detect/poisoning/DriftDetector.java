@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import io.modelwarden.stats.CategoryCounts;
+import org.apache.commons.math3.stat.inference.ChiSquareTest;
 import org.apache.commons.math3.stat.inference.KolmogorovSmirnovTest;
 import org.apache.datasketches.kll.KllDoublesSketch;
 import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
@@ -32,8 +34,13 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  * and Wasserstein of a few hundred rows are dominated by sampling noise, while the KS p-value accounts
  * for both sizes. Below {@code min-rows} on either side a feature gets no verdict. The label
  * distribution drifts when its Jensen-Shannon distance (base 2, in [0, 1]) exceeds {@code
- * label-js-threshold}; the dataset drifts when at least {@code dataset-share} of the features with a
- * verdict drift.
+ * label-js-threshold}. A category column (its exact value counts over every row, {@link CategoryCounts})
+ * drifts when its Jensen-Shannon distance exceeds {@code category-js-threshold} and a chi-square test
+ * of homogeneity of the two count vectors (rare values pooled) gives a Bonferroni-corrected p below
+ * {@code ks-alpha}: the distance is the effect size, the test keeps a few rows spread over many values
+ * (whose distance lies above 0 on noise alone) from a verdict; free-text columns get none. The dataset
+ * drifts when at least {@code dataset-share} of the features and category columns with a verdict
+ * drift.
  *
  * <p><b>Scores.</b> Per feature and label {@code 1 - 2^-(statistic / threshold)} (0.5 at the
  * threshold), for KS {@code 1 - corrected p}; dataset-level: the drifted share.
@@ -46,7 +53,7 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  *
  * <p><b>Parameters</b> ({@code scan.detectors.drift.*}): bins 10, psi-threshold 0.2,
  * wasserstein-threshold 0.1, ks-alpha 0.05, ks-max-rows 1000, min-rows 100, dataset-share 0.5,
- * label-js-threshold 0.1. References: DETECTORS.md B5; Evidently's drift presets (evidently #50 on
+ * label-js-threshold 0.1, category-js-threshold 0.1. References: DETECTORS.md B5; Evidently's drift presets (evidently #50 on
  * p-values at large n); Deequ/TFDV.
  */
 public final class DriftDetector implements Serializable {
@@ -65,12 +72,20 @@ public final class DriftDetector implements Serializable {
             String feature, long baselineRows, long currentRows, double psi, double wasserstein, Double ksStatistic,
             Double ksPValue, double meanShiftSigma, boolean hasVerdict, boolean drifted, String reason) {}
 
+    /**
+     * The comparison of one category column's value distribution; the chi-square p-value (Bonferroni)
+     * is null without a verdict.
+     */
+    public record CategoryDrift(
+            String column, long baselineRows, long currentRows, double jsDistance, Double chiSquareP, boolean hasVerdict, boolean drifted,
+            String reason) {}
+
     /** The label distribution comparison. */
     public record LabelDrift(double jsDistance, boolean drifted, Map<String, Double> baseline, Map<String, Double> current) {}
 
     /** Everything a comparison found. */
-    public record Report(List<FeatureDrift> features, LabelDrift label, double driftedShare, boolean datasetDrift,
-            List<DatasetDetection> detections) {}
+    public record Report(List<FeatureDrift> features, List<CategoryDrift> categories, LabelDrift label, double driftedShare,
+            boolean datasetDrift, List<DatasetDetection> detections) {}
 
     private final DriftSettings settings;
 
@@ -101,6 +116,26 @@ public final class DriftDetector implements Serializable {
                 out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.DRIFT, name, featureDetection(f, baseline, b, current, c)));
             }
         }
+        List<CategoryDrift> categories = new ArrayList<>();
+        int categoryTests = 0;
+        for (String name : current.categories().keySet()) {
+            categoryTests += baseline.categories().containsKey(name) ? 1 : 0;
+        }
+        for (Map.Entry<String, CategoryCounts> e : current.categories().entrySet()) {
+            CategoryCounts b = baseline.categories().get(e.getKey());
+            if (b == null) {
+                continue; // a new column, or a baseline from before categories were profiled
+            }
+            CategoryDrift f = category(e.getKey(), b, e.getValue(), categoryTests);
+            categories.add(f);
+            if (f.hasVerdict()) {
+                verdicts++;
+            }
+            if (f.drifted()) {
+                drifted++;
+                out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.DRIFT, e.getKey(), categoryDetection(f, b, e.getValue())));
+            }
+        }
         LabelDrift label = label(baseline.labelCounts(), current.labelCounts());
         if (label != null && label.drifted()) {
             Map<String, Object> ev = new LinkedHashMap<>();
@@ -123,6 +158,11 @@ public final class DriftDetector implements Serializable {
                     names.add(f.feature());
                 }
             }
+            for (CategoryDrift f : categories) {
+                if (f.drifted()) {
+                    names.add(f.column());
+                }
+            }
             Map<String, Object> ev = new LinkedHashMap<>();
             ev.put("statistic", "drifted_feature_share");
             ev.put("value", share);
@@ -133,7 +173,104 @@ public final class DriftDetector implements Serializable {
             ev.put("n_current", current.rows());
             out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.DRIFT, DATASET_SUBJECT, Detection.of(share, ev)));
         }
-        return new Report(features, label, share, datasetDrift, out);
+        return new Report(features, categories, label, share, datasetDrift, out);
+    }
+
+    /**
+     * A category column: its Jensen-Shannon distance, and a chi-square test of the two count vectors
+     * (values whose expected count is below {@value #CHI_SQUARE_MIN_EXPECTED} on either side pooled
+     * into one cell) so that the distance of a few rows spread over many values (which lies above 0
+     * on sampling noise alone) is no verdict. Counts are exact: every row of both datasets.
+     */
+    private CategoryDrift category(String name, CategoryCounts base, CategoryCounts cur, int tests) {
+        long nb = base.rows();
+        long nc = cur.rows();
+        if (base.freeText() || cur.freeText()) {
+            return new CategoryDrift(name, nb, nc, Double.NaN, null, false, false,
+                    "no verdict: free text (more than " + Math.max(base.maxDistinct(), cur.maxDistinct()) + " distinct values, or values over "
+                            + CategoryCounts.MAX_VALUE_CHARS + " characters)");
+        }
+        if (nb < settings.minRows() || nc < settings.minRows()) {
+            return new CategoryDrift(name, nb, nc, Double.NaN, null, false, false,
+                    "no verdict: fewer than min-rows " + settings.minRows() + " values (baseline " + nb + ", current " + nc + ")");
+        }
+        Map<String, Long> b = base.counts();
+        Map<String, Long> c = cur.counts();
+        double js = jsDistance(b, c, null, null);
+        double p = Math.min(1.0, chiSquareP(b, c) * tests);
+        boolean drift = js > settings.categoryJsThreshold() && p < settings.ksAlpha();
+        String reason = String.format("js=%.4f %s %s, chi-square Bonferroni p=%.3g %s alpha %s", js, js > settings.categoryJsThreshold() ? ">" : "<=",
+                settings.categoryJsThreshold(), p, p < settings.ksAlpha() ? "<" : ">=", settings.ksAlpha());
+        return new CategoryDrift(name, nb, nc, js, p, true, drift, reason);
+    }
+
+    /** Cells with a smaller expected count are pooled (Cochran's rule for the chi-square approximation). */
+    static final double CHI_SQUARE_MIN_EXPECTED = 5;
+
+    /** P-value of the two-sample chi-square test of homogeneity of two count vectors; 1 when fewer than two cells remain. */
+    static double chiSquareP(Map<String, Long> base, Map<String, Long> cur) {
+        long nb = sum(base);
+        long nc = sum(cur);
+        double n = nb + nc;
+        TreeSet<String> values = new TreeSet<>(base.keySet());
+        values.addAll(cur.keySet());
+        List<long[]> cells = new ArrayList<>();
+        long[] pooled = new long[2];
+        for (String v : values) {
+            long kb = base.getOrDefault(v, 0L);
+            long kc = cur.getOrDefault(v, 0L);
+            double total = kb + kc;
+            if (Math.min(nb, nc) * total / n < CHI_SQUARE_MIN_EXPECTED) {
+                pooled[0] += kb;
+                pooled[1] += kc;
+            } else {
+                cells.add(new long[] {kb, kc});
+            }
+        }
+        if (pooled[0] + pooled[1] > 0) {
+            cells.add(pooled);
+        }
+        if (cells.size() < 2) {
+            return 1.0;
+        }
+        long[] ob = new long[cells.size()];
+        long[] oc = new long[cells.size()];
+        for (int i = 0; i < cells.size(); i++) {
+            ob[i] = cells.get(i)[0];
+            oc[i] = cells.get(i)[1];
+        }
+        return new ChiSquareTest().chiSquareTestDataSetsComparison(ob, oc);
+    }
+
+    /** Values listed in a category drift finding: those whose share moved most. */
+    static final int SHIFTS_LISTED = 10;
+
+    private Detection categoryDetection(CategoryDrift f, CategoryCounts base, CategoryCounts cur) {
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("statistic", "jensen_shannon_distance");
+        ev.put("value", f.jsDistance());
+        ev.put("threshold", settings.categoryJsThreshold());
+        ev.put("chi_square_p_bonferroni", f.chiSquareP());
+        ev.put("n_baseline", f.baselineRows());
+        ev.put("n_current", f.currentRows());
+        ev.put("distinct_baseline", base.distinct());
+        ev.put("distinct_current", cur.distinct());
+        Map<String, Double> pb = new LinkedHashMap<>();
+        Map<String, Double> pc = new LinkedHashMap<>();
+        jsDistance(base.counts(), cur.counts(), pb, pc);
+        List<String> values = new ArrayList<>(pb.keySet());
+        values.sort((x, y) -> Double.compare(Math.abs(pc.get(y) - pb.get(y)), Math.abs(pc.get(x) - pb.get(x))));
+        List<Map<String, Object>> shifts = new ArrayList<>();
+        for (String v : values.subList(0, Math.min(SHIFTS_LISTED, values.size()))) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("value", v);
+            s.put("baseline_share", pb.get(v));
+            s.put("current_share", pc.get(v));
+            shifts.add(s);
+        }
+        ev.put("largest_shifts", shifts);
+        ev.put("reason", f.reason());
+        return Detection.of(ratioScore(f.jsDistance(), settings.categoryJsThreshold()), ev);
     }
 
     private FeatureDrift feature(String name, DatasetStats base, int b, DatasetStats cur, int c, int tests) {
@@ -267,22 +404,34 @@ public final class DriftDetector implements Serializable {
         if (nb == 0 || nc == 0) {
             return null;
         }
-        TreeSet<String> labels = new TreeSet<>(base.keySet());
-        labels.addAll(cur.keySet());
         Map<String, Double> pb = new LinkedHashMap<>();
         Map<String, Double> pc = new LinkedHashMap<>();
+        double distance = jsDistance(base, cur, pb, pc);
+        boolean drift = (nb >= settings.minRows() && nc >= settings.minRows()) && distance > settings.labelJsThreshold();
+        return new LabelDrift(distance, drift, pb, pc);
+    }
+
+    /**
+     * The Jensen-Shannon distance (base 2, in [0, 1]) of two count vectors (neither empty); when given,
+     * {@code pb} and {@code pc} receive each value's share, in value order.
+     */
+    static double jsDistance(Map<String, Long> base, Map<String, Long> cur, Map<String, Double> pb, Map<String, Double> pc) {
+        long nb = sum(base);
+        long nc = sum(cur);
+        TreeSet<String> values = new TreeSet<>(base.keySet());
+        values.addAll(cur.keySet());
         double js = 0;
-        for (String l : labels) {
+        for (String l : values) {
             double p = base.getOrDefault(l, 0L) / (double) nb;
             double q = cur.getOrDefault(l, 0L) / (double) nc;
-            pb.put(l, p);
-            pc.put(l, q);
+            if (pb != null) {
+                pb.put(l, p);
+                pc.put(l, q);
+            }
             double m = (p + q) / 2;
             js += 0.5 * klTerm(p, m) + 0.5 * klTerm(q, m);
         }
-        double distance = Math.sqrt(Math.max(0, js));
-        boolean drift = (nb >= settings.minRows() && nc >= settings.minRows()) && distance > settings.labelJsThreshold();
-        return new LabelDrift(distance, drift, pb, pc);
+        return Math.sqrt(Math.max(0, js));
     }
 
     private static double klTerm(double p, double m) {

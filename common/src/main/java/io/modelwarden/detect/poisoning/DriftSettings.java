@@ -15,10 +15,13 @@ import java.io.Serializable;
  * @param minRows fewer rows on either side: no verdict for the feature (100)
  * @param datasetShare dataset-level drift when at least this share of features drift (0.5)
  * @param labelJsThreshold Jensen-Shannon distance (base 2) of the label distribution (0.1)
+ * @param categoryJsThreshold Jensen-Shannon distance (base 2) of a category column's distribution,
+ *     which drifts when it exceeds this and a chi-square test of the two counts rejects sameness at
+ *     {@code ksAlpha} (Bonferroni over the category columns) (0.1)
  */
 public record DriftSettings(
         int bins, double psiThreshold, double wassersteinThreshold, double ksAlpha, int ksMaxRows, int minRows,
-        double datasetShare, double labelJsThreshold)
+        double datasetShare, double labelJsThreshold, double categoryJsThreshold)
         implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String PREFIX = "scan.detectors.drift.";
@@ -44,6 +47,9 @@ public record DriftSettings(
         if (!(labelJsThreshold > 0 && labelJsThreshold <= 1)) {
             throw ConfigException.invalid(PREFIX + "label-js-threshold", "in (0, 1]", labelJsThreshold);
         }
+        if (!(categoryJsThreshold > 0 && categoryJsThreshold <= 1)) {
+            throw ConfigException.invalid(PREFIX + "category-js-threshold", "in (0, 1]", categoryJsThreshold);
+        }
     }
 
     private static void positive(String key, double v) {
@@ -65,6 +71,7 @@ public record DriftSettings(
                 c.getInt(PREFIX + "ks-max-rows"),
                 c.getInt(PREFIX + "min-rows"),
                 c.getDouble(PREFIX + "dataset-share"),
-                c.getDouble(PREFIX + "label-js-threshold"));
+                c.getDouble(PREFIX + "label-js-threshold"),
+                c.getDouble(PREFIX + "category-js-threshold"));
     }
 }

@@ -1,6 +1,7 @@
 package io.modelwarden.detect.poisoning;
 
 import io.modelwarden.model.TrainingRow;
+import io.modelwarden.stats.CategoryCounts;
 import io.modelwarden.stats.PrioritySample;
 import io.modelwarden.stats.RunningMoments;
 import java.io.ByteArrayInputStream;
@@ -17,9 +18,11 @@ import org.apache.datasketches.quantilescommon.QuantilesDoublesSketchIterator;
 
 /**
  * The first pass of a scan: a fixed-size, mergeable summary of the dataset. Per feature the moments;
- * the label counts; and a seeded priority sample of rows that the row-level models are fitted on and
- * that the per-feature distributions ({@link #sketch}) are taken from. Memory is independent of the
- * row count: O(features + sample size x features).
+ * the label counts; per category column its value counts ({@link CategoryCounts}: up to a bounded
+ * number of distinct values); and a seeded priority sample of rows that the row-level models are
+ * fitted on and that the per-feature distributions ({@link #sketch}) are taken from. Memory is
+ * independent of the row count: O(features + category columns x max categories + sample size x
+ * features).
  */
 public final class ScanProfile implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -36,9 +39,22 @@ public final class ScanProfile implements Serializable {
     private transient KllDoublesSketch[] sketches;
     private final TreeMap<String, Long> labelCounts = new TreeMap<>();
     private final PrioritySample sample;
+    /** The category columns (string columns other than the label and the id) and their value counts over every row. */
+    private final String[] categoryNames;
+    private final CategoryCounts[] categories;
 
     public ScanProfile(String[] featureNames, int sampleSize, long seed) {
+        this(featureNames, new String[0], 1, sampleSize, seed);
+    }
+
+    /** @param maxCategories distinct values past which a category column is free text ({@link CategoryCounts}) */
+    public ScanProfile(String[] featureNames, String[] categoryNames, int maxCategories, int sampleSize, long seed) {
         this.featureNames = featureNames.clone();
+        this.categoryNames = categoryNames.clone();
+        this.categories = new CategoryCounts[categoryNames.length];
+        for (int j = 0; j < categories.length; j++) {
+            categories[j] = new CategoryCounts(maxCategories);
+        }
         this.moments = new RunningMoments[featureNames.length];
         this.missing = new long[featureNames.length];
         for (int j = 0; j < featureNames.length; j++) {
@@ -60,6 +76,9 @@ public final class ScanProfile implements Serializable {
         if (row.label != null) {
             labelCounts.merge(row.label, 1L, Long::sum);
         }
+        for (int j = 0; j < categories.length; j++) {
+            categories[j].add(row.categories == null ? null : row.categories[j]);
+        }
         sample.add(row);
         sketches = null;
         rows++;
@@ -74,6 +93,12 @@ public final class ScanProfile implements Serializable {
             missing[j] += other.missing[j];
         }
         other.labelCounts.forEach((k, v) -> labelCounts.merge(k, v, Long::sum));
+        if (other.categories.length != categories.length) {
+            throw new IllegalArgumentException("cannot merge profiles of " + categories.length + " and " + other.categories.length + " category columns");
+        }
+        for (int j = 0; j < categories.length; j++) {
+            categories[j].merge(other.categories[j]);
+        }
         sample.merge(other.sample);
         sketches = null;
         rows += other.rows;
@@ -129,6 +154,24 @@ public final class ScanProfile implements Serializable {
             }
         }
         return s;
+    }
+
+    public String[] categoryNames() {
+        return categoryNames.clone();
+    }
+
+    /** Category column j's value counts over every row. */
+    public CategoryCounts categories(int j) {
+        return categories[j];
+    }
+
+    /** Category column name to its counts, in column order. */
+    public Map<String, CategoryCounts> categories() {
+        Map<String, CategoryCounts> out = new java.util.LinkedHashMap<>();
+        for (int j = 0; j < categories.length; j++) {
+            out.put(categoryNames[j], categories[j]);
+        }
+        return out;
     }
 
     /** Label counts in label order. */

@@ -4,6 +4,7 @@ import io.modelwarden.baseline.DatasetSchema;
 import io.modelwarden.detect.Detection;
 import io.modelwarden.model.FindingKind;
 import io.modelwarden.model.Threat;
+import io.modelwarden.stats.CategoryCounts;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +27,10 @@ import java.util.TreeMap;
  * {@code max-rejected-share}; score {@code 1 - 2^-(share / max)}), {@code missing_values} per feature
  * ({@link #missingValues}: its missing share above the baseline's by more than {@code
  * max-missing-share}, same score on the excess; blanked cells are a way to hide a row's poison from
- * the detectors). Evidence = the failed constraint, expected and actual values.
+ * the detectors), and per category column ({@link #categories}) {@code new_categories} (0.8: values the
+ * baseline's rows never had, the most frequent listed with their rows) and {@code category_cardinality}
+ * (0.8: the baseline's categories became free text). Evidence = the failed constraint, expected and
+ * actual values.
  *
  * <p><b>Cost.</b> O(columns + labels) once per scan; no per-row work (rejected rows are counted by the
  * parser). Memory: the two schemas.
@@ -45,6 +49,9 @@ public final class SchemaDetector implements Serializable {
     static final double ORDER_CHANGED = 0.7;
     static final double NEW_CLASSES = 0.9;
     static final double CARDINALITY = 0.8;
+    static final double NEW_CATEGORIES = 0.8;
+    /** New values listed in a new_categories finding (the most frequent; all are counted). */
+    static final int NEW_VALUES_LISTED = 20;
 
     private final SchemaSettings settings;
 
@@ -131,6 +138,52 @@ public final class SchemaDetector implements Serializable {
                 double score = settings.maxMissingShare() > 0 ? DriftDetector.ratioScore(excess, settings.maxMissingShare()) : SEVERE;
                 out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, "missing_values:" + features[j], Detection.of(score, ev)));
             }
+        }
+        return out;
+    }
+
+    /**
+     * The domain constraint of each category column the baseline counted: {@code new_categories}
+     * when this dataset has values the baseline's rows never had (the most frequent listed, with
+     * their rows), and {@code category_cardinality} when a column the baseline counted is free text
+     * now (more distinct values than it may hold). Columns either side counts as free text have no
+     * domain.
+     */
+    public List<DatasetDetection> categories(Map<String, CategoryCounts> baseline, Map<String, CategoryCounts> current) {
+        List<DatasetDetection> out = new ArrayList<>();
+        for (Map.Entry<String, CategoryCounts> e : current.entrySet()) {
+            String column = e.getKey();
+            CategoryCounts b = baseline.get(column);
+            CategoryCounts c = e.getValue();
+            if (b == null || b.freeText()) {
+                continue;
+            }
+            if (c.freeText()) {
+                Map<String, Object> ev = constraint("category_cardinality", column);
+                ev.put("expected", b.distinct());
+                ev.put("actual", "more than " + c.maxDistinct() + " distinct values, or values over " + CategoryCounts.MAX_VALUE_CHARS + " characters");
+                out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, "category_cardinality:" + column, Detection.of(CARDINALITY, ev)));
+                continue;
+            }
+            Map<String, Long> added = new TreeMap<>();
+            long rows = 0;
+            for (Map.Entry<String, Long> v : c.counts().entrySet()) {
+                if (!b.contains(v.getKey())) {
+                    added.put(v.getKey(), v.getValue());
+                    rows += v.getValue();
+                }
+            }
+            if (added.isEmpty()) {
+                continue;
+            }
+            Map<String, Object> ev = constraint("new_categories", column);
+            ev.put("new_values", CategoryCounts.top(added, NEW_VALUES_LISTED));
+            ev.put("new_value_count", added.size());
+            ev.put("rows", rows);
+            ev.put("share", c.rows() == 0 ? 0.0 : (double) rows / c.rows());
+            ev.put("baseline_distinct", b.distinct());
+            ev.put("baseline_rows", b.rows());
+            out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, "new_categories:" + column, Detection.of(NEW_CATEGORIES, ev)));
         }
         return out;
     }

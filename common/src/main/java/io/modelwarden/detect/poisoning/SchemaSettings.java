@@ -12,8 +12,12 @@ import java.io.Serializable;
  * @param maxMissingShare a feature whose share of missing values exceeds its baseline's (0 without
  *     one) by more than this is a finding (default 0.05; missing values reach the scan only with
  *     {@code scan.missing-values: impute}, otherwise their rows are rejected)
+ * @param maxNewCategoryShare a row is flagged for a category value the baseline never had when that
+ *     value covers at most this share of the scan's rows with a value in the column (default 0.05);
+ *     a more common new value (a new batch or version stamp, a new region) is left to the
+ *     dataset-level finding
  */
-public record SchemaSettings(double iqrFactor, double maxRejectedShare, double maxMissingShare) implements Serializable {
+public record SchemaSettings(double iqrFactor, double maxRejectedShare, double maxMissingShare, double maxNewCategoryShare) implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String PREFIX = "scan.detectors.schema.";
 
@@ -27,6 +31,9 @@ public record SchemaSettings(double iqrFactor, double maxRejectedShare, double m
         if (!(maxMissingShare >= 0 && maxMissingShare < 1)) {
             throw ConfigException.invalid(PREFIX + "max-missing-share", "in [0, 1)", maxMissingShare);
         }
+        if (!(maxNewCategoryShare >= 0 && maxNewCategoryShare <= 1)) {
+            throw ConfigException.invalid(PREFIX + "max-new-category-share", "in [0, 1]", maxNewCategoryShare);
+        }
     }
 
     public static SchemaSettings defaults() {
@@ -34,6 +41,7 @@ public record SchemaSettings(double iqrFactor, double maxRejectedShare, double m
     }
 
     public static SchemaSettings fromConfig(Config c) {
-        return new SchemaSettings(c.getDouble(PREFIX + "iqr-factor"), c.getDouble(PREFIX + "max-rejected-share"), c.getDouble(PREFIX + "max-missing-share"));
+        return new SchemaSettings(c.getDouble(PREFIX + "iqr-factor"), c.getDouble(PREFIX + "max-rejected-share"), c.getDouble(PREFIX + "max-missing-share"),
+                c.getDouble(PREFIX + "max-new-category-share"));
     }
 }

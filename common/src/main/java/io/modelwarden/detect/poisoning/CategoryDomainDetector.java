@@ -1,0 +1,170 @@
+package io.modelwarden.detect.poisoning;
+
+import io.modelwarden.detect.Detection;
+import io.modelwarden.model.FindingKind;
+import io.modelwarden.model.TrainingRow;
+import io.modelwarden.stats.CategoryCounts;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * B6: per-row domain constraints of category columns learnt from the baseline (TFDV's "unexpected
+ * string values", row by row).
+ *
+ * <p><b>Attack.</b> Rows injected with a category value no trusted row had: a trigger token planted in
+ * a text-coded column, a spoofed source or region code, a sentinel. A model one-hot encodes the new
+ * value as a feature of its own, which the poisoned rows alone define.
+ *
+ * <p><b>Signal.</b> For each category column the baseline counted (every row of its dataset, {@link
+ * CategoryCounts}), the set of values it saw; a row breaks the constraint when one of its category
+ * values is not in the set and that value covers at most {@code max-new-category-share} of this
+ * scan's rows with a value in the column (the profile pass counted every row): injected rows are few,
+ * while a new value on many rows (a new batch or version stamp, a new region) is a change of the data,
+ * which the dataset-level {@code new_categories} finding ({@link SchemaDetector}) and category drift
+ * report once instead of on every row. Missing values, columns the baseline lacks and columns either
+ * side counts as free text are not checked. Score {@value #SCORE} for a violating row (threshold 0.5),
+ * so every one is flagged.
+ *
+ * <p><b>Cost.</b> One hash lookup per category column and row; memory the baseline's values.
+ *
+ * <p><b>Parameters</b>: {@code scan.detectors.schema.max-new-category-share} 0.05 (the backdoor
+ * detector's largest trigger support); {@code scan.max-categories} bounds the domain. Reference: DETECTORS.md B6; TensorFlow Data Validation (string domains).
+ */
+public final class CategoryDomainDetector implements RowDetector {
+    private static final long serialVersionUID = 1L;
+    public static final String ID = "category_domain";
+    static final double SCORE = 0.75;
+    static final double THRESHOLD = 0.5;
+
+    private final String[] columns;
+    /** Per category column of this scan, the baseline's values; null where the column is not checked. */
+    private final HashSet<String>[] domains;
+    private final long[] baselineRows;
+    /** Per column, the new values common enough to be accepted (more than maxShare of its rows). */
+    private final Map<String, List<String>> accepted;
+    private final double maxShare;
+
+    private CategoryDomainDetector(String[] columns, HashSet<String>[] domains, long[] baselineRows, Map<String, List<String>> accepted, double maxShare) {
+        this.columns = columns;
+        this.domains = domains;
+        this.baselineRows = baselineRows;
+        this.accepted = accepted;
+        this.maxShare = maxShare;
+    }
+
+    /**
+     * The domains of this scan's category columns from the baseline's counts; null when no column can
+     * be checked (none in both, or free text on either side).
+     *
+     * @param columns this scan's category columns, in the order of {@link TrainingRow#categories}
+     * @param current their counts in this scan
+     * @param maxShare a new value on more than this share of the column's rows is accepted
+     */
+    @SuppressWarnings("unchecked")
+    public static CategoryDomainDetector of(String[] columns, Map<String, CategoryCounts> baseline, Map<String, CategoryCounts> current, double maxShare) {
+        HashSet<String>[] domains = new HashSet[columns.length];
+        long[] rows = new long[columns.length];
+        Map<String, List<String>> accepted = new LinkedHashMap<>();
+        boolean any = false;
+        for (int j = 0; j < columns.length; j++) {
+            CategoryCounts b = baseline.get(columns[j]);
+            CategoryCounts c = current.get(columns[j]);
+            if (b == null || b.freeText() || c == null || c.freeText()) {
+                continue;
+            }
+            domains[j] = new HashSet<>(b.counts().keySet());
+            rows[j] = b.rows();
+            any = true;
+            for (Map.Entry<String, Long> v : c.counts().entrySet()) {
+                if (!domains[j].contains(v.getKey()) && v.getValue() > maxShare * c.rows()) {
+                    domains[j].add(v.getKey());
+                    accepted.computeIfAbsent(columns[j], k -> new ArrayList<>()).add(v.getKey());
+                }
+            }
+        }
+        return any ? new CategoryDomainDetector(columns.clone(), domains, rows, accepted, maxShare) : null;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public FindingKind kind() {
+        return FindingKind.SCHEMA;
+    }
+
+    @Override
+    public double score(TrainingRow row, double[] z) {
+        String[] values = row.categories;
+        if (values == null) {
+            return 0;
+        }
+        for (int j = 0; j < domains.length; j++) {
+            if (domains[j] != null && values[j] != null && !domains[j].contains(values[j])) {
+                return SCORE;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public double threshold() {
+        return THRESHOLD;
+    }
+
+    @Override
+    public Detection explain(TrainingRow row, double[] z, double score) {
+        List<Map<String, Object>> violations = new ArrayList<>();
+        for (int j = 0; j < domains.length; j++) {
+            String v = row.categories[j];
+            if (domains[j] != null && v != null && !domains[j].contains(v)) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("column", columns[j]);
+                m.put("value", v);
+                m.put("baseline_distinct", baselineDistinct(j));
+                m.put("baseline_rows", baselineRows[j]);
+                violations.add(m);
+            }
+        }
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("constraint", "category value seen in the baseline");
+        ev.put("violations", violations);
+        return Detection.of(score, ev);
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        Map<String, Object> distinct = new LinkedHashMap<>();
+        for (int j = 0; j < columns.length; j++) {
+            if (domains[j] != null) {
+                distinct.put(columns[j], baselineDistinct(j));
+            }
+        }
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("max_new_category_share", maxShare);
+        p.put("baseline_distinct", distinct);
+        p.put("common_new_values_not_flagged", accepted);
+        return p;
+    }
+
+    private int baselineDistinct(int j) {
+        return domains[j].size() - accepted.getOrDefault(columns[j], List.of()).size();
+    }
+
+    /** The checked columns (for tests and logs). */
+    Set<String> checkedColumns() {
+        Set<String> out = new java.util.TreeSet<>();
+        for (int j = 0; j < columns.length; j++) {
+            if (domains[j] != null) {
+                out.add(columns[j]);
+            }
+        }
+        return out;
+    }
+}
