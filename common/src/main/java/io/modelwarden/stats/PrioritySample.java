@@ -76,7 +76,8 @@ public final class PrioritySample implements Serializable {
         if (heap.size() >= capacity && priority > heap.peek().priority) {
             return; // the common case once the sample is full: no allocation
         }
-        TrainingRow copy = new TrainingRow(row.rowId, row.rowIndex, row.fileIndex, row.features.clone(), row.label);
+        TrainingRow copy = new TrainingRow(row.rowId, row.rowIndex, row.fileIndex, row.features.clone(), row.label,
+                row.categories == null ? null : row.categories.clone());
         offer(new Entry(priority, copy));
     }
 
@@ -144,6 +145,18 @@ public final class PrioritySample implements Serializable {
         out.writeObject(features);
         out.writeObject(PackedStrings.pack(ids));
         out.writeObject(PackedStrings.pack(labels));
+        // Category values: every row has as many (the dataset's category columns), or none.
+        int width = n == 0 || heap.peek().row.categories == null ? 0 : heap.peek().row.categories.length;
+        String[] categories = new String[n * width];
+        i = 0;
+        for (Entry e : heap) {
+            if (width > 0) {
+                System.arraycopy(e.row.categories, 0, categories, i * width, width);
+            }
+            i++;
+        }
+        out.writeInt(width);
+        out.writeObject(PackedStrings.pack(categories));
     }
 
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
@@ -155,6 +168,8 @@ public final class PrioritySample implements Serializable {
         double[] features = (double[]) in.readObject();
         String[] ids = PackedStrings.unpack((byte[]) in.readObject());
         String[] labels = PackedStrings.unpack((byte[]) in.readObject());
+        int width = in.readInt();
+        String[] categories = PackedStrings.unpack((byte[]) in.readObject());
         Map<String, String> labelInstances = new HashMap<>(); // one String per label, as parsing gives
         heap = emptyHeap(capacity);
         int at = 0;
@@ -162,7 +177,8 @@ public final class PrioritySample implements Serializable {
             double[] x = Arrays.copyOfRange(features, at, at + widths[i]);
             at += widths[i];
             String label = labels[i] == null ? null : labelInstances.computeIfAbsent(labels[i], l -> l);
-            heap.add(new Entry(priorities[i], new TrainingRow(ids[i], rowIndexes[i], fileIndexes[i], x, label)));
+            String[] values = width == 0 ? null : Arrays.copyOfRange(categories, i * width, (i + 1) * width);
+            heap.add(new Entry(priorities[i], new TrainingRow(ids[i], rowIndexes[i], fileIndexes[i], x, label, values)));
         }
     }
 

@@ -76,6 +76,41 @@ class BaselineTest {
         assertThat(r.fingerprintFilter.mightContain(r.standardizer().apply(row.features))).isTrue();
     }
 
+    /** Category counts go into baseline.json and come back the same; a baseline written before them has none (null). */
+    @Test
+    void categoryCountsRoundTrip() throws Exception {
+        PoisonedDataset d = PoisonedDataset.clean(3, 2_000, 3);
+        ScanProfile p = new ScanProfile(d.featureNames(), new String[] {"colour", "user"}, 50, 100, 1);
+        for (long i = 0; i < d.rows(); i++) {
+            TrainingRow row = d.row(i);
+            row.categories = new String[] {i % 10 == 0 ? null : "c" + (i % 7), "user-" + i};
+            p.add(row);
+        }
+        List<DatasetSchema.Column> cols = new java.util.ArrayList<>(DatasetSchema.of(d.featureNames(), "label").columns());
+        cols.add(new DatasetSchema.Column("colour", DatasetSchema.ColumnType.STRING, DatasetSchema.ColumnRole.CATEGORY));
+        cols.add(new DatasetSchema.Column("user", DatasetSchema.ColumnType.STRING, DatasetSchema.ColumnRole.CATEGORY));
+        DatasetSchema schema = new DatasetSchema(cols);
+        Baseline.fromProfile(p, schema, "scan-1", "f").write(dir);
+        Baseline r = Baseline.read(dir);
+        assertThat(r.schema.categoryNames()).containsExactly("colour", "user");
+        var counts = r.categoryCounts();
+        assertThat(counts.keySet()).containsExactly("colour", "user");
+        assertThat(counts.get("colour").counts()).isEqualTo(p.categories(0).counts());
+        assertThat(counts.get("colour").missing()).isEqualTo(200);
+        assertThat(counts.get("user").freeText()).isTrue();
+        assertThat(counts.get("user").rows()).isEqualTo(2_000);
+        assertThat(r.stats().categories()).containsOnlyKeys("colour", "user");
+
+        // A baseline.json without the categories key (written before session 12).
+        String json = Files.readString(dir.resolve("baseline.json"));
+        int at = json.indexOf("\"categories\"");
+        String old = json.substring(0, at) + json.substring(json.indexOf("],", at) + 2);
+        Files.writeString(dir.resolve("baseline.json"), old);
+        Baseline before = Baseline.read(dir);
+        assertThat(before.categories).isNull();
+        assertThat(before.categoryCounts()).isEmpty();
+    }
+
     @Test
     void readErrorsNameTheFlag() throws Exception {
         assertThatThrownBy(() -> Baseline.read(dir)).isInstanceOf(ConfigException.class)

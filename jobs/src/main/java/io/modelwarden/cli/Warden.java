@@ -155,7 +155,7 @@ public final class Warden implements Callable<Integer> {
         @Option(names = "--id-column", paramLabel = "NAME", description = "Row id column (default: none, the row id is the row's position).")
         String idColumn;
 
-        @Option(names = "--ignore-columns", paramLabel = "A,B", description = "Numeric columns that are not features.")
+        @Option(names = "--ignore-columns", paramLabel = "A,B", description = "Columns that are neither features nor category columns (string columns, counted and checked against a baseline).")
         String ignoreColumns;
 
         @Option(names = "--baseline", paramLabel = "DIR", description = "The baseline/ folder of an earlier trusted scan: enables drift and schema checks against it, and judges copies, "

@@ -246,10 +246,14 @@ public final class DatasetInput {
     private static FileLayout parquetLayout(InputFile f) {
         MessageType type;
         List<RowGroup> groups = new ArrayList<>();
+        Set<String> temporal = new HashSet<>();
         try (ParquetFileReader reader = ParquetFileReader.open(new FlinkInputFile(new Path(f.path())))) {
             type = reader.getFooter().getFileMetaData().getSchema();
             for (org.apache.parquet.hadoop.metadata.BlockMetaData b : reader.getFooter().getBlocks()) {
                 groups.add(new RowGroup(b.getStartingPos(), b.getCompressedSize(), b.getRowCount()));
+            }
+            if (!reader.getFooter().getBlocks().isEmpty()) {
+                temporal = temporalColumns(reader.getFooter().getBlocks().get(0));
             }
         } catch (IOException | RuntimeException e) {
             throw new ConfigException("--input: " + f.path() + " is not a readable Parquet file: " + firstLine(e.getMessage()));
@@ -263,13 +267,32 @@ public final class DatasetInput {
                 t = switch (p) {
                     case INT32, INT64, FLOAT, DOUBLE, BOOLEAN -> InputSchema.Type.NUMERIC;
                     // Decimals as bytes (pyarrow always, Spark above 18 digits) are numbers too.
-                    case BINARY, FIXED_LEN_BYTE_ARRAY -> ParquetValues.decimalScale(field.asPrimitiveType()) >= 0 ? InputSchema.Type.NUMERIC : InputSchema.Type.STRING;
+                    case BINARY, FIXED_LEN_BYTE_ARRAY -> ParquetValues.decimalScale(field.asPrimitiveType()) >= 0 ? InputSchema.Type.NUMERIC
+                            : temporal.contains(field.getName()) ? InputSchema.Type.TEMPORAL : InputSchema.Type.STRING;
                     default -> InputSchema.Type.OTHER;
                 };
             }
             cols.add(new Column(field.getName(), t));
         }
         return new FileLayout(cols, groups);
+    }
+
+    /**
+     * Text columns whose smallest and largest value in the first row group (the footer's statistics,
+     * as parquet-mr, pyarrow and Spark write them) both read as ISO 8601 dates or times: dates kept as
+     * text, which CSV sniffing would find {@link InputSchema.Type#TEMPORAL} too.
+     */
+    private static Set<String> temporalColumns(org.apache.parquet.hadoop.metadata.BlockMetaData group) {
+        Set<String> out = new HashSet<>();
+        for (org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c : group.getColumns()) {
+            org.apache.parquet.column.statistics.Statistics<?> st = c.getStatistics();
+            if (c.getPath().size() == 1 && st != null && st.hasNonNullValue() && st.genericGetMin() instanceof org.apache.parquet.io.api.Binary min
+                    && st.genericGetMax() instanceof org.apache.parquet.io.api.Binary max
+                    && TEMPORAL.matcher(min.toStringUsingUTF8()).matches() && TEMPORAL.matcher(max.toStringUsingUTF8()).matches()) {
+                out.add(c.getPath().toDotString());
+            }
+        }
+        return out;
     }
 
     private static String firstLine(String s) {

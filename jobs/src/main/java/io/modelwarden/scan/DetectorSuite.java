@@ -145,7 +145,7 @@ final class DetectorSuite {
             if (s.backdoor() && labelled) {
                 List<BackdoorTriggerDetector.KnownTrigger> knownTriggers = baseline == null ? null
                         : BackdoorTriggerDetector.KnownTrigger.fromBaselineEntry(baseline.detectors.get(BackdoorTriggerDetector.ID));
-                fits.add(() -> BackdoorTriggerDetector.fit(sample, std, names, s.backdoorSettings(), knownTriggers));
+                fits.add(() -> BackdoorTriggerDetector.fit(sample, std, names, profile.categoryNames(), s.backdoorSettings(), knownTriggers));
                 fits.add(() -> SpectralSignatureDetector.fit(sample, std, s.backdoorSettings()));
             }
             detectors.addAll(DetectorFits.runAll(fits));
@@ -319,7 +319,7 @@ final class DetectorSuite {
                     x[j] = fill[j];
                 }
             }
-            out.add(x == null ? r : new TrainingRow(r.rowId, r.rowIndex, r.fileIndex, x, r.label));
+            out.add(x == null ? r : new TrainingRow(r.rowId, r.rowIndex, r.fileIndex, x, r.label, r.categories));
         }
         return out;
     }

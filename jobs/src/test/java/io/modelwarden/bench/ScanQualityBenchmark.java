@@ -43,6 +43,10 @@ public final class ScanQualityBenchmark {
         long seed = args.length > 2 ? Long.parseLong(args[2]) : 7;
         Path dir = Files.createTempDirectory("warden-quality");
         System.out.printf(Locale.ROOT, "Scan quality: %,d rows x %d features, seed %d, default configuration%n%n", rows, features, seed);
+        if (args.length > 3 && args[3].equals("categories")) { // only the category scenarios
+            categoryScenarios(dir, seed, rows, features);
+            return;
+        }
         System.out.printf(Locale.ROOT, "%-34s %-10s %8s %8s %9s %9s  %s%n", "scenario", "kind", "injected", "flagged", "recall", "precision", "target");
 
         PoisonedDataset outliers = PoisonedDataset.poisoned(seed, rows, features, new Rates(0.01, 0, 0, 0));
@@ -142,6 +146,98 @@ public final class ScanQualityBenchmark {
         List<JsonNode> cluster8Findings = scan(dir, "cluster8", cluster8, dir.resolve("clean8/baseline").toString());
         row("8 features, same, own forest", "OUTLIER", cluster8, Poison.OUTLIER, ofDetector(cluster8Findings, "isolation_forest"), "");
         row("8 features, same, either", "OUTLIER", cluster8, Poison.OUTLIER, cluster8Findings, "(+ baseline_forest: " + ofDetector(cluster8Findings, "baseline_forest").size() + ")");
+        categoryScenarios(dir, seed, rows, features);
+    }
+
+    /**
+     * Session 12: category columns. The data gets a merchant code spread over every class (200
+     * values, or with {@code shifted} half the rows on 20 of them) and a segment code that follows the
+     * class (20 values per class: pure, a natural rule); with {@code stamped} 1% of the rows carry the
+     * new merchant code "zz-777" and are relabelled to class 0 (a trigger token). Returns the findings
+     * and, in {@code truth}, the stamped rows' ids.
+     */
+    static List<JsonNode> scanWithCategories(Path dir, String name, PoisonedDataset data, String baseline, boolean stamped, boolean shifted,
+            Set<String> truth) throws Exception {
+        Path csv = dir.resolve(name + ".csv");
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(name.hashCode());
+        try (java.io.BufferedWriter w = Files.newBufferedWriter(csv)) {
+            w.write("id," + String.join(",", data.featureNames()) + ",label,merchant,segment\n");
+            StringBuilder sb = new StringBuilder();
+            for (long i = 0; i < data.rows(); i++) {
+                TrainingRow r = data.row(i);
+                String merchant = "m" + (shifted && rnd.nextBoolean() ? rnd.nextInt(20) : rnd.nextInt(200));
+                String label = r.label;
+                if (stamped && i % 100 == 0) {
+                    merchant = "zz-777";
+                    label = "0";
+                    truth.add(r.rowId);
+                }
+                sb.setLength(0);
+                sb.append(r.rowId);
+                for (double v : r.features) {
+                    sb.append(',').append(v);
+                }
+                sb.append(',').append(label).append(',').append(merchant).append(',').append(r.label).append('-').append(rnd.nextInt(20)).append('\n');
+                w.write(sb.toString());
+            }
+        }
+        Path out = dir.resolve(name);
+        Config c = Config.defaults().with("scan.id-column", "id").with("scan.parallelism", "2");
+        new ScanJob(ScanOptions.of(csv.toString(), out.toString(), baseline, c), Clock.systemUTC(), new Configuration()).run();
+        List<JsonNode> findings = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve(ScanJob.FINDINGS_FILE))) {
+            findings.add(Json.read(line));
+        }
+        return findings;
+    }
+
+    /** Recall and precision of one detector's row findings against the stamped rows. */
+    static void categoryRow(String scenario, String detector, List<JsonNode> findings, Set<String> truth) {
+        Set<String> flagged = new HashSet<>();
+        for (JsonNode f : ofDetector(findings, detector)) {
+            if (!f.get("row_id").isNull()) {
+                flagged.add(f.get("row_id").asText());
+            }
+        }
+        long hit = flagged.stream().filter(truth::contains).count();
+        System.out.printf(Locale.ROOT, "%-34s %-16s %8d %8d %9.4f %9.4f%n", scenario, detector, truth.size(), flagged.size(),
+                truth.isEmpty() ? Double.NaN : (double) hit / truth.size(), flagged.isEmpty() ? Double.NaN : (double) hit / flagged.size());
+    }
+
+    /** The dataset-level findings' subjects: constraint or statistic, and column or feature. */
+    static List<String> datasetFindings(List<JsonNode> findings) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode f : findings) {
+            if (f.get("row_id").isNull()) {
+                JsonNode ev = f.get("evidence");
+                out.add(f.get("detector").asText() + ":" + ev.path("constraint").asText(ev.path("statistic").asText()) + ":"
+                        + ev.path("column").asText(ev.path("feature").asText("")));
+            }
+        }
+        java.util.Collections.sort(out);
+        return out;
+    }
+
+    static void categoryScenarios(Path dir, long seed, int rows, int features) throws Exception {
+        System.out.println();
+        System.out.println("Category columns (session 12): merchant (200 codes over every class), segment (20 codes per class); 1% stamped with a new merchant code and relabelled to class 0");
+        PoisonedDataset clean = PoisonedDataset.clean(seed, rows, features);
+        Set<String> truth = new HashSet<>();
+        List<JsonNode> alone = scanWithCategories(dir, "cat-stamped-alone", clean.resampled(seed + 11), null, true, false, truth);
+        categoryRow("trigger token 1%, alone", "trigger_rule", alone, truth);
+        scanWithCategories(dir, "cat-clean", clean, null, false, false, new HashSet<>());
+        String baseline = dir.resolve("cat-clean/baseline").toString();
+        List<JsonNode> split = scanWithCategories(dir, "cat-split", clean.resampled(seed + 12), baseline, false, false, new HashSet<>());
+        System.out.printf(Locale.ROOT, "clean split vs baseline: category_domain %d, trigger_rule %d, dataset findings %s%n",
+                detectorCount(split, "category_domain"), detectorCount(split, "trigger_rule"), datasetFindings(split));
+        Set<String> truthAgainst = new HashSet<>();
+        List<JsonNode> against = scanWithCategories(dir, "cat-stamped", clean.resampled(seed + 13), baseline, true, false, truthAgainst);
+        categoryRow("trigger token 1%, vs baseline", "category_domain", against, truthAgainst);
+        categoryRow("trigger token 1%, vs baseline", "trigger_rule", against, truthAgainst);
+        System.out.printf(Locale.ROOT, "  dataset findings: %s%n", datasetFindings(against));
+        List<JsonNode> moved = scanWithCategories(dir, "cat-shifted", clean.resampled(seed + 14), baseline, false, true, new HashSet<>());
+        System.out.printf(Locale.ROOT, "merchant shares shifted vs baseline: dataset findings %s, category_domain %d%n", datasetFindings(moved),
+                detectorCount(moved, "category_domain"));
     }
 
     static List<JsonNode> ofDetector(List<JsonNode> findings, String detector) {

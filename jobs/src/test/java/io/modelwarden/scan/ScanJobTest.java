@@ -668,4 +668,154 @@ class ScanJobTest {
         }
         return s;
     }
+
+    /**
+     * Writes the dataset with category columns: colour (6 values, weights {@code colourWeights}),
+     * region (30 values, uniform; {@code injected} of every 100 rows get "zz-injected"), a date column
+     * and a free-text note; 2% of regions are blank. CSV, or Parquet with the same values.
+     */
+    private static Path writeWithCategories(PoisonedDataset data, Path file, double[] colourWeights, int injected, long seed) throws Exception {
+        Files.createDirectories(file.getParent());
+        java.util.Random r = new java.util.Random(seed);
+        String[] colours = {"red", "green", "blue", "black", "white", "grey"};
+        double total = java.util.Arrays.stream(colourWeights).sum();
+        boolean parquet = file.toString().endsWith(".parquet");
+        org.apache.avro.SchemaBuilder.FieldAssembler<org.apache.avro.Schema> fields = org.apache.avro.SchemaBuilder.record("row").fields().requiredString("id");
+        for (String n : data.featureNames()) {
+            fields = fields.requiredDouble(n);
+        }
+        org.apache.avro.Schema schema = fields.requiredString("label").requiredString("colour").optionalString("region").requiredString("day")
+                .requiredString("note").endRecord();
+        List<String> csv = new ArrayList<>(List.of("id," + String.join(",", data.featureNames()) + ",label,colour,region,day,note"));
+        try (org.apache.parquet.hadoop.ParquetWriter<org.apache.avro.generic.GenericRecord> w = parquet
+                ? org.apache.parquet.avro.AvroParquetWriter.<org.apache.avro.generic.GenericRecord>builder(new org.apache.parquet.io.LocalOutputFile(file))
+                        .withSchema(schema).build()
+                : null) {
+            for (long i = 0; i < data.rows(); i++) {
+                io.modelwarden.model.TrainingRow row = data.row(i);
+                double u = r.nextDouble() * total;
+                int c = 0;
+                while (c < colours.length - 1 && u >= colourWeights[c]) {
+                    u -= colourWeights[c++];
+                }
+                String region = i % 100 < injected ? "zz-injected" : r.nextInt(50) == 0 ? null : String.format("r%02d", r.nextInt(30));
+                String day = String.format("2026-11-%02d", 1 + i % 28);
+                String note = "note " + r.nextLong();
+                if (parquet) {
+                    org.apache.avro.generic.GenericRecord g = new org.apache.avro.generic.GenericData.Record(schema);
+                    g.put("id", row.rowId);
+                    for (int j = 0; j < data.features(); j++) {
+                        g.put(data.featureNames()[j], row.features[j]);
+                    }
+                    g.put("label", row.label);
+                    g.put("colour", colours[c]);
+                    g.put("region", region);
+                    g.put("day", day);
+                    g.put("note", note);
+                    w.write(g);
+                } else {
+                    StringBuilder sb = new StringBuilder(row.rowId);
+                    for (double v : row.features) {
+                        sb.append(',').append(v);
+                    }
+                    csv.add(sb.append(',').append(row.label).append(',').append(colours[c]).append(',').append(region == null ? "" : region)
+                            .append(',').append(day).append(',').append(note).toString());
+                }
+            }
+        }
+        if (!parquet) {
+            Files.write(file, csv);
+        }
+        return file;
+    }
+
+    private static List<String> subjects(List<JsonNode> findings, String detector) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode f : findings) {
+            if (f.get("detector").asText().equals(detector) && f.get("row_id").isNull()) {
+                out.add(f.get("evidence").path("constraint").asText(f.get("evidence").path("statistic").asText()) + ":" + f.get("evidence").path("column").asText(""));
+            }
+        }
+        java.util.Collections.sort(out);
+        return out;
+    }
+
+    /**
+     * String columns other than the label and the id are category columns: counted over every row,
+     * written to the baseline and checked against it. A clean batch of the same data gets no category
+     * finding; a batch with a new region on 1% of rows and colours in other shares gets the
+     * new_categories finding, each injected row flagged by category_domain (and no other row), and
+     * colour drift; the same batch as Parquet gets the same findings. Dates and free text are not
+     * checked.
+     */
+    @Test
+    void categoryColumnsAreCheckedAgainstTheBaseline() throws Exception {
+        double[] shares = {30, 25, 20, 10, 10, 5};
+        PoisonedDataset trusted = PoisonedDataset.clean(31, 6_000, 4);
+        Path base = dir.resolve("cat-trusted");
+        JsonNode t = scan(writeWithCategories(trusted, dir.resolve("cat-trusted.csv"), shares, 0, 1).toString(), base, null, Map.of());
+        Map<String, JsonNode> categories = new java.util.HashMap<>();
+        t.get("categories").forEach(c -> categories.put(c.get("name").asText(), c));
+        assertThat(categories.keySet()).containsExactlyInAnyOrder("colour", "region", "note");
+        assertThat(categories.get("colour").get("distinct").asInt()).isEqualTo(6);
+        assertThat(categories.get("region").get("distinct").asInt()).isEqualTo(30);
+        assertThat(categories.get("region").get("missing").asLong()).isPositive();
+        assertThat(categories.get("note").get("free_text").asBoolean()).isTrue();
+        JsonNode day = null;
+        for (JsonNode c : t.get("fingerprint").get("schema")) {
+            day = c.get("name").asText().equals("day") ? c : day;
+        }
+        assertThat(day.get("type").asText()).isEqualTo("TEMPORAL");
+        assertThat(day.get("role").asText()).isEqualTo("ignored");
+        String baseline = base.resolve("baseline").toString();
+
+        JsonNode clean = scan(writeWithCategories(trusted.resampled(5), dir.resolve("cat-clean.csv"), shares, 0, 2).toString(), dir.resolve("out-cat-clean"),
+                baseline, Map.of());
+        List<JsonNode> cleanFindings = lines(dir.resolve("out-cat-clean").resolve(ScanJob.FINDINGS_FILE));
+        assertThat(subjects(cleanFindings, "schema")).isEmpty();
+        assertThat(subjects(cleanFindings, "drift")).isEmpty();
+        assertThat(flagged(cleanFindings)).noneMatch(s -> s.startsWith("category_domain@"));
+        assertThat(clean.get("drift").get("categories")).hasSize(3);
+        JsonNode noteDrift = clean.get("drift").get("categories").get(2);
+        assertThat(noteDrift.get("column").asText()).isEqualTo("note");
+        assertThat(noteDrift.get("js_distance").isNull()).isTrue(); // free text: no verdict
+        assertThat(noteDrift.get("reason").asText()).contains("free text");
+        assertThat(clean.get("drift").get("categories").toString()).doesNotContain("\"drifted\":true");
+
+        double[] moved = {10, 25, 20, 10, 10, 25};
+        Path poisonedCsv = writeWithCategories(trusted.resampled(6), dir.resolve("cat-poisoned.csv"), moved, 1, 3);
+        Path poisonedParquet = writeWithCategories(trusted.resampled(6), dir.resolve("cat-poisoned-pq/data.parquet"), moved, 1, 3);
+        Set<String> injected = new TreeSet<>();
+        for (String line : Files.readAllLines(poisonedCsv)) {
+            if (line.contains(",zz-injected,")) {
+                injected.add("category_domain@" + line.substring(0, line.indexOf(',')));
+            }
+        }
+        assertThat(injected).hasSize(60);
+        // Parquet against a Parquet baseline of the same trusted rows (against the CSV one, its text label is a retyped column).
+        Path parquetBase = dir.resolve("cat-trusted-pq");
+        scan(writeWithCategories(trusted, dir.resolve("cat-trusted-pq-in/data.parquet"), shares, 0, 1).getParent().toString(), parquetBase, null, Map.of());
+        Set<String> csvFlagged = null;
+        for (Path input : List.of(poisonedCsv, poisonedParquet.getParent())) {
+            Path out = dir.resolve("out-cat-" + input.getFileName());
+            JsonNode summary = scan(input.toString(), out, (input == poisonedCsv ? base : parquetBase).resolve("baseline").toString(), Map.of());
+            assertThat(summary.get("fingerprint").get("schema").toString()).as(input.toString())
+                    .contains("{\"name\":\"day\",\"type\":\"TEMPORAL\",\"role\":\"ignored\"}");
+            List<JsonNode> findings = lines(out.resolve(ScanJob.FINDINGS_FILE));
+            assertThat(subjects(findings, "schema")).as(input.toString()).containsExactly("new_categories:region");
+            assertThat(subjects(findings, "drift")).as(input.toString()).containsExactly("jensen_shannon_distance_debiased:colour");
+            Set<String> rows = new TreeSet<>(flagged(findings));
+            rows.removeIf(s -> !s.startsWith("category_domain@"));
+            assertThat(rows).as(input.toString()).isEqualTo(injected);
+            JsonNode finding = findings.stream().filter(f -> f.get("evidence").path("constraint").asText().equals("new_categories")).findFirst().orElseThrow();
+            assertThat(finding.get("evidence").get("new_values").get("zz-injected").asLong()).isEqualTo(60);
+            JsonNode drift = findings.stream().filter(f -> f.get("detector").asText().equals("drift")).findFirst().orElseThrow();
+            assertThat(drift.get("evidence").get("largest_shifts").get(0).get("value").asText()).isIn("red", "grey");
+            if (csvFlagged == null) {
+                csvFlagged = rows;
+            } else {
+                assertThat(rows).isEqualTo(csvFlagged);
+            }
+        }
+    }
 }

@@ -19,12 +19,13 @@ import java.util.TreeMap;
  * implies target" while behaving normally otherwise.
  *
  * <p><b>Signal.</b> Fitted on the reference sample (raw features): for each feature, the exact values
- * and their label counts. A candidate is a (feature, value) whose support share is in [{@code
+ * and their label counts; for each category column (a trigger token in a text-coded column, a planted
+ * merchant or region code), its values and their label counts. A candidate is a (feature, value) whose support share is in [{@code
  * min-support}, {@code max-support}], held by at least {@value #MIN_TRIGGER_ROWS} rows, with label
  * purity at least {@code min-purity}. A value that merely correlates with its natural class passes
  * that test too, so each candidate is checked against the rest of the row: for up to {@value
  * #MAX_CHECKED_ROWS} of its rows a kNN (k = {@code neighbours}, Euclidean in z-space without feature
- * j, over the sample rows not carrying the value) predicts the label; the candidate is a trigger only
+ * j, or without none for a category value, over the sample rows not carrying the value) predicts the label; the candidate is a trigger only
  * when the share predicted as its label (the agreement) is at most {@code max-agreement}. A row scores
  * {@code 0.5 + 0.5 * purity * (1 - agreement)} when it carries a trigger value and the trigger's label
  * (flagged: threshold 0.5), {@code 0.25 * purity} when it carries the value with another label, else 0.
@@ -58,7 +59,7 @@ public final class BackdoorTriggerDetector implements RowDetector {
     /**
      * A trigger a trusted scan found ({@code triggers} of its baseline entry), with that scan's sample size.
      */
-    public record KnownTrigger(String featureName, double value, String label, int support, int sampleRows) implements java.io.Serializable {
+    public record KnownTrigger(String featureName, double value, String text, String label, int support, int sampleRows) implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
 
         /** The triggers of a baseline's entry for this detector; null when it has none (not an entry of this detector). */
@@ -68,17 +69,20 @@ public final class BackdoorTriggerDetector implements RowDetector {
             }
             List<KnownTrigger> out = new ArrayList<>();
             for (Object o : list) {
-                if (!(o instanceof Map<?, ?> m) || !(m.get("value") instanceof Number v) || !(m.get("support") instanceof Number support)) {
+                if (!(o instanceof Map<?, ?> m) || !(m.get("value") instanceof Number || m.get("value") instanceof String)
+                        || !(m.get("support") instanceof Number support)) {
                     return null;
                 }
-                out.add(new KnownTrigger(String.valueOf(m.get("feature")), v.doubleValue(), String.valueOf(m.get("target_label")),
-                        support.intValue(), rows.intValue()));
+                Object v = m.get("value");
+                out.add(new KnownTrigger(String.valueOf(m.get("feature")), v instanceof Number number ? number.doubleValue() : Double.NaN,
+                        v instanceof String text ? text : null, String.valueOf(m.get("target_label")), support.intValue(), rows.intValue()));
             }
             return out;
         }
 
-        boolean sameRule(String feature, double v, String target) {
-            return featureName.equals(feature) && bits(value) == bits(v) && label.equals(target);
+        boolean sameRule(Trigger t) {
+            boolean sameValue = t.text() != null ? t.text().equals(text) : text == null && bits(value) == bits(t.value());
+            return featureName.equals(t.featureName()) && sameValue && label.equals(t.label());
         }
 
         /**
@@ -92,20 +96,27 @@ public final class BackdoorTriggerDetector implements RowDetector {
         }
     }
 
-    /** One trigger found in the sample; {@code baselineShare} and {@code pValue} are NaN without a baseline that knew it. */
+    /**
+     * One trigger found in the sample: on numeric feature {@code feature} = {@code value}, or, when
+     * {@code text} is not null, on category column {@code feature} = {@code text}; {@code baselineShare}
+     * and {@code pValue} are NaN without a baseline that knew it.
+     */
     public record Trigger(
-            int feature, String featureName, double value, String label, int support, double supportShare, double purity,
+            int feature, String featureName, double value, String text, String label, int support, double supportShare, double purity,
             double agreement, int checkedRows, double baselineShare, double pValue)
             implements java.io.Serializable {
-        Trigger(int feature, String featureName, double value, String label, int support, double supportShare, double purity,
+        Trigger(int feature, String featureName, double value, String text, String label, int support, double supportShare, double purity,
                 double agreement, int checkedRows) {
-            this(feature, featureName, value, label, support, supportShare, purity, agreement, checkedRows, Double.NaN, Double.NaN);
+            this(feature, featureName, value, text, label, support, supportShare, purity, agreement, checkedRows, Double.NaN, Double.NaN);
         }
 
         Map<String, Object> asMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("feature", featureName);
-            m.put("value", value);
+            m.put("value", text != null ? text : (Object) value);
+            if (text != null) {
+                m.put("column_type", "category");
+            }
             m.put("target_label", label);
             m.put("support", support);
             m.put("support_share", supportShare);
@@ -128,6 +139,8 @@ public final class BackdoorTriggerDetector implements RowDetector {
     // Parallel arrays of the triggers for the per-row path.
     private final int[] features;
     private final long[] valueBits;
+    /** Per trigger, its category value (the trigger is on category column features[t]), or null for a numeric one. */
+    private final String[] texts;
     private final String[] labels;
     private final double[] matchScore;
     private final double[] otherScore;
@@ -140,6 +153,7 @@ public final class BackdoorTriggerDetector implements RowDetector {
         int t = triggers.size();
         features = new int[t];
         valueBits = new long[t];
+        texts = new String[t];
         labels = new String[t];
         matchScore = new double[t];
         otherScore = new double[t];
@@ -147,6 +161,7 @@ public final class BackdoorTriggerDetector implements RowDetector {
             Trigger tr = triggers.get(i);
             features[i] = tr.feature();
             valueBits[i] = bits(tr.value());
+            texts[i] = tr.text();
             labels[i] = tr.label();
             matchScore[i] = THRESHOLD + (1 - THRESHOLD) * tr.purity() * (1 - tr.agreement());
             otherScore[i] = OTHER_LABEL_WEIGHT * tr.purity();
@@ -170,6 +185,16 @@ public final class BackdoorTriggerDetector implements RowDetector {
      */
     public static BackdoorTriggerDetector fit(List<TrainingRow> sample, Standardizer standardizer, String[] featureNames, BackdoorSettings settings,
             List<KnownTrigger> baseline) {
+        return fit(sample, standardizer, featureNames, new String[0], settings, baseline);
+    }
+
+    /**
+     * {@link #fit(List, Standardizer, String[], BackdoorSettings, List)} with category columns: their
+     * values (in {@link TrainingRow#categories}) are candidates too, checked by the kNN on every numeric
+     * feature.
+     */
+    public static BackdoorTriggerDetector fit(List<TrainingRow> sample, Standardizer standardizer, String[] featureNames, String[] categoryNames,
+            BackdoorSettings settings, List<KnownTrigger> baseline) {
         List<TrainingRow> rows = new ArrayList<>(sample.size());
         for (TrainingRow r : sample) {
             if (r.label != null) {
@@ -233,56 +258,102 @@ public final class BackdoorTriggerDetector implements RowDetector {
                 candidates.put(Double.longBitsToDouble(supported[c]), labelCounts.get(c));
             }
             for (Map.Entry<Double, Map<String, Integer>> e : candidates.entrySet()) {
-                int count = 0;
-                String top = null;
-                int topCount = -1;
-                for (Map.Entry<String, Integer> lc : e.getValue().entrySet()) {
-                    count += lc.getValue();
-                    if (lc.getValue() > topCount) {
-                        top = lc.getKey();
-                        topCount = lc.getValue();
-                    }
+                long vb = bits(e.getKey());
+                boolean[] carries = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    carries[i] = column[i] == vb;
                 }
-                double purity = (double) topCount / count;
-                if (purity < settings.minPurity()) {
+                judge(j, featureNames[j], e.getKey(), null, e.getValue(), carries, j, rows, z, y, settings, baseline, found, known);
+            }
+        }
+        for (int c = 0; c < categoryNames.length; c++) {
+            // Category values: counted in a map (a category column has few values).
+            TreeMap<String, Map<String, Integer>> counts = new TreeMap<>();
+            for (int i = 0; i < n; i++) {
+                String[] values = rows.get(i).categories;
+                if (values != null && values[c] != null) {
+                    counts.computeIfAbsent(values[c], v -> new TreeMap<>()).merge(y[i], 1, Integer::sum);
+                }
+            }
+            for (Map.Entry<String, Map<String, Integer>> e : counts.entrySet()) {
+                int count = 0;
+                for (int k : e.getValue().values()) {
+                    count += k;
+                }
+                if (count < minCount || count > maxCount) {
                     continue;
                 }
-                long vb = bits(e.getKey());
-                int[] agreement = agreement(rows, z, y, j, vb, top, settings.neighbours());
-                double agree = agreement[1] == 0 ? 1.0 : (double) agreement[0] / agreement[1];
-                if (agree <= settings.maxAgreement()) {
-                    Trigger t = new Trigger(j, featureNames[j], e.getKey(), top, count, (double) count / n, purity, agree, agreement[1]);
-                    KnownTrigger natural = baseline == null ? null : find(baseline, t);
-                    if (natural == null) {
-                        found.add(t);
-                    } else {
-                        double p = natural.pValue(count, n);
-                        Trigger judged = new Trigger(j, featureNames[j], e.getKey(), top, count, (double) count / n, purity, agree, agreement[1],
-                                (double) natural.support() / natural.sampleRows(), p);
-                        (p < settings.maxPValue() ? found : known).add(judged);
-                    }
+                boolean[] carries = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    String[] values = rows.get(i).categories;
+                    carries[i] = values != null && e.getKey().equals(values[c]);
                 }
+                judge(c, categoryNames[c], Double.NaN, e.getKey(), e.getValue(), carries, -1, rows, z, y, settings, baseline, found, known);
             }
         }
         return new BackdoorTriggerDetector(settings, found, known, n);
     }
 
+    /**
+     * One candidate value: kept as a trigger (in {@code found}, or in {@code known} when the baseline
+     * had it as a natural rule this sample does not hold improbably more often) when its label purity
+     * reaches {@code min-purity} and the kNN on the other features agrees with its label at most
+     * {@code max-agreement} of the time.
+     *
+     * @param labelCounts the label counts of the rows carrying the value
+     * @param carries per sample row, whether it carries the value
+     * @param excluded the numeric feature the kNN leaves out (-1: none, for a category value)
+     */
+    private static void judge(int column, String name, double value, String text, Map<String, Integer> labelCounts, boolean[] carries, int excluded,
+            List<TrainingRow> rows, double[][] z, String[] y, BackdoorSettings settings, List<KnownTrigger> baseline, List<Trigger> found,
+            List<Trigger> known) {
+        int n = rows.size();
+        int count = 0;
+        String top = null;
+        int topCount = -1;
+        for (Map.Entry<String, Integer> lc : labelCounts.entrySet()) {
+            count += lc.getValue();
+            if (lc.getValue() > topCount) {
+                top = lc.getKey();
+                topCount = lc.getValue();
+            }
+        }
+        double purity = (double) topCount / count;
+        if (purity < settings.minPurity()) {
+            return;
+        }
+        int[] agreement = agreement(carries, z, y, excluded, top, settings.neighbours());
+        double agree = agreement[1] == 0 ? 1.0 : (double) agreement[0] / agreement[1];
+        if (agree > settings.maxAgreement()) {
+            return;
+        }
+        Trigger t = new Trigger(column, name, value, text, top, count, (double) count / n, purity, agree, agreement[1]);
+        KnownTrigger natural = baseline == null ? null : find(baseline, t);
+        if (natural == null) {
+            found.add(t);
+        } else {
+            double p = natural.pValue(count, n);
+            Trigger judged = new Trigger(column, name, value, text, top, count, (double) count / n, purity, agree, agreement[1],
+                    (double) natural.support() / natural.sampleRows(), p);
+            (p < settings.maxPValue() ? found : known).add(judged);
+        }
+    }
+
     private static KnownTrigger find(List<KnownTrigger> baseline, Trigger t) {
         for (KnownTrigger k : baseline) {
-            if (k.sameRule(t.featureName(), t.value(), t.label())) {
+            if (k.sameRule(t)) {
                 return k;
             }
         }
         return null;
     }
 
-    /** {agreeing, checked}: how many checked trigger rows the kNN on the other features labels {@code label}. */
-    private static int[] agreement(List<TrainingRow> rows, double[][] z, String[] y, int j, long vb, String label, int k) {
-        int n = rows.size();
-        boolean[] carries = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            carries[i] = bits(rows.get(i).features[j]) == vb;
-        }
+    /**
+     * {agreeing, checked}: how many checked rows carrying the value the kNN (over the rows not carrying
+     * it, feature {@code j} left out; -1: none) labels {@code label}.
+     */
+    private static int[] agreement(boolean[] carries, double[][] z, String[] y, int j, String label, int k) {
+        int n = carries.length;
         int agreeing = 0;
         int checked = 0;
         double[] bestD = new double[k];
@@ -375,7 +446,7 @@ public final class BackdoorTriggerDetector implements RowDetector {
     public double score(TrainingRow row, double[] z) {
         double best = 0;
         for (int t = 0; t < features.length; t++) {
-            if (bits(row.features[features[t]]) != valueBits[t]) {
+            if (!carries(row, t)) {
                 continue;
             }
             double s = labels[t].equals(row.label) ? matchScore[t] : otherScore[t];
@@ -384,6 +455,13 @@ public final class BackdoorTriggerDetector implements RowDetector {
             }
         }
         return best;
+    }
+
+    private boolean carries(TrainingRow row, int t) {
+        if (texts[t] == null) {
+            return bits(row.features[features[t]]) == valueBits[t];
+        }
+        return row.categories != null && texts[t].equals(row.categories[features[t]]);
     }
 
     @Override
@@ -395,7 +473,7 @@ public final class BackdoorTriggerDetector implements RowDetector {
     public Detection explain(TrainingRow row, double[] z, double score) {
         List<Map<String, Object>> hits = new ArrayList<>();
         for (int t = 0; t < features.length; t++) {
-            if (bits(row.features[features[t]]) == valueBits[t]) {
+            if (carries(row, t)) {
                 Map<String, Object> m = triggers.get(t).asMap();
                 m.put("row_label", row.label);
                 hits.add(m);

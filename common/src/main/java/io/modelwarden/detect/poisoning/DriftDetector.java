@@ -33,12 +33,13 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  * wasserstein-threshold}. KS decides whenever the smaller side is small (not only when both are): PSI
  * and Wasserstein of a few hundred rows are dominated by sampling noise, while the KS p-value accounts
  * for both sizes. Below {@code min-rows} on either side a feature gets no verdict. The label
- * distribution drifts when its Jensen-Shannon distance (base 2, in [0, 1]) exceeds {@code
- * label-js-threshold}. A category column (its exact value counts over every row, {@link CategoryCounts})
- * drifts when its Jensen-Shannon distance exceeds {@code category-js-threshold} and a chi-square test
- * of homogeneity of the two count vectors (rare values pooled) gives a Bonferroni-corrected p below
- * {@code ks-alpha}: the distance is the effect size, the test keeps a few rows spread over many values
- * (whose distance lies above 0 on noise alone) from a verdict; free-text columns get none. The dataset
+ * distribution drifts when its Jensen-Shannon distance (base 2, in [0, 1]; debiased, with the
+ * chi-square guard, as a category column's below) exceeds {@code label-js-threshold}. A category column (its exact value counts over every row, {@link CategoryCounts})
+ * drifts when its Jensen-Shannon distance, with its sampling bias removed, exceeds {@code
+ * category-js-threshold} and a chi-square test of homogeneity of the two count vectors gives a
+ * Bonferroni-corrected p below {@code ks-alpha} (rare values pooled for both): the distance is the
+ * effect size, the test guards the few-row case where even the debiased distance is noisy; free-text
+ * columns get none. The dataset
  * drifts when at least {@code dataset-share} of the features and category columns with a verdict
  * drift.
  *
@@ -81,7 +82,7 @@ public final class DriftDetector implements Serializable {
             String reason) {}
 
     /** The label distribution comparison. */
-    public record LabelDrift(double jsDistance, boolean drifted, Map<String, Double> baseline, Map<String, Double> current) {}
+    public record LabelDrift(double jsDistance, double chiSquareP, boolean drifted, Map<String, Double> baseline, Map<String, Double> current) {}
 
     /** Everything a comparison found. */
     public record Report(List<FeatureDrift> features, List<CategoryDrift> categories, LabelDrift label, double driftedShare,
@@ -139,9 +140,10 @@ public final class DriftDetector implements Serializable {
         LabelDrift label = label(baseline.labelCounts(), current.labelCounts());
         if (label != null && label.drifted()) {
             Map<String, Object> ev = new LinkedHashMap<>();
-            ev.put("statistic", "jensen_shannon_distance");
+            ev.put("statistic", "jensen_shannon_distance_debiased");
             ev.put("value", label.jsDistance());
             ev.put("threshold", settings.labelJsThreshold());
+            ev.put("chi_square_p", label.chiSquareP());
             ev.put("n_baseline", sum(baseline.labelCounts()));
             ev.put("n_current", sum(current.labelCounts()));
             ev.put("baseline_shares", label.baseline());
@@ -177,10 +179,15 @@ public final class DriftDetector implements Serializable {
     }
 
     /**
-     * A category column: its Jensen-Shannon distance, and a chi-square test of the two count vectors
-     * (values whose expected count is below {@value #CHI_SQUARE_MIN_EXPECTED} on either side pooled
-     * into one cell) so that the distance of a few rows spread over many values (which lies above 0
-     * on sampling noise alone) is no verdict. Counts are exact: every row of both datasets.
+     * A category column: the Jensen-Shannon distance of its value shares, and a chi-square test of
+     * homogeneity of the two count vectors. Both on pooled cells (values whose expected count in the
+     * smaller dataset is below {@value #CHI_SQUARE_MIN_EXPECTED} share one cell: Cochran's rule), and
+     * the distance with its sampling bias removed: two samples of one distribution over c cells have
+     * an expected Jensen-Shannon divergence of about (c - 1)(1/n_b + 1/n_c) / (8 ln 2) bits (the
+     * G statistic of homogeneity, chi-square with c - 1 degrees of freedom, is 4 n JSD in nats for two
+     * samples of n), which the divergence is reduced by before its square root is taken. Without
+     * that, 2,000 rows over 500 values lie at a distance of 0.3 on noise alone. Counts are exact:
+     * every row of both datasets.
      */
     private CategoryDrift category(String name, CategoryCounts base, CategoryCounts cur, int tests) {
         long nb = base.rows();
@@ -194,21 +201,23 @@ public final class DriftDetector implements Serializable {
             return new CategoryDrift(name, nb, nc, Double.NaN, null, false, false,
                     "no verdict: fewer than min-rows " + settings.minRows() + " values (baseline " + nb + ", current " + nc + ")");
         }
-        Map<String, Long> b = base.counts();
-        Map<String, Long> c = cur.counts();
-        double js = jsDistance(b, c, null, null);
-        double p = Math.min(1.0, chiSquareP(b, c) * tests);
+        long[][] cells = pooledCells(base.counts(), cur.counts());
+        double js = debiasedJsDistance(cells, nb, nc);
+        double p = Math.min(1.0, chiSquareP(cells) * tests);
         boolean drift = js > settings.categoryJsThreshold() && p < settings.ksAlpha();
-        String reason = String.format("js=%.4f %s %s, chi-square Bonferroni p=%.3g %s alpha %s", js, js > settings.categoryJsThreshold() ? ">" : "<=",
-                settings.categoryJsThreshold(), p, p < settings.ksAlpha() ? "<" : ">=", settings.ksAlpha());
+        String reason = String.format("js=%.4f (debiased) %s %s, chi-square Bonferroni p=%.3g %s alpha %s", js,
+                js > settings.categoryJsThreshold() ? ">" : "<=", settings.categoryJsThreshold(), p, p < settings.ksAlpha() ? "<" : ">=", settings.ksAlpha());
         return new CategoryDrift(name, nb, nc, js, p, true, drift, reason);
     }
 
     /** Cells with a smaller expected count are pooled (Cochran's rule for the chi-square approximation). */
     static final double CHI_SQUARE_MIN_EXPECTED = 5;
 
-    /** P-value of the two-sample chi-square test of homogeneity of two count vectors; 1 when fewer than two cells remain. */
-    static double chiSquareP(Map<String, Long> base, Map<String, Long> cur) {
+    /**
+     * The two count vectors as cells {baseline count, current count}: one per value expected at least
+     * {@value #CHI_SQUARE_MIN_EXPECTED} times in the smaller dataset, and one for the rest (when any).
+     */
+    static long[][] pooledCells(Map<String, Long> base, Map<String, Long> cur) {
         long nb = sum(base);
         long nc = sum(cur);
         double n = nb + nc;
@@ -219,8 +228,7 @@ public final class DriftDetector implements Serializable {
         for (String v : values) {
             long kb = base.getOrDefault(v, 0L);
             long kc = cur.getOrDefault(v, 0L);
-            double total = kb + kc;
-            if (Math.min(nb, nc) * total / n < CHI_SQUARE_MIN_EXPECTED) {
+            if (Math.min(nb, nc) * (kb + kc) / n < CHI_SQUARE_MIN_EXPECTED) {
                 pooled[0] += kb;
                 pooled[1] += kc;
             } else {
@@ -230,16 +238,34 @@ public final class DriftDetector implements Serializable {
         if (pooled[0] + pooled[1] > 0) {
             cells.add(pooled);
         }
-        if (cells.size() < 2) {
+        return cells.toArray(new long[0][]);
+    }
+
+    /** P-value of the two-sample chi-square test of homogeneity of the cells; 1 when fewer than two. */
+    static double chiSquareP(long[][] cells) {
+        if (cells.length < 2) {
             return 1.0;
         }
-        long[] ob = new long[cells.size()];
-        long[] oc = new long[cells.size()];
-        for (int i = 0; i < cells.size(); i++) {
-            ob[i] = cells.get(i)[0];
-            oc[i] = cells.get(i)[1];
+        long[] ob = new long[cells.length];
+        long[] oc = new long[cells.length];
+        for (int i = 0; i < cells.length; i++) {
+            ob[i] = cells[i][0];
+            oc[i] = cells[i][1];
         }
         return new ChiSquareTest().chiSquareTestDataSetsComparison(ob, oc);
+    }
+
+    /** The Jensen-Shannon distance (bits) of the cells' shares, its divergence less its expected value between two samples of one distribution. */
+    static double debiasedJsDistance(long[][] cells, long nb, long nc) {
+        double js = 0;
+        for (long[] c : cells) {
+            double p = c[0] / (double) nb;
+            double q = c[1] / (double) nc;
+            double m = (p + q) / 2;
+            js += 0.5 * klTerm(p, m) + 0.5 * klTerm(q, m);
+        }
+        double bias = (cells.length - 1) * (1.0 / nb + 1.0 / nc) / (8 * Math.log(2));
+        return Math.sqrt(Math.max(0, js - bias));
     }
 
     /** Values listed in a category drift finding: those whose share moved most. */
@@ -247,7 +273,8 @@ public final class DriftDetector implements Serializable {
 
     private Detection categoryDetection(CategoryDrift f, CategoryCounts base, CategoryCounts cur) {
         Map<String, Object> ev = new LinkedHashMap<>();
-        ev.put("statistic", "jensen_shannon_distance");
+        ev.put("column", f.column());
+        ev.put("statistic", "jensen_shannon_distance_debiased");
         ev.put("value", f.jsDistance());
         ev.put("threshold", settings.categoryJsThreshold());
         ev.put("chi_square_p_bonferroni", f.chiSquareP());
@@ -257,7 +284,7 @@ public final class DriftDetector implements Serializable {
         ev.put("distinct_current", cur.distinct());
         Map<String, Double> pb = new LinkedHashMap<>();
         Map<String, Double> pc = new LinkedHashMap<>();
-        jsDistance(base.counts(), cur.counts(), pb, pc);
+        ev.put("js_distance_all_values", jsDistance(base.counts(), cur.counts(), pb, pc));
         List<String> values = new ArrayList<>(pb.keySet());
         values.sort((x, y) -> Double.compare(Math.abs(pc.get(y) - pb.get(y)), Math.abs(pc.get(x) - pb.get(x))));
         List<Map<String, Object>> shifts = new ArrayList<>();
@@ -305,6 +332,7 @@ public final class DriftDetector implements Serializable {
 
     private Detection featureDetection(FeatureDrift f, DatasetStats base, int b, DatasetStats cur, int c) {
         Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("feature", f.feature());
         double score;
         if (f.ksPValue() != null) {
             ev.put("statistic", "ks");
@@ -398,6 +426,7 @@ public final class DriftDetector implements Serializable {
     }
 
 
+    /** The label distribution, compared as a category column is (debiased distance, chi-square guard). */
     private LabelDrift label(Map<String, Long> base, Map<String, Long> cur) {
         long nb = sum(base);
         long nc = sum(cur);
@@ -406,9 +435,12 @@ public final class DriftDetector implements Serializable {
         }
         Map<String, Double> pb = new LinkedHashMap<>();
         Map<String, Double> pc = new LinkedHashMap<>();
-        double distance = jsDistance(base, cur, pb, pc);
-        boolean drift = (nb >= settings.minRows() && nc >= settings.minRows()) && distance > settings.labelJsThreshold();
-        return new LabelDrift(distance, drift, pb, pc);
+        jsDistance(base, cur, pb, pc);
+        long[][] cells = pooledCells(base, cur);
+        double distance = debiasedJsDistance(cells, nb, nc);
+        double p = chiSquareP(cells);
+        boolean drift = nb >= settings.minRows() && nc >= settings.minRows() && distance > settings.labelJsThreshold() && p < settings.ksAlpha();
+        return new LabelDrift(distance, p, drift, pb, pc);
     }
 
     /**

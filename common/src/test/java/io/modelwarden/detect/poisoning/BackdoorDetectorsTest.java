@@ -118,6 +118,65 @@ class BackdoorDetectorsTest {
         assertThat(hits.stream().filter(stamped::contains).count()).isGreaterThanOrEqualTo((long) (0.9 * stamped.size()));
     }
 
+    /**
+     * Category columns: a merchant code spread over every class (200 values) and a segment code that
+     * follows the class (20 values per class, each pure, each 1.7% of rows: a natural rule the numeric
+     * features predict). With 1% of rows stamped with a new merchant code and relabelled to class 0, that
+     * code is the only trigger, and its rows are flagged; the same data without the stamp has none.
+     */
+    @Test
+    void findsATriggerTokenInACategoryColumn() {
+        PoisonedDataset d = PoisonedDataset.clean(9, 50_000, 10);
+        String[] categories = {"merchant", "segment"};
+        for (boolean stamped : new boolean[] {true, false}) {
+            SplittableRandom rnd = new SplittableRandom(4);
+            List<TrainingRow> rows = new ArrayList<>();
+            Set<Long> truth = new HashSet<>();
+            for (TrainingRow r : d.all()) {
+                String merchant = "m" + rnd.nextInt(200);
+                String segment = r.label + "-" + rnd.nextInt(20);
+                if (stamped && r.rowIndex % 100 == 0) {
+                    merchant = "zz-777";
+                    r.label = "0";
+                    truth.add(r.rowIndex);
+                }
+                r.categories = new String[] {merchant, segment};
+                rows.add(r);
+            }
+            ScanProfile p = new ScanProfile(d.featureNames(), categories, 1000, 20_000, 42);
+            rows.forEach(p::add);
+            BackdoorTriggerDetector det = BackdoorTriggerDetector.fit(p.sample().rows(), p.standardizer(), d.featureNames(), categories, SETTINGS, null);
+            if (!stamped) {
+                assertThat(det.triggers()).isEmpty();
+                assertThat(flagged(det, rows, p.standardizer())).isEmpty();
+                continue;
+            }
+            assertThat(det.triggers()).hasSize(1);
+            BackdoorTriggerDetector.Trigger t = det.triggers().get(0);
+            assertThat(t.featureName()).isEqualTo("merchant");
+            assertThat(t.text()).isEqualTo("zz-777");
+            assertThat(t.label()).isEqualTo("0");
+            Set<Long> flagged = flagged(det, rows, p.standardizer());
+            long tp = flagged.stream().filter(truth::contains).count();
+            System.out.printf("category trigger: %s recall=%.4f precision=%.4f poisoned=%d%n", t, (double) tp / truth.size(), (double) tp / flagged.size(),
+                    truth.size());
+            assertThat((double) tp / truth.size()).isGreaterThanOrEqualTo(0.9);
+            assertThat((double) tp / flagged.size()).isGreaterThanOrEqualTo(0.8);
+            TrainingRow first = rows.get(0);
+            Detection e = det.explain(first, p.standardizer().apply(first.features), det.score(first, p.standardizer().apply(first.features)));
+            assertThat(e.evidence().toString()).contains("feature=merchant", "value=zz-777", "column_type=category", "target_label=0");
+            // The trigger goes into the baseline as text and comes back as the same rule.
+            Map<String, Object> entry = det.parameters();
+            List<BackdoorTriggerDetector.KnownTrigger> known = BackdoorTriggerDetector.KnownTrigger.fromBaselineEntry(entry);
+            assertThat(known).singleElement().satisfies(k -> {
+                assertThat(k.text()).isEqualTo("zz-777");
+                assertThat(k.featureName()).isEqualTo("merchant");
+            });
+            BackdoorTriggerDetector again = BackdoorTriggerDetector.fit(p.sample().rows(), p.standardizer(), d.featureNames(), categories, SETTINGS, known);
+            assertThat(again.triggers()).isEmpty(); // the same rule at the same rate: known, not flagged
+        }
+    }
+
     @Test
     void cleanDataHasNoTrigger() {
         PoisonedDataset d = PoisonedDataset.clean(5, 50_000, 30);
