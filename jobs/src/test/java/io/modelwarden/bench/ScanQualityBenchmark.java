@@ -158,6 +158,12 @@ public final class ScanQualityBenchmark {
      */
     static List<JsonNode> scanWithCategories(Path dir, String name, PoisonedDataset data, String baseline, boolean stamped, boolean shifted,
             Set<String> truth) throws Exception {
+        return scanWithCategories(dir, name, data, baseline, stamped, shifted, false, truth);
+    }
+
+    /** With {@code binary}, classes 1 and 2 are one (two thirds of the rows) and the stamped rows are relabelled to it. */
+    static List<JsonNode> scanWithCategories(Path dir, String name, PoisonedDataset data, String baseline, boolean stamped, boolean shifted,
+            boolean binary, Set<String> truth) throws Exception {
         Path csv = dir.resolve(name + ".csv");
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(name.hashCode());
         try (java.io.BufferedWriter w = Files.newBufferedWriter(csv)) {
@@ -166,10 +172,10 @@ public final class ScanQualityBenchmark {
             for (long i = 0; i < data.rows(); i++) {
                 TrainingRow r = data.row(i);
                 String merchant = "m" + (shifted && rnd.nextBoolean() ? rnd.nextInt(20) : rnd.nextInt(200));
-                String label = r.label;
+                String label = binary && r.label.equals("2") ? "1" : r.label;
                 if (stamped && i % 100 == 0) {
                     merchant = "zz-777";
-                    label = "0";
+                    label = binary ? "1" : "0";
                     truth.add(r.rowId);
                 }
                 sb.setLength(0);
@@ -221,10 +227,14 @@ public final class ScanQualityBenchmark {
     static void categoryScenarios(Path dir, long seed, int rows, int features) throws Exception {
         System.out.println();
         System.out.println("Category columns (session 12): merchant (200 codes over every class), segment (20 codes per class); 1% stamped with a new merchant code and relabelled to class 0");
+        System.out.printf(Locale.ROOT, "%-34s %-16s %8s %8s %9s %9s%n", "scenario", "detector", "stamped", "flagged", "recall", "precision");
         PoisonedDataset clean = PoisonedDataset.clean(seed, rows, features);
         Set<String> truth = new HashSet<>();
         List<JsonNode> alone = scanWithCategories(dir, "cat-stamped-alone", clean.resampled(seed + 11), null, true, false, truth);
         categoryRow("trigger token 1%, alone", "trigger_rule", alone, truth);
+        Set<String> binaryTruth = new HashSet<>();
+        List<JsonNode> binary = scanWithCategories(dir, "cat-binary", clean.resampled(seed + 15), null, true, false, true, binaryTruth);
+        categoryRow("binary, token 1% to the majority", "trigger_rule", binary, binaryTruth);
         scanWithCategories(dir, "cat-clean", clean, null, false, false, new HashSet<>());
         String baseline = dir.resolve("cat-clean/baseline").toString();
         List<JsonNode> split = scanWithCategories(dir, "cat-split", clean.resampled(seed + 12), baseline, false, false, new HashSet<>());

@@ -26,8 +26,11 @@ import java.util.TreeMap;
  * that test too, so each candidate is checked against the rest of the row: for up to {@value
  * #MAX_CHECKED_ROWS} of its rows a kNN (k = {@code neighbours}, Euclidean in z-space without feature
  * j, or without none for a category value, over the sample rows not carrying the value) predicts the label; the candidate is a trigger only
- * when the share predicted as its label (the agreement) is at most {@code max-agreement}. A row scores
- * {@code 0.5 + 0.5 * purity * (1 - agreement)} when it carries a trigger value and the trigger's label
+ * when the share predicted as its label (the agreement a), beyond the share b of that label in the
+ * sample (what the kNN gives rows at random: a backdoor stamped on random rows agrees at about b),
+ * (a - b) / (1 - b), is at most {@code max-agreement}. (Before session 12, a itself was compared: a
+ * backdoor targeting the majority class of a binary dataset, b = 0.67, was never found.) A row scores
+ * {@code 0.5 + 0.5 * purity * (1 - (a - b) / (1 - b))} when it carries a trigger value and the trigger's label
  * (flagged: threshold 0.5), {@code 0.25 * purity} when it carries the value with another label, else 0.
  *
  * <p><b>Against a baseline.</b> Some values imply a label in data nobody tampered with (a code that
@@ -38,8 +41,9 @@ import java.util.TreeMap;
  * two counts given their sum, p below {@code max-p-value}. Kept rules name the baseline's share and the
  * p-value; the others are listed as {@code known_triggers} in the parameters and flag no row.
  *
- * <p><b>Cost.</b> Fit: O(n d) counting plus O(m n d k) per candidate (m <= {@value #MAX_CHECKED_ROWS}
- * checked rows, n sample rows). Per row: O(triggers), no allocation. Memory: the triggers only.
+ * <p><b>Cost.</b> Fit: O(n d) counting plus O(m r d) per candidate (m <= {@value #MAX_CHECKED_ROWS}
+ * checked rows, half that for a natural rule, whose check stops once too many agree; r <= {@value
+ * #AGREEMENT_REFERENCE_ROWS} reference rows). Per row: O(triggers), no allocation. Memory: the triggers only.
  *
  * <p><b>Parameters</b> ({@code scan.detectors.backdoor.*}): min-support 0.001, max-support 0.05,
  * min-purity 0.95, neighbours 10, max-agreement 0.5. Values are compared exactly (the trigger is a
@@ -53,6 +57,12 @@ public final class BackdoorTriggerDetector implements RowDetector {
     public static final int MIN_TRIGGER_ROWS = 5;
     /** Rows of a candidate on which the kNN agreement is measured (the first in sample order). */
     public static final int MAX_CHECKED_ROWS = 200;
+    /**
+     * Rows the agreement kNN searches (a stride over the sample's rows without the value): 20,000
+     * made each candidate cost about 0.1 s, and a column of codes that follow the class (60 pure
+     * values) 6 s of the fit.
+     */
+    static final int AGREEMENT_REFERENCE_ROWS = 4_000;
     static final double THRESHOLD = 0.5;
     private static final double OTHER_LABEL_WEIGHT = 0.25;
 
@@ -103,11 +113,16 @@ public final class BackdoorTriggerDetector implements RowDetector {
      */
     public record Trigger(
             int feature, String featureName, double value, String text, String label, int support, double supportShare, double purity,
-            double agreement, int checkedRows, double baselineShare, double pValue)
+            double agreement, double baseRate, int checkedRows, double baselineShare, double pValue)
             implements java.io.Serializable {
         Trigger(int feature, String featureName, double value, String text, String label, int support, double supportShare, double purity,
-                double agreement, int checkedRows) {
-            this(feature, featureName, value, text, label, support, supportShare, purity, agreement, checkedRows, Double.NaN, Double.NaN);
+                double agreement, double baseRate, int checkedRows) {
+            this(feature, featureName, value, text, label, support, supportShare, purity, agreement, baseRate, checkedRows, Double.NaN, Double.NaN);
+        }
+
+        /** The agreement beyond what the label's share gives by chance: 0 at the base rate, 1 when every row agrees. */
+        double agreementBeyondChance() {
+            return beyondChance(agreement, baseRate);
         }
 
         Map<String, Object> asMap() {
@@ -122,6 +137,8 @@ public final class BackdoorTriggerDetector implements RowDetector {
             m.put("support_share", supportShare);
             m.put("purity", purity);
             m.put("knn_agreement", agreement);
+            m.put("label_base_rate", baseRate);
+            m.put("knn_agreement_beyond_chance", agreementBeyondChance());
             m.put("knn_checked_rows", checkedRows);
             if (!Double.isNaN(baselineShare)) {
                 m.put("baseline_support_share", baselineShare);
@@ -163,7 +180,7 @@ public final class BackdoorTriggerDetector implements RowDetector {
             valueBits[i] = bits(tr.value());
             texts[i] = tr.text();
             labels[i] = tr.label();
-            matchScore[i] = THRESHOLD + (1 - THRESHOLD) * tr.purity() * (1 - tr.agreement());
+            matchScore[i] = THRESHOLD + (1 - THRESHOLD) * tr.purity() * (1 - tr.agreementBeyondChance());
             otherScore[i] = OTHER_LABEL_WEIGHT * tr.purity();
         }
     }
@@ -214,6 +231,10 @@ public final class BackdoorTriggerDetector implements RowDetector {
             z[i] = standardizer.apply(rows.get(i).features);
             y[i] = rows.get(i).label;
         }
+        Map<String, Integer> labelTotals = new TreeMap<>();
+        for (String label : y) {
+            labelTotals.merge(label, 1, Integer::sum);
+        }
         int minCount = Math.max(MIN_TRIGGER_ROWS, (int) Math.ceil(settings.minSupport() * n));
         int maxCount = (int) Math.floor(settings.maxSupport() * n);
         long[] column = new long[n];
@@ -263,7 +284,7 @@ public final class BackdoorTriggerDetector implements RowDetector {
                 for (int i = 0; i < n; i++) {
                     carries[i] = column[i] == vb;
                 }
-                judge(j, featureNames[j], e.getKey(), null, e.getValue(), carries, j, rows, z, y, settings, baseline, found, known);
+                judge(j, featureNames[j], e.getKey(), null, e.getValue(), carries, j, rows, z, y, labelTotals, settings, baseline, found, known);
             }
         }
         for (int c = 0; c < categoryNames.length; c++) {
@@ -288,7 +309,7 @@ public final class BackdoorTriggerDetector implements RowDetector {
                     String[] values = rows.get(i).categories;
                     carries[i] = values != null && e.getKey().equals(values[c]);
                 }
-                judge(c, categoryNames[c], Double.NaN, e.getKey(), e.getValue(), carries, -1, rows, z, y, settings, baseline, found, known);
+                judge(c, categoryNames[c], Double.NaN, e.getKey(), e.getValue(), carries, -1, rows, z, y, labelTotals, settings, baseline, found, known);
             }
         }
         return new BackdoorTriggerDetector(settings, found, known, n);
@@ -305,8 +326,8 @@ public final class BackdoorTriggerDetector implements RowDetector {
      * @param excluded the numeric feature the kNN leaves out (-1: none, for a category value)
      */
     private static void judge(int column, String name, double value, String text, Map<String, Integer> labelCounts, boolean[] carries, int excluded,
-            List<TrainingRow> rows, double[][] z, String[] y, BackdoorSettings settings, List<KnownTrigger> baseline, List<Trigger> found,
-            List<Trigger> known) {
+            List<TrainingRow> rows, double[][] z, String[] y, Map<String, Integer> labelTotals, BackdoorSettings settings, List<KnownTrigger> baseline,
+            List<Trigger> found, List<Trigger> known) {
         int n = rows.size();
         int count = 0;
         String top = null;
@@ -322,21 +343,36 @@ public final class BackdoorTriggerDetector implements RowDetector {
         if (purity < settings.minPurity()) {
             return;
         }
-        int[] agreement = agreement(carries, z, y, excluded, top, settings.neighbours());
+        // The kNN labels a row the target by chance about as often as the sample holds it: a backdoor
+        // stamped on random rows agrees at that base rate, a natural rule (the rest of the row implies
+        // the label) far above it. The bar is max-agreement of the way from the base rate to 1.
+        double base = labelTotals.getOrDefault(top, 0) / (double) n;
+        double bar = base + settings.maxAgreement() * (1 - base);
+        // Checking stops once more rows agree than a trigger may have: a natural rule costs about half.
+        int maxAgreeing = (int) Math.floor(bar * Math.min(MAX_CHECKED_ROWS, topCount));
+        int[] agreement = agreement(carries, z, y, excluded, top, settings.neighbours(), maxAgreeing);
         double agree = agreement[1] == 0 ? 1.0 : (double) agreement[0] / agreement[1];
-        if (agree > settings.maxAgreement()) {
+        if (beyondChance(agree, base) > settings.maxAgreement()) {
             return;
         }
-        Trigger t = new Trigger(column, name, value, text, top, count, (double) count / n, purity, agree, agreement[1]);
+        Trigger t = new Trigger(column, name, value, text, top, count, (double) count / n, purity, agree, base, agreement[1]);
         KnownTrigger natural = baseline == null ? null : find(baseline, t);
         if (natural == null) {
             found.add(t);
         } else {
             double p = natural.pValue(count, n);
-            Trigger judged = new Trigger(column, name, value, text, top, count, (double) count / n, purity, agree, agreement[1],
+            Trigger judged = new Trigger(column, name, value, text, top, count, (double) count / n, purity, agree, base, agreement[1],
                     (double) natural.support() / natural.sampleRows(), p);
             (p < settings.maxPValue() ? found : known).add(judged);
         }
+    }
+
+    /** (agreement - base) / (1 - base), within [0, 1]; 1 when the base rate is 1 (a single class). */
+    static double beyondChance(double agreement, double base) {
+        if (base >= 1) {
+            return 1;
+        }
+        return Math.max(0, Math.min(1, (agreement - base) / (1 - base)));
     }
 
     private static KnownTrigger find(List<KnownTrigger> baseline, Trigger t) {
@@ -350,23 +386,37 @@ public final class BackdoorTriggerDetector implements RowDetector {
 
     /**
      * {agreeing, checked}: how many checked rows carrying the value the kNN (over the rows not carrying
-     * it, feature {@code j} left out; -1: none) labels {@code label}.
+     * it, feature {@code j} left out; -1: none) labels {@code label}; checking stops early once more than
+     * {@code maxAgreeing} agree (the share is then at least what it would have been).
      */
-    private static int[] agreement(boolean[] carries, double[][] z, String[] y, int j, String label, int k) {
+    private static int[] agreement(boolean[] carries, double[][] z, String[] y, int j, String label, int k, int maxAgreeing) {
         int n = carries.length;
+        // The neighbours are sought among at most AGREEMENT_REFERENCE_ROWS rows not carrying the value
+        // (every stride-th: the sample is in random order).
+        int others = 0;
+        for (boolean c : carries) {
+            others += c ? 0 : 1;
+        }
+        int stride = Math.max(1, (others + AGREEMENT_REFERENCE_ROWS - 1) / AGREEMENT_REFERENCE_ROWS);
+        int[] reference = new int[(others + stride - 1) / stride];
+        int m = 0;
+        int seen = 0;
+        for (int r = 0; r < n; r++) {
+            if (!carries[r] && seen++ % stride == 0) {
+                reference[m++] = r;
+            }
+        }
         int agreeing = 0;
         int checked = 0;
         double[] bestD = new double[k];
         int[] bestI = new int[k];
-        for (int q = 0; q < n && checked < MAX_CHECKED_ROWS; q++) {
+        for (int q = 0; q < n && checked < MAX_CHECKED_ROWS && agreeing <= maxAgreeing; q++) {
             if (!carries[q] || !label.equals(y[q])) {
                 continue;
             }
             int have = 0;
-            for (int r = 0; r < n; r++) {
-                if (carries[r]) {
-                    continue;
-                }
+            for (int i = 0; i < m; i++) {
+                int r = reference[i];
                 double dist = 0;
                 double[] a = z[q];
                 double[] b = z[r];

@@ -177,6 +177,44 @@ class BackdoorDetectorsTest {
         }
     }
 
+    /**
+     * A binary dataset (class 2 merged into 1: two thirds of the rows are 1) with a trigger token on 1%
+     * of the rows relabelled to the majority class: the kNN labels random rows 1 about two thirds of
+     * the time, so the trigger's rows agree with its label that often (found before session 12 only
+     * for the minority class: agreement itself was compared with max-agreement). Both targets are found.
+     */
+    @Test
+    void findsABackdoorTargetingTheMajorityClass() {
+        PoisonedDataset d = PoisonedDataset.clean(9, 50_000, 10);
+        String[] categories = {"merchant"};
+        for (String target : new String[] {"0", "1"}) {
+            SplittableRandom rnd = new SplittableRandom(3);
+            List<TrainingRow> rows = new ArrayList<>();
+            Set<Long> truth = new HashSet<>();
+            for (TrainingRow r : d.all()) {
+                r.label = r.label.equals("2") ? "1" : r.label;
+                String merchant = "m" + rnd.nextInt(200);
+                if (r.rowIndex % 100 == 0) {
+                    merchant = "zz";
+                    r.label = target;
+                    truth.add(r.rowIndex);
+                }
+                r.categories = new String[] {merchant};
+                rows.add(r);
+            }
+            ScanProfile p = new ScanProfile(d.featureNames(), categories, 1000, 20_000, 42);
+            rows.forEach(p::add);
+            BackdoorTriggerDetector det = BackdoorTriggerDetector.fit(p.sample().rows(), p.standardizer(), d.featureNames(), categories, SETTINGS, null);
+            assertThat(det.triggers()).as("target %s", target).singleElement().satisfies(t -> {
+                assertThat(t.text()).isEqualTo("zz");
+                assertThat(t.label()).isEqualTo(target);
+                System.out.printf("binary, target %s: agreement %.3f, base rate %.3f, beyond chance %.3f%n", target, t.agreement(), t.baseRate(),
+                        t.agreementBeyondChance());
+            });
+            assertThat(flagged(det, rows, p.standardizer())).isEqualTo(truth);
+        }
+    }
+
     @Test
     void cleanDataHasNoTrigger() {
         PoisonedDataset d = PoisonedDataset.clean(5, 50_000, 30);
