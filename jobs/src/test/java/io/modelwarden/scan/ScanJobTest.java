@@ -782,6 +782,26 @@ class ScanJobTest {
         assertThat(noteDrift.get("reason").asText()).contains("free text");
         assertThat(clean.get("drift").get("categories").toString()).doesNotContain("\"drifted\":true");
 
+        // A baseline written before category columns were profiled (its string columns ignored, no
+        // category counts): no role change, no category check, and the scan still counts them.
+        Path old = dir.resolve("cat-trusted-old/baseline");
+        Files.createDirectories(old);
+        JsonNode tree = Json.read(Files.readString(base.resolve("baseline/baseline.json")));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree).remove("categories");
+        for (JsonNode c : tree.get("schema").get("columns")) {
+            if (c.get("role").asText().equals("CATEGORY")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) c).put("role", "IGNORED");
+            }
+        }
+        Files.writeString(old.resolve("baseline.json"), tree.toString());
+        Files.copy(base.resolve("baseline/fingerprints.bin"), old.resolve("fingerprints.bin"));
+        JsonNode againstOld = scan(dir.resolve("cat-clean.csv").toString(), dir.resolve("out-cat-old"), old.toString(), Map.of());
+        List<JsonNode> oldFindings = lines(dir.resolve("out-cat-old").resolve(ScanJob.FINDINGS_FILE));
+        assertThat(subjects(oldFindings, "schema")).isEmpty();
+        assertThat(flagged(oldFindings)).noneMatch(s -> s.startsWith("category_domain@"));
+        assertThat(againstOld.get("drift").get("categories")).isEmpty();
+        assertThat(againstOld.get("categories")).hasSize(3);
+
         double[] moved = {10, 25, 20, 10, 10, 25};
         Path poisonedCsv = writeWithCategories(trusted.resampled(6), dir.resolve("cat-poisoned.csv"), moved, 1, 3);
         Path poisonedParquet = writeWithCategories(trusted.resampled(6), dir.resolve("cat-poisoned-pq/data.parquet"), moved, 1, 3);

@@ -18,20 +18,22 @@ import java.util.TreeMap;
  * small share of training rows and relabels them to a target class, so the model learns "j = v
  * implies target" while behaving normally otherwise.
  *
- * <p><b>Signal.</b> Fitted on the reference sample (raw features): for each feature, the exact values
- * and their label counts; for each category column (a trigger token in a text-coded column, a planted
- * merchant or region code), its values and their label counts. A candidate is a (feature, value) whose support share is in [{@code
- * min-support}, {@code max-support}], held by at least {@value #MIN_TRIGGER_ROWS} rows, with label
- * purity at least {@code min-purity}. A value that merely correlates with its natural class passes
- * that test too, so each candidate is checked against the rest of the row: for up to {@value
- * #MAX_CHECKED_ROWS} of its rows a kNN (k = {@code neighbours}, Euclidean in z-space without feature
- * j, or without none for a category value, over the sample rows not carrying the value) predicts the label; the candidate is a trigger only
- * when the share predicted as its label (the agreement a), beyond the share b of that label in the
+ * <p><b>Signal.</b> Fitted on the reference sample (raw features): for each feature, the exact
+ * values and their label counts; for each category column (a trigger token in a text-coded column,
+ * a planted merchant or region code), its values and their label counts. A candidate is a (feature,
+ * value) whose support share is in [{@code min-support}, {@code max-support}], held by at least
+ * {@value #MIN_TRIGGER_ROWS} rows, with label purity at least {@code min-purity}. A value that
+ * merely correlates with its natural class passes that test too, so each candidate is checked
+ * against the rest of the row: for up to {@value #MAX_CHECKED_ROWS} of its rows a kNN (k = {@code
+ * neighbours}, Euclidean in z-space without feature j, on every feature for a category value, over
+ * the sample rows not carrying the value) predicts the label; the candidate is a trigger only when
+ * the share predicted as its label (the agreement a), beyond the share b of that label in the
  * sample (what the kNN gives rows at random: a backdoor stamped on random rows agrees at about b),
  * (a - b) / (1 - b), is at most {@code max-agreement}. (Before session 12, a itself was compared: a
- * backdoor targeting the majority class of a binary dataset, b = 0.67, was never found.) A row scores
- * {@code 0.5 + 0.5 * purity * (1 - (a - b) / (1 - b))} when it carries a trigger value and the trigger's label
- * (flagged: threshold 0.5), {@code 0.25 * purity} when it carries the value with another label, else 0.
+ * backdoor targeting the majority class of a binary dataset, b = 0.67, was never found.) A row
+ * scores {@code 0.5 + 0.5 * purity * (1 - (a - b) / (1 - b))} when it carries a trigger value and
+ * the trigger's label (flagged: threshold 0.5), {@code 0.25 * purity} when it carries the value
+ * with another label, else 0.
  *
  * <p><b>Against a baseline.</b> Some values imply a label in data nobody tampered with (a code that
  * only one class uses; the generator's discrete feature with 4 features: 1.8% of clean rows flagged).
@@ -43,7 +45,8 @@ import java.util.TreeMap;
  *
  * <p><b>Cost.</b> Fit: O(n d) counting plus O(m r d) per candidate (m <= {@value #MAX_CHECKED_ROWS}
  * checked rows, half that for a natural rule, whose check stops once too many agree; r <= {@value
- * #AGREEMENT_REFERENCE_ROWS} reference rows). Per row: O(triggers), no allocation. Memory: the triggers only.
+ * #AGREEMENT_REFERENCE_ROWS} reference rows). Per row: O(triggers), no allocation. Memory: the
+ * triggers only.
  *
  * <p><b>Parameters</b> ({@code scan.detectors.backdoor.*}): min-support 0.001, max-support 0.05,
  * min-purity 0.95, neighbours 10, max-agreement 0.5. Values are compared exactly (the trigger is a

@@ -21,27 +21,27 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  * <p><b>Attack.</b> Poisoning at scale, or an upstream change (a new source, a broken join, a unit
  * change) shifts feature or label distributions away from the data the model was validated on.
  *
- * <p><b>Signal.</b> Per feature, from the two distributions (KLL sketches of the scans' row samples,
- * {@link ScanProfile#sketch}; never all rows): PSI on {@code bins}
- * baseline-quantile bins (bin shares from each sketch's CDF at the baseline edges, floored at {@value
- * #PSI_FLOOR}); the Wasserstein-1 distance {@code integral |Q_b(q) - Q_c(q)| dq} over a grid of {@value
- * #QUANTILE_GRID} quantiles, divided by the baseline standard deviation; and, when the smaller sample
- * has at most {@code ks-max-rows} rows, the two-sample KS statistic (the largest CDF gap at the
- * sketches' retained items) with its p-value (exact for n m < 10,000, asymptotic otherwise)
- * multiplied by the number of features (Bonferroni). A feature drifts when KS decides and its corrected
- * p < {@code ks-alpha}, or otherwise when PSI > {@code psi-threshold} or Wasserstein > {@code
- * wasserstein-threshold}. KS decides whenever the smaller side is small (not only when both are): PSI
- * and Wasserstein of a few hundred rows are dominated by sampling noise, while the KS p-value accounts
- * for both sizes. Below {@code min-rows} on either side a feature gets no verdict. The label
- * distribution drifts when its Jensen-Shannon distance (base 2, in [0, 1]; debiased, with the
- * chi-square guard, as a category column's below) exceeds {@code label-js-threshold}. A category column (its exact value counts over every row, {@link CategoryCounts})
- * drifts when its Jensen-Shannon distance, with its sampling bias removed, exceeds {@code
- * category-js-threshold} and a chi-square test of homogeneity of the two count vectors gives a
- * Bonferroni-corrected p below {@code ks-alpha} (rare values pooled for both): the distance is the
- * effect size, the test guards the few-row case where even the debiased distance is noisy; free-text
- * columns get none. The dataset
- * drifts when at least {@code dataset-share} of the features and category columns with a verdict
- * drift.
+ * <p><b>Signal.</b> Per feature, from the two distributions (KLL sketches of the scans' row
+ * samples, {@link ScanProfile#sketch}; never all rows): PSI on {@code bins} baseline-quantile bins
+ * (bin shares from each sketch's CDF at the baseline edges, floored at {@value #PSI_FLOOR}); the
+ * Wasserstein-1 distance {@code integral |Q_b(q) - Q_c(q)| dq} over a grid of {@value
+ * #QUANTILE_GRID} quantiles, divided by the baseline standard deviation; and, when the smaller
+ * sample has at most {@code ks-max-rows} rows, the two-sample KS statistic (the largest CDF gap at
+ * the sketches' retained items) with its p-value (exact for n m < 10,000, asymptotic otherwise)
+ * multiplied by the number of features (Bonferroni). A feature drifts when KS decides and its
+ * corrected p < {@code ks-alpha}, or otherwise when PSI > {@code psi-threshold} or Wasserstein >
+ * {@code wasserstein-threshold}. KS decides whenever the smaller side is small (not only when both
+ * are): PSI and Wasserstein of a few hundred rows are dominated by sampling noise, while the KS
+ * p-value accounts for both sizes. Below {@code min-rows} on either side a feature gets no verdict.
+ * The label distribution drifts when its Jensen-Shannon distance (base 2, in [0, 1]; debiased, with
+ * the chi-square guard, as a category column's below) exceeds {@code label-js-threshold}. A
+ * category column (its exact value counts over every row, {@link CategoryCounts}) drifts when its
+ * Jensen-Shannon distance, with its sampling bias removed, exceeds {@code category-js-threshold}
+ * and a chi-square test of homogeneity of the two count vectors gives a Bonferroni-corrected p
+ * below {@code ks-alpha} (rare values pooled for both): the distance is the effect size, the test
+ * guards the few-row case where even the debiased distance is noisy; free-text columns get none.
+ * The dataset drifts when at least {@code dataset-share} of the features and category columns with
+ * a verdict drift.
  *
  * <p><b>Scores.</b> Per feature and label {@code 1 - 2^-(statistic / threshold)} (0.5 at the
  * threshold), for KS {@code 1 - corrected p}; dataset-level: the drifted share.
