@@ -838,4 +838,45 @@ class ScanJobTest {
             }
         }
     }
+
+    /**
+     * Rows are copies only when their category values agree too: of 4,000 rows, 40 are copied with
+     * the same colour and 40 with the same numbers but another colour (the same amounts at another
+     * merchant). Only the first 40 pairs are DUPLICATE findings, and only their label conflicts.
+     */
+    @Test
+    void copiesMustAgreeOnCategoryValues() throws Exception {
+        PoisonedDataset data = PoisonedDataset.clean(41, 4_000, 6);
+        List<String> csv = new ArrayList<>(List.of("id," + String.join(",", data.featureNames()) + ",label,colour"));
+        Set<String> copied = new TreeSet<>();
+        for (long i = 0; i < data.rows(); i++) {
+            io.modelwarden.model.TrainingRow r = data.row(i);
+            String colour = "c" + (i % 7);
+            String numbers = java.util.Arrays.stream(r.features).mapToObj(Double::toString).collect(java.util.stream.Collectors.joining(","));
+            csv.add(r.rowId + "," + numbers + "," + r.label + "," + colour);
+            if (i < 80) {
+                boolean same = i < 40;
+                String label = i % 2 == 0 ? r.label : String.valueOf((Integer.parseInt(r.label) + 1) % 3);
+                csv.add("copy-" + i + "," + numbers + "," + label + "," + (same ? colour : "other"));
+                if (same) {
+                    copied.add(r.rowId);
+                    copied.add("copy-" + i);
+                }
+            }
+        }
+        Path file = dir.resolve("copies-colour.csv");
+        Files.write(file, csv);
+        scan(file.toString(), dir.resolve("out-copies-colour"), null, Map.of());
+        Set<String> duplicates = new TreeSet<>();
+        Set<String> conflicts = new TreeSet<>();
+        for (JsonNode f : lines(dir.resolve("out-copies-colour").resolve(ScanJob.FINDINGS_FILE))) {
+            if (f.get("detector").asText().equals("duplicate_hash")) {
+                duplicates.add(f.get("row_id").asText());
+            } else if (f.get("detector").asText().equals("duplicate_label_conflict")) {
+                conflicts.add(f.get("row_id").asText());
+            }
+        }
+        assertThat(duplicates).isEqualTo(copied);
+        assertThat(conflicts).isNotEmpty().isSubsetOf(copied);
+    }
 }

@@ -1,5 +1,6 @@
 package io.modelwarden.detect.poisoning;
 
+import io.modelwarden.stats.Hashing;
 import java.util.HexFormat;
 import org.apache.datasketches.hash.MurmurHash3;
 
@@ -63,6 +64,37 @@ public final class DuplicateKeys {
             }
         }
         return MurmurHash3.hash(bits, EXACT_SEED);
+    }
+
+    /**
+     * {@link #exactKey(double[])} of a row that also has category values: rows are exact copies only
+     * when these are equal too (the same numbers at another merchant are no copy). Without category
+     * values (null or none) the key is the features' alone.
+     */
+    public static long[] exactKey(double[] rawFeatures, String[] categories) {
+        long[] key = exactKey(rawFeatures);
+        long c = categoryHash(categories);
+        if (c != 0) {
+            key[0] ^= c;
+            key[1] ^= Hashing.mix64(c);
+        }
+        return key;
+    }
+
+    /**
+     * A 64-bit hash of a row's category values (a missing one distinct from every text), 0 when it has
+     * none: the scan adds it to each near-duplicate bucket, so that only rows with equal category
+     * values are compared.
+     */
+    public static long categoryHash(String[] categories) {
+        if (categories == null || categories.length == 0) {
+            return 0;
+        }
+        long h = EXACT_SEED;
+        for (String v : categories) {
+            h = Hashing.mix64(h ^ (v == null ? NAN_CELL : Hashing.hash64(v)));
+        }
+        return h == 0 ? 1 : h;
     }
 
     /** 32 hex digits of a 128-bit key, hi first. */

@@ -255,4 +255,20 @@ class DuplicateDetectorTest {
         assertThat(DuplicateKeys.nearKey(new double[] {1.0, 2.0}, 0.01)).containsExactly(DuplicateKeys.nearKey(new double[] {1.001, 2.004}, 0.01));
         assertThat(DuplicateKeys.nearKey(new double[] {Double.NaN}, 0.01)).isNotEqualTo(DuplicateKeys.nearKey(new double[] {0.0}, 0.01));
     }
+
+    /** Category values are part of a row's identity: the same numbers with another category value are no exact copy. */
+    @Test
+    void categoryValuesArePartOfTheExactKey() {
+        double[] x = {1.5, -0.0, 3};
+        assertThat(DuplicateKeys.exactKey(x, null)).containsExactly(DuplicateKeys.exactKey(x));
+        assertThat(DuplicateKeys.exactKey(x, new String[0])).containsExactly(DuplicateKeys.exactKey(x));
+        assertThat(DuplicateKeys.exactKey(x, new String[] {"red", "r1"})).containsExactly(DuplicateKeys.exactKey(new double[] {1.5, 0.0, 3}, new String[] {"red", "r1"}))
+                .isNotEqualTo(DuplicateKeys.exactKey(x));
+        assertThat(DuplicateKeys.exactKey(x, new String[] {"red", "r1"})).isNotEqualTo(DuplicateKeys.exactKey(x, new String[] {"red", "r2"}));
+        // A missing value is not the text "null", and the order of the columns counts.
+        assertThat(DuplicateKeys.categoryHash(new String[] {null})).isNotEqualTo(DuplicateKeys.categoryHash(new String[] {"null"}));
+        assertThat(DuplicateKeys.categoryHash(new String[] {"a", "b"})).isNotEqualTo(DuplicateKeys.categoryHash(new String[] {"b", "a"}));
+        assertThat(DuplicateKeys.categoryHash(null)).isZero();
+        assertThat(DuplicateKeys.categoryHash(new String[] {"a"})).isNotZero();
+    }
 }
