@@ -272,8 +272,8 @@ public final class ScanReport {
     /**
      * What the detectors judged against the baseline, in one line (null without a baseline): the share
      * of extra copies against the baseline's, the estimated label flips against the baseline's own
-     * class overlap, the trigger rules the baseline already had, and the rows only the baseline's
-     * forest finds.
+     * class overlap, the trigger rules the baseline already had, the rows only the baseline's forest
+     * finds, and the rows with a category value it never had.
      */
     private static String againstBaseline(JsonNode detectors) {
         List<String> parts = new ArrayList<>();
@@ -298,6 +298,10 @@ public final class ScanReport {
         JsonNode forest = detectors.path("baseline_forest");
         if (present(forest.path("flagged"))) {
             parts.add(Html.integer(forest.path("flagged")) + " rows only the baseline's forest finds unusual");
+        }
+        JsonNode domain = detectors.path("category_domain");
+        if (present(domain.path("flagged"))) {
+            parts.add(Html.integer(domain.path("flagged")) + " rows with a rare category value the baseline never had");
         }
         return parts.isEmpty() ? null : "Against the baseline: " + String.join("; ", parts);
     }
@@ -661,7 +665,7 @@ public final class ScanReport {
             }
         }
         h.append("<table class=\"features\"><thead><tr><th>Column</th><th class=\"num\">rows</th><th class=\"num\">missing</th>")
-                .append("<th class=\"num\">distinct</th><th>Most frequent values</th><th>Against the baseline</th></tr></thead><tbody>\n");
+                .append("<th class=\"num\">distinct</th><th>Most frequent values</th><th>Drift vs the baseline</th></tr></thead><tbody>\n");
         int shown = 0;
         for (JsonNode c : categories) {
             if (shown++ == MAX_FEATURES) {

@@ -163,6 +163,11 @@ final class ReportFixtures {
                 drifted += isDrifted ? 1 : 0;
             }
             drift.putObject("label").put("js_distance", 0.043).put("drifted", false);
+            ArrayNode cd = drift.putArray("categories");
+            cd.addObject().put("column", "merchant_country").put("js_distance", 0.31).put("chi_square_p", 0.0).put("drifted", true)
+                    .put("reason", "js=0.3100 (debiased) > 0.1");
+            cd.addObject().put("column", "device_note").putNull("js_distance").putNull("chi_square_p").put("drifted", false)
+                    .put("reason", "no verdict: free text (more than 1000 distinct values, or values over 256 characters)");
             drift.put("share_drifted", (double) drifted / features);
             drift.put("dataset_drifted", true);
         } else {
@@ -173,6 +178,13 @@ final class ReportFixtures {
         for (int c = 0; c < classes; c++) {
             labels.put(c == 0 ? "legit" : c == 1 ? "fraud" : "class_" + c, Math.round(rows * Math.pow(0.5, c + 1)) + 17);
         }
+
+        ArrayNode categories = s.putArray("categories");
+        ObjectNode country = categories.addObject().put("name", "merchant_country").put("rows", rows - 40).put("missing", 40).put("free_text", false)
+                .put("distinct", 37);
+        country.putObject("top").put("US", rows / 2).put("DE", rows / 5).put("<script>", 3);
+        categories.addObject().put("name", "device_note").put("rows", rows).put("missing", 0).put("free_text", true).putNull("distinct")
+                .putObject("top");
 
         ArrayNode fstats = s.putArray("features");
         for (int i = 0; i < features; i++) {

@@ -29,7 +29,7 @@ class ScanReportTest {
         assertThat(html).contains(ReportFixtures.SCAN_ID, "s3://ml-data/fraud/train/2026-11-28/",
                 "9c1185a5c5e9fc54612808977ee8f548b2258d31b3c5f0b8d1ef6f2b2a5f0c41", "20,000", "2026-11-28 22:00:03 UTC",
                 "1 min 14 s");
-        for (String id : List.of("verdict", "input", "findings", "detectors", "drift", "labels", "features",
+        for (String id : List.of("verdict", "input", "findings", "detectors", "drift", "labels", "features", "categories",
                 "top-findings", "run")) {
             assertThat(html).contains("<section id=\"" + id + "\"");
         }
@@ -43,6 +43,11 @@ class ScanReportTest {
         // The duplicate grouping's rate against the baseline's, in its card and in the verdict.
         assertThat(html).contains("<dt>rate.extra_copies</dt><dd>412</dd>", "<dt>rate.baseline_share</dt>");
         assertThat(html).contains("<li>Against the baseline: 2.1% of rows are extra copies (baseline 2.0%)</li>");
+        // Category columns: counts, most frequent values (escaped), drift against the baseline, free text without a verdict.
+        String categories = html.substring(html.indexOf("<section id=\"categories\">"), html.indexOf("<section id=\"top-findings\">"));
+        assertThat(categories).contains("<code>merchant_country</code>", "<code>US</code>", "&lt;script&gt;", "Jensen\u2013Shannon 0.31",
+                "<span class=\"badge bad\">drifted</span>", "<span class=\"muted\">free text</span>", "no verdict: free text")
+                .doesNotContain("<script>");
         // Findings by kind and by detector as bar charts.
         assertThat(html).contains("aria-label=\"Findings by kind\"", "aria-label=\"Findings by detector\"");
         // Drift: drifted features highlighted, sorted by PSI; the label chart and feature table.
