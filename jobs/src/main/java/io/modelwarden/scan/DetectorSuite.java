@@ -163,7 +163,7 @@ final class DetectorSuite {
             if (s.schema() && baseline != null) {
                 detectors.add(RangeConstraintDetector.fromStats(alignedStats(baseline, names), s.schemaSettings()));
                 CategoryDomainDetector domains = CategoryDomainDetector.of(profile.categoryNames(), baseline.categoryCounts(), profile.categories(),
-                        s.schemaSettings().maxNewCategoryShare());
+                        s.schemaSettings());
                 if (domains != null) {
                     detectors.add(domains);
                 }

@@ -144,8 +144,9 @@ public final class SchemaDetector implements Serializable {
 
     /**
      * The domain constraint of each category column the baseline counted: {@code new_categories}
-     * when this dataset has values the baseline's rows never had (the most frequent listed, with
-     * their rows), and {@code category_cardinality} when a column the baseline counted is free text
+     * when this dataset has values the baseline's rows never had and one of them is improbable or
+     * common ({@link CategoryDomainDetector#classify}: not when all are as rare as the baseline's long
+     * tail explains; the most frequent listed, with their rows), and {@code category_cardinality} when a column the baseline counted is free text
      * now (more distinct values than it may hold). Columns either side counts as free text have no
      * domain.
      */
@@ -165,22 +166,30 @@ public final class SchemaDetector implements Serializable {
                 out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, "category_cardinality:" + column, Detection.of(CARDINALITY, ev)));
                 continue;
             }
+            Map<String, CategoryDomainDetector.NewValue> verdicts = CategoryDomainDetector.classify(b, c, settings);
             Map<String, Long> added = new TreeMap<>();
+            Map<String, Long> improbable = new TreeMap<>();
             long rows = 0;
-            for (Map.Entry<String, Long> v : c.counts().entrySet()) {
-                if (!b.contains(v.getKey())) {
-                    added.put(v.getKey(), v.getValue());
-                    rows += v.getValue();
+            boolean reported = false;
+            for (Map.Entry<String, CategoryDomainDetector.NewValue> v : verdicts.entrySet()) {
+                long count = c.count(v.getKey());
+                added.put(v.getKey(), count);
+                rows += count;
+                if (v.getValue() == CategoryDomainDetector.NewValue.IMPROBABLE) {
+                    improbable.put(v.getKey(), count);
                 }
+                reported |= v.getValue() != CategoryDomainDetector.NewValue.TAIL;
             }
-            if (added.isEmpty()) {
-                continue;
+            if (!reported) {
+                continue; // none, or only as rare as the baseline's long tail explains
             }
             Map<String, Object> ev = constraint("new_categories", column);
             ev.put("new_values", CategoryCounts.top(added, NEW_VALUES_LISTED));
             ev.put("new_value_count", added.size());
             ev.put("rows", rows);
             ev.put("share", c.rows() == 0 ? 0.0 : (double) rows / c.rows());
+            ev.put("improbable_values", CategoryCounts.top(improbable, NEW_VALUES_LISTED));
+            ev.put("expected_rows_of_an_unseen_value", 3.0 * c.rows() / b.rows());
             ev.put("baseline_distinct", b.distinct());
             ev.put("baseline_rows", b.rows());
             out.add(new DatasetDetection(ID, Threat.DATA_POISONING, FindingKind.SCHEMA, "new_categories:" + column, Detection.of(NEW_CATEGORIES, ev)));

@@ -16,8 +16,12 @@ import java.io.Serializable;
  *     value covers at most this share of the scan's rows with a value in the column (default 0.05);
  *     a more common new value (a new batch or version stamp, a new region) is left to the
  *     dataset-level finding
+ * @param maxPValue a new category value is flagged only when its count is this improbable for a value
+ *     the baseline's rows never had (Poisson, at the rule-of-three bound 3 / baseline rows of its
+ *     probability; default 0.001): a long tail of rare values brings new ones in every batch
  */
-public record SchemaSettings(double iqrFactor, double maxRejectedShare, double maxMissingShare, double maxNewCategoryShare) implements Serializable {
+public record SchemaSettings(double iqrFactor, double maxRejectedShare, double maxMissingShare, double maxNewCategoryShare, double maxPValue)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String PREFIX = "scan.detectors.schema.";
 
@@ -34,6 +38,9 @@ public record SchemaSettings(double iqrFactor, double maxRejectedShare, double m
         if (!(maxNewCategoryShare >= 0 && maxNewCategoryShare <= 1)) {
             throw ConfigException.invalid(PREFIX + "max-new-category-share", "in [0, 1]", maxNewCategoryShare);
         }
+        if (!(maxPValue > 0 && maxPValue <= 1)) {
+            throw ConfigException.invalid(PREFIX + "max-p-value", "in (0, 1]", maxPValue);
+        }
     }
 
     public static SchemaSettings defaults() {
@@ -42,6 +49,6 @@ public record SchemaSettings(double iqrFactor, double maxRejectedShare, double m
 
     public static SchemaSettings fromConfig(Config c) {
         return new SchemaSettings(c.getDouble(PREFIX + "iqr-factor"), c.getDouble(PREFIX + "max-rejected-share"), c.getDouble(PREFIX + "max-missing-share"),
-                c.getDouble(PREFIX + "max-new-category-share"));
+                c.getDouble(PREFIX + "max-new-category-share"), c.getDouble(PREFIX + "max-p-value"));
     }
 }

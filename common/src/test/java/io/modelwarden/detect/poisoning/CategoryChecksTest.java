@@ -152,9 +152,41 @@ class CategoryChecksTest {
         assertThat(ev.get("new_values")).isEqualTo(new LinkedHashMap<>(Map.of("injected", 40L, "typo", 3L)));
         assertThat(((Map<String, Object>) ev.get("new_values")).keySet()).containsExactly("injected", "typo");
         assertThat(ev.get("rows")).isEqualTo(43L);
+        // 40 rows of a value 10,000 baseline rows never had are improbable (expected at most 3); 3 rows are not.
+        assertThat(ev.get("improbable_values")).isEqualTo(Map.of("injected", 40L));
         assertThat(ev.get("baseline_distinct")).isEqualTo(30);
         // The same values again: nothing new.
         assertThat(SCHEMA.categories(Map.of("col", base), Map.of("col", zipf(10_000, 30, 7)))).isEmpty();
+    }
+
+    /**
+     * A long tail: 900 Zipf values over 20,000 rows leave many rare values out of any one draw, so a
+     * second draw brings values the first never had (11 on 47 rows, at most 9 rows each). That is no
+     * finding and flags no row (before the rule-of-three test every such row was flagged); 20 rows
+     * stamped with one new value (0.1% of the rows, the backdoor detector's smallest support; 10 rows
+     * would not be: P(Poisson(3) >= 10) = 0.0011) are.
+     */
+    @Test
+    void aLongTailsNewValuesAreNoFinding() {
+        CategoryCounts base = zipf(20_000, 900, 11);
+        CategoryCounts cur = zipf(20_000, 900, 12);
+        Map<String, CategoryDomainDetector.NewValue> verdicts = CategoryDomainDetector.classify(base, cur, SchemaSettings.defaults());
+        long tailRows = verdicts.keySet().stream().mapToLong(cur::count).sum();
+        System.out.printf("long tail: %d new values on %d rows, largest count %d%n", verdicts.size(), tailRows,
+                verdicts.keySet().stream().mapToLong(cur::count).max().orElse(0));
+        assertThat(verdicts).hasSizeGreaterThanOrEqualTo(5).allSatisfy((v, n) -> assertThat(n).isEqualTo(CategoryDomainDetector.NewValue.TAIL));
+        assertThat(SCHEMA.categories(Map.of("col", base), Map.of("col", cur))).isEmpty();
+        CategoryDomainDetector d = CategoryDomainDetector.of(new String[] {"col"}, Map.of("col", base), Map.of("col", cur), SchemaSettings.defaults());
+        for (String v : verdicts.keySet()) {
+            TrainingRow row = new TrainingRow("r", 0, 0, new double[0], null, new String[] {v});
+            assertThat(d.score(row, new double[0])).isZero();
+        }
+        for (int i = 0; i < 20; i++) {
+            cur.add("stamped");
+        }
+        assertThat(CategoryDomainDetector.classify(base, cur, SchemaSettings.defaults())).containsEntry("stamped", CategoryDomainDetector.NewValue.IMPROBABLE);
+        assertThat(SCHEMA.categories(Map.of("col", base), Map.of("col", cur))).singleElement()
+                .satisfies(f -> assertThat(f.detection().evidence().get("improbable_values")).isEqualTo(Map.of("stamped", 20L)));
     }
 
     @Test
@@ -198,7 +230,7 @@ class CategoryChecksTest {
         }
         Map<String, CategoryCounts> baseline = Map.of("colour", base, "batch", CategoryCounts.of(Map.of("batch-6", 20_000L), 0, 1000));
         CategoryDomainDetector d = CategoryDomainDetector.of(new String[] {"colour", "batch", "new_column"}, baseline,
-                Map.of("colour", colours, "batch", batches, "new_column", unchecked), SchemaSettings.defaults().maxNewCategoryShare());
+                Map.of("colour", colours, "batch", batches, "new_column", unchecked), SchemaSettings.defaults());
         assertThat(d.checkedColumns()).containsExactly("batch", "colour");
         int flagged = 0;
         for (int i = 0; i < rows.size(); i++) {
@@ -213,15 +245,16 @@ class CategoryChecksTest {
             }
         }
         assertThat(flagged).isEqualTo(100);
-        assertThat(d.parameters().get("common_new_values_not_flagged")).isEqualTo(Map.of("batch", List.of("batch-7")));
+        assertThat(d.parameters().get("new_values_not_flagged")).isEqualTo(Map.of("batch", List.of("batch-7")));
         // A dataset without category values (no column) scores 0.
         assertThat(d.score(new TrainingRow("x", 0, 0, new double[0], null), new double[0])).isZero();
     }
 
     @Test
     void noCheckableColumnNoDetector() {
-        assertThat(CategoryDomainDetector.of(new String[] {"a"}, Map.of(), Map.of("a", zipf(100, 3, 1)), 0.05)).isNull();
-        assertThat(CategoryDomainDetector.of(new String[] {"a"}, Map.of("a", CategoryCounts.freeText(5, 0, 10)), Map.of("a", zipf(100, 3, 1)), 0.05))
+        SchemaSettings s = SchemaSettings.defaults();
+        assertThat(CategoryDomainDetector.of(new String[] {"a"}, Map.of(), Map.of("a", zipf(100, 3, 1)), s)).isNull();
+        assertThat(CategoryDomainDetector.of(new String[] {"a"}, Map.of("a", CategoryCounts.freeText(5, 0, 10)), Map.of("a", zipf(100, 3, 1)), s))
                 .isNull();
     }
 }

@@ -21,7 +21,7 @@ class DetectorSettingsTest {
         assertThat(DuplicateSettings.defaults()).isEqualTo(new DuplicateSettings(0.01, 2, 1000, 4096, 1e-4, 1e-3, 1e-3));
         assertThat(BackdoorSettings.defaults()).isEqualTo(new BackdoorSettings(0.001, 0.05, 0.95, 10, 0.5, 0.05, 0.5, 0.35, 42, 0.001));
         assertThat(DriftSettings.defaults()).isEqualTo(new DriftSettings(10, 0.2, 0.1, 0.05, 1000, 100, 0.5, 0.1, 0.1));
-        assertThat(SchemaSettings.defaults()).isEqualTo(new SchemaSettings(3.0, 0.01, 0.05, 0.05));
+        assertThat(SchemaSettings.defaults()).isEqualTo(new SchemaSettings(3.0, 0.01, 0.05, 0.05, 0.001));
         assertThat(FingerprintSettings.defaults()).isEqualTo(new FingerprintSettings(0.01, 0.01, 64L << 20));
     }
 
