@@ -132,9 +132,9 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
             int n = nearDuplicates.buckets(projections, buckets);
             nearDuplicates.sketch(projections, sketch, 0);
             // One array for every bucket: each record is serialised into the keyed shuffle as it leaves.
-            byte[] group = DuplicateGroup.oneRowBytes(row, DuplicateKeys.exactKey(row.features, row.categories), sketch, imputedJson(imputed));
-            // Only rows with the same category values share a bucket (0: the dataset has none).
+            // Only rows with the same category values share a bucket or an exact key (0: the dataset has none).
             long categories = DuplicateKeys.categoryHash(row.categories);
+            byte[] group = DuplicateGroup.oneRowBytes(row, DuplicateKeys.exactKey(row.features, categories), sketch, imputedJson(imputed));
             for (int i = 0; i < n; i++) {
                 // Serialised as it leaves, so the mark may change: bucket 0 is the row's own (no border crossed).
                 DuplicateGroup.markHome(group, i == 0);
@@ -142,7 +142,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
             }
         } else if (model.duplicates() != null) {
             // Radius 0, exact copies only: one record per row, its bucket the exact key (the sketch unused).
-            long[] exact = DuplicateKeys.exactKey(row.features, row.categories);
+            long[] exact = DuplicateKeys.exactKey(row.features, DuplicateKeys.categoryHash(row.categories));
             byte[] group = DuplicateGroup.oneRowBytes(row, exact, sketch, imputedJson(imputed));
             DuplicateGroup.markHome(group, true);
             output.collect(DUPLICATES, new StreamRecord<>(Tuple2.of(exact[0], group)));

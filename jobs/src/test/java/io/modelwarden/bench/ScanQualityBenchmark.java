@@ -187,14 +187,7 @@ public final class ScanQualityBenchmark {
                 w.write(sb.toString());
             }
         }
-        Path out = dir.resolve(name);
-        Config c = Config.defaults().with("scan.id-column", "id").with("scan.parallelism", "2");
-        new ScanJob(ScanOptions.of(csv.toString(), out.toString(), baseline, c), Clock.systemUTC(), new Configuration()).run();
-        List<JsonNode> findings = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve(ScanJob.FINDINGS_FILE))) {
-            findings.add(Json.read(line));
-        }
-        return findings;
+        return scanFile(csv, dir.resolve(name), baseline);
     }
 
     /** Recall and precision of one detector's row findings against the stamped rows. */
@@ -264,7 +257,11 @@ public final class ScanQualityBenchmark {
 
     static List<JsonNode> scan(Path dir, String name, PoisonedDataset data, String baseline) throws Exception {
         Path csv = DatasetFiles.writeCsv(data, dir.resolve(name + ".csv"));
-        Path out = dir.resolve(name);
+        return scanFile(csv, dir.resolve(name), baseline);
+    }
+
+    /** Scans one CSV file (ids from its id column) into {@code out}; returns its findings. */
+    static List<JsonNode> scanFile(Path csv, Path out, String baseline) throws Exception {
         Config c = Config.defaults().with("scan.id-column", "id").with("scan.parallelism", "2");
         new ScanJob(ScanOptions.of(csv.toString(), out.toString(), baseline, c), Clock.systemUTC(), new Configuration()).run();
         List<JsonNode> findings = new ArrayList<>();

@@ -150,11 +150,16 @@ public final class CategoryDomainDetector implements RowDetector {
             return 0;
         }
         for (int j = 0; j < domains.length; j++) {
-            if (domains[j] != null && values[j] != null && !domains[j].contains(values[j])) {
+            if (breaks(j, values[j])) {
                 return SCORE;
             }
         }
         return 0;
+    }
+
+    /** True when column j is checked and the value (null: missing) is not in its domain. */
+    private boolean breaks(int j, String value) {
+        return domains[j] != null && value != null && !domains[j].contains(value);
     }
 
     @Override
@@ -167,7 +172,7 @@ public final class CategoryDomainDetector implements RowDetector {
         List<Map<String, Object>> violations = new ArrayList<>();
         for (int j = 0; j < domains.length; j++) {
             String v = row.categories[j];
-            if (domains[j] != null && v != null && !domains[j].contains(v)) {
+            if (breaks(j, v)) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("column", columns[j]);
                 m.put("value", v);

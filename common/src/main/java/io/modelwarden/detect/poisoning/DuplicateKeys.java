@@ -67,13 +67,13 @@ public final class DuplicateKeys {
     }
 
     /**
-     * {@link #exactKey(double[])} of a row that also has category values: rows are exact copies only
-     * when these are equal too (the same numbers at another merchant are no copy). Without category
-     * values (null or none) the key is the features' alone.
+     * {@link #exactKey(double[])} of a row that also has category values ({@link #categoryHash} of
+     * them): rows are exact copies only when these are equal too (the same numbers at another merchant
+     * are no copy). With a hash of 0 (no category values) the key is the features' alone.
      */
-    public static long[] exactKey(double[] rawFeatures, String[] categories) {
+    public static long[] exactKey(double[] rawFeatures, long categoryHash) {
         long[] key = exactKey(rawFeatures);
-        long c = categoryHash(categories);
+        long c = categoryHash;
         if (c != 0) {
             key[0] ^= c;
             key[1] ^= Hashing.mix64(c);

@@ -260,11 +260,12 @@ class DuplicateDetectorTest {
     @Test
     void categoryValuesArePartOfTheExactKey() {
         double[] x = {1.5, -0.0, 3};
-        assertThat(DuplicateKeys.exactKey(x, null)).containsExactly(DuplicateKeys.exactKey(x));
-        assertThat(DuplicateKeys.exactKey(x, new String[0])).containsExactly(DuplicateKeys.exactKey(x));
-        assertThat(DuplicateKeys.exactKey(x, new String[] {"red", "r1"})).containsExactly(DuplicateKeys.exactKey(new double[] {1.5, 0.0, 3}, new String[] {"red", "r1"}))
+        assertThat(DuplicateKeys.exactKey(x, DuplicateKeys.categoryHash(null))).containsExactly(DuplicateKeys.exactKey(x));
+        assertThat(DuplicateKeys.exactKey(x, DuplicateKeys.categoryHash(new String[0]))).containsExactly(DuplicateKeys.exactKey(x));
+        long redR1 = DuplicateKeys.categoryHash(new String[] {"red", "r1"});
+        assertThat(DuplicateKeys.exactKey(x, redR1)).containsExactly(DuplicateKeys.exactKey(new double[] {1.5, 0.0, 3}, redR1))
                 .isNotEqualTo(DuplicateKeys.exactKey(x));
-        assertThat(DuplicateKeys.exactKey(x, new String[] {"red", "r1"})).isNotEqualTo(DuplicateKeys.exactKey(x, new String[] {"red", "r2"}));
+        assertThat(DuplicateKeys.exactKey(x, redR1)).isNotEqualTo(DuplicateKeys.exactKey(x, DuplicateKeys.categoryHash(new String[] {"red", "r2"})));
         // A missing value is not the text "null", and the order of the columns counts.
         assertThat(DuplicateKeys.categoryHash(new String[] {null})).isNotEqualTo(DuplicateKeys.categoryHash(new String[] {"null"}));
         assertThat(DuplicateKeys.categoryHash(new String[] {"a", "b"})).isNotEqualTo(DuplicateKeys.categoryHash(new String[] {"b", "a"}));
