@@ -106,6 +106,16 @@ public final class CategoryCounts implements Serializable {
         return counts == null;
     }
 
+    /**
+     * True when the column's values do not group rows: free text, or more distinct values than half
+     * the rows with a value (an id, a timestamp, a name that no --id-column named). Such a column is no
+     * part of what makes two rows copies: two rows with the same numbers and category values under
+     * two ids are the copies the duplicate detector looks for.
+     */
+    public boolean identifying() {
+        return counts == null || 2L * counts.size() > rows;
+    }
+
     /** Rows with a value (missing ones not included). */
     public long rows() {
         return rows;

@@ -102,4 +102,26 @@ class CategoryCountsTest {
         assertThat(CategoryCounts.of(java.util.Map.of("a", 5L, "b", 2L), 0, 1).freeText()).isTrue();
         assertThat(CategoryCounts.freeText(9, 1, 10).freeText()).isTrue();
     }
+
+    /** Values that mostly differ from row to row identify rows (an id, a timestamp); free text does too. */
+    @Test
+    void mostlyDistinctValuesIdentifyRows() {
+        CategoryCounts ids = new CategoryCounts(1000);
+        CategoryCounts codes = new CategoryCounts(1000);
+        CategoryCounts half = new CategoryCounts(1000);
+        for (int i = 0; i < 600; i++) {
+            ids.add("r-" + i);
+            codes.add("c" + (i % 40));
+            half.add("h" + (i % 300));
+        }
+        ids.add(null);
+        assertThat(ids.freeText()).isFalse();
+        assertThat(ids.identifying()).isTrue();
+        assertThat(codes.identifying()).isFalse();
+        assertThat(half.identifying()).as("exactly half distinct still groups rows in pairs").isFalse();
+        half.add("h-new");
+        assertThat(half.identifying()).isTrue();
+        assertThat(CategoryCounts.freeText(10, 0, 1000).identifying()).isTrue();
+        assertThat(new CategoryCounts(1000).identifying()).as("no value at all").isFalse();
+    }
 }

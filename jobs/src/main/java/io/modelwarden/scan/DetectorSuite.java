@@ -239,7 +239,7 @@ final class DetectorSuite {
                         + "every group of min-copies is flagged, no duplicate_rate check");
             }
         }
-        ScanModel model = new ScanModel(std, detectors, factory, duplicates, near, s.fingerprint(), profile.rows(), names, fill);
+        ScanModel model = new ScanModel(std, detectors, factory, duplicates, near, s.fingerprint(), profile.rows(), names, fill, copyCategories(profile));
         return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift, rate);
     }
 
@@ -261,6 +261,30 @@ final class DetectorSuite {
             }
         }
         return out;
+    }
+
+    /**
+     * The category columns copies must agree on: every one but those whose values identify rows
+     * rather than group them ({@link CategoryCounts#identifying()}). Two rows with the same numbers and
+     * categories under two ids are copies; with the id in the key they never would be.
+     */
+    static int[] copyCategories(ScanProfile profile) {
+        String[] names = profile.categoryNames();
+        List<Integer> kept = new ArrayList<>();
+        List<String> identifying = new ArrayList<>();
+        for (int j = 0; j < names.length; j++) {
+            CategoryCounts c = profile.categories().get(names[j]);
+            if (c != null && c.identifying()) {
+                identifying.add(names[j]);
+            } else {
+                kept.add(j);
+            }
+        }
+        if (!identifying.isEmpty()) {
+            LOG.info("Text columns {} identify rows rather than group them (free text, or more distinct values than half their rows): "
+                    + "copies need not agree on them; name an id column with --id-column to give rows its ids", identifying);
+        }
+        return kept.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**
@@ -523,6 +547,7 @@ final class DetectorSuite {
             n.put("rows", c.rows());
             n.put("missing", c.missing());
             n.put("free_text", c.freeText());
+            n.put("identifying", c.identifying()); // not part of what makes rows copies
             if (c.freeText()) {
                 n.putNull("distinct");
             } else {

@@ -28,6 +28,7 @@ public final class ScanModel implements Serializable {
     private final long expectedRows;
     private final double[] fill;
     private final String[] featureNames;
+    private final int[] copyCategories;
 
     public ScanModel(
             Standardizer standardizer,
@@ -38,7 +39,8 @@ public final class ScanModel implements Serializable {
             FingerprintSettings fingerprints,
             long expectedRows,
             String[] featureNames,
-            double[] fill) {
+            double[] fill,
+            int[] copyCategories) {
         this.standardizer = standardizer;
         this.detectors = List.copyOf(detectors);
         this.findings = findings;
@@ -48,6 +50,15 @@ public final class ScanModel implements Serializable {
         this.expectedRows = expectedRows;
         this.featureNames = featureNames.clone();
         this.fill = fill == null ? null : fill.clone();
+        this.copyCategories = copyCategories.clone();
+    }
+
+    /**
+     * The category columns (indexes into a row's category values) that copies must agree on: all but
+     * the identifying ones (free text, or mostly distinct values: an id no --id-column named).
+     */
+    public int[] copyCategories() {
+        return copyCategories.clone();
     }
 
     /** The feature columns, in the order of a row's features. */

@@ -54,6 +54,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
     private transient double[] projections;
     private transient long[] buckets;
     private transient byte[] sketch;
+    private transient int[] copyCategories;
 
     private transient FindingStats findingStats;
     /** The value each feature's missing value is scored with; null when missing values were rejected. */
@@ -100,6 +101,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
         projections = new double[NearDuplicateHash.DIRECTIONS];
         buckets = new long[1 << NearDuplicateHash.MAX_FLIPS];
         sketch = new byte[NearDuplicateHash.DIRECTIONS];
+        copyCategories = model.copyCategories();
     }
 
     @Override
@@ -132,8 +134,9 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
             int n = nearDuplicates.buckets(projections, buckets);
             nearDuplicates.sketch(projections, sketch, 0);
             // One array for every bucket: each record is serialised into the keyed shuffle as it leaves.
-            // Only rows with the same category values share a bucket or an exact key (0: the dataset has none).
-            long categories = DuplicateKeys.categoryHash(row.categories);
+            // Only rows with the same category values share a bucket or an exact key (0: the dataset has
+            // none, or only identifying ones).
+            long categories = DuplicateKeys.categoryHash(row.categories, copyCategories);
             byte[] group = DuplicateGroup.oneRowBytes(row, DuplicateKeys.exactKey(row.features, categories), sketch, imputedJson(imputed));
             for (int i = 0; i < n; i++) {
                 // Serialised as it leaves, so the mark may change: bucket 0 is the row's own (no border crossed).
@@ -142,7 +145,7 @@ final class ScoreOperator extends AbstractStreamOperator<Finding> implements One
             }
         } else if (model.duplicates() != null) {
             // Radius 0, exact copies only: one record per row, its bucket the exact key (the sketch unused).
-            long[] exact = DuplicateKeys.exactKey(row.features, DuplicateKeys.categoryHash(row.categories));
+            long[] exact = DuplicateKeys.exactKey(row.features, DuplicateKeys.categoryHash(row.categories, copyCategories));
             byte[] group = DuplicateGroup.oneRowBytes(row, exact, sketch, imputedJson(imputed));
             DuplicateGroup.markHome(group, true);
             output.collect(DUPLICATES, new StreamRecord<>(Tuple2.of(exact[0], group)));

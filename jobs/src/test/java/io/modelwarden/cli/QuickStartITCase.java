@@ -50,6 +50,12 @@ class QuickStartITCase {
         JsonNode summary = Json.read(Files.readString(scan.resolve("summary.json")));
         assertThat(summary.get("rows").get("read").asLong()).isEqualTo(4_000);
         assertThat(Files.readAllLines(scan.resolve("findings.jsonl"))).isNotEmpty();
+        // The sample holds every kind of poison the README names, and the quick start finds each (its id
+        // column is not named with --id-column: a text column, which copies under new ids need not share).
+        JsonNode byKind = summary.get("findings").get("by_kind");
+        for (String kind : List.of("OUTLIER", "LABEL_FLIP", "DUPLICATE", "BACKDOOR")) {
+            assertThat(byKind.path(kind).asLong()).as(kind).isPositive();
+        }
         assertThat(scan.resolve("baseline")).isDirectory();
 
         Path monitor = dir.resolve("sample-monitor");

@@ -847,17 +847,16 @@ class ScanJobTest {
     @Test
     void copiesMustAgreeOnCategoryValues() throws Exception {
         PoisonedDataset data = PoisonedDataset.clean(41, 4_000, 6);
-        List<String> csv = new ArrayList<>(List.of("id," + String.join(",", data.featureNames()) + ",label,colour"));
+        List<String> csv = new ArrayList<>(List.of(csvHeader(data, "colour")));
         Set<String> copied = new TreeSet<>();
         for (long i = 0; i < data.rows(); i++) {
             io.modelwarden.model.TrainingRow r = data.row(i);
             String colour = "c" + (i % 7);
-            String numbers = java.util.Arrays.stream(r.features).mapToObj(Double::toString).collect(java.util.stream.Collectors.joining(","));
-            csv.add(r.rowId + "," + numbers + "," + r.label + "," + colour);
+            csv.add(csvLine(r.rowId, r, r.label, colour));
             if (i < 80) {
                 boolean same = i < 40;
                 String label = i % 2 == 0 ? r.label : String.valueOf((Integer.parseInt(r.label) + 1) % 3);
-                csv.add("copy-" + i + "," + numbers + "," + label + "," + (same ? colour : "other"));
+                csv.add(csvLine("copy-" + i, r, label, same ? colour : "other"));
                 if (same) {
                     copied.add(r.rowId);
                     copied.add("copy-" + i);
@@ -878,5 +877,73 @@ class ScanJobTest {
         }
         assertThat(duplicates).isEqualTo(copied);
         assertThat(conflicts).isNotEmpty().isSubsetOf(copied);
+    }
+
+    /**
+     * Copies under new ids are found when the id column is not named with --id-column (a text column
+     * then) and when another text column holds a distinct reference per row: such columns identify rows
+     * rather than group them, so copies need not agree on them. The colour, a true category, still
+     * counts: 20 rows copied with their colour are flagged, 20 copied with another colour are not.
+     */
+    @Test
+    void textColumnsThatIdentifyRowsAreNoPartOfACopy() throws Exception {
+        PoisonedDataset data = PoisonedDataset.clean(43, 600, 6);
+        List<String> csv = new ArrayList<>(List.of(csvHeader(data, "ref", "colour")));
+        Set<String> copied = new TreeSet<>();
+        for (long i = 0; i < data.rows(); i++) {
+            io.modelwarden.model.TrainingRow r = data.row(i);
+            String colour = "c" + (i % 5);
+            csv.add(csvLine(r.rowId, r, r.label, "ref-" + i, colour));
+            if (i < 40) {
+                csv.add(csvLine("copy-" + i, r, r.label, "ref-copy-" + i, i < 20 ? colour : "other"));
+                if (i < 20) {
+                    copied.add(String.valueOf(i));
+                    copied.add(String.valueOf(data.rows() + i));
+                }
+            }
+        }
+        // Findings name rows by their index in the file (the header not counted): each copy sits right
+        // after its original.
+        Set<String> expected = new TreeSet<>();
+        long line = 0;
+        for (long i = 0; i < data.rows(); i++) {
+            if (copied.contains(String.valueOf(i))) {
+                expected.add(String.valueOf(line));
+                expected.add(String.valueOf(line + 1));
+            }
+            line += i < 40 ? 2 : 1;
+        }
+        Path file = dir.resolve("copies-new-ids.csv");
+        Files.write(file, csv);
+        JsonNode summary = scan(file.toString(), dir.resolve("out-copies-new-ids"), null, Map.of("scan.id-column", ""));
+        Set<String> duplicates = new TreeSet<>();
+        for (JsonNode f : lines(dir.resolve("out-copies-new-ids").resolve(ScanJob.FINDINGS_FILE))) {
+            if (f.get("detector").asText().equals("duplicate_hash")) {
+                duplicates.add(f.get("row_index").asText());
+            }
+        }
+        assertThat(duplicates).isEqualTo(expected);
+        // The id and ref columns are still counted as text columns (summary.json), only not in the copy key.
+        Map<String, Boolean> identifying = new java.util.TreeMap<>();
+        summary.get("categories").forEach(c -> identifying.put(c.get("name").asText(), c.get("identifying").asBoolean()));
+        assertThat(identifying).containsEntry("id", true).containsEntry("ref", true).containsEntry("colour", false);
+    }
+
+    /** The header of {@link #csvLine} rows: id, the features, label, then the given text columns. */
+    private static String csvHeader(PoisonedDataset data, String... text) {
+        return "id," + String.join(",", data.featureNames()) + ",label" + (text.length == 0 ? "" : "," + String.join(",", text));
+    }
+
+    /** A CSV line: the id, the row's features, the label, then the text cells. */
+    private static String csvLine(String id, io.modelwarden.model.TrainingRow r, String label, String... text) {
+        StringBuilder sb = new StringBuilder(id);
+        for (double v : r.features) {
+            sb.append(',').append(v);
+        }
+        sb.append(',').append(label);
+        for (String cell : text) {
+            sb.append(',').append(cell);
+        }
+        return sb.toString();
     }
 }

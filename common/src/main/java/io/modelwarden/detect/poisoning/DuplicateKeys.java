@@ -82,19 +82,24 @@ public final class DuplicateKeys {
     }
 
     /**
-     * A 64-bit hash of a row's category values (a missing one distinct from every text), 0 when it has
-     * none: the scan adds it to each near-duplicate bucket, so that only rows with equal category
-     * values are compared.
+     * A 64-bit hash of a row's values in the given category columns (a missing one distinct from every
+     * text), 0 when there are none: the scan adds it to each near-duplicate bucket, so that only rows
+     * with equal category values are compared. It lists every category column but the identifying ones
+     * ({@link io.modelwarden.stats.CategoryCounts#identifying()}).
      */
-    public static long categoryHash(String[] categories) {
-        if (categories == null || categories.length == 0) {
+    public static long categoryHash(String[] categories, int[] columns) {
+        if (categories == null || columns.length == 0) {
             return 0;
         }
         long h = EXACT_SEED;
-        for (String v : categories) {
-            h = Hashing.mix64(h ^ (v == null ? NAN_CELL : Hashing.hash64(v)));
+        for (int j : columns) {
+            h = mixCategory(h, categories[j]);
         }
         return h == 0 ? 1 : h;
+    }
+
+    private static long mixCategory(long h, String v) {
+        return Hashing.mix64(h ^ (v == null ? NAN_CELL : Hashing.hash64(v)));
     }
 
     /** 32 hex digits of a 128-bit key, hi first. */

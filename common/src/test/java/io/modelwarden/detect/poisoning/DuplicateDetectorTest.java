@@ -260,16 +260,21 @@ class DuplicateDetectorTest {
     @Test
     void categoryValuesArePartOfTheExactKey() {
         double[] x = {1.5, -0.0, 3};
-        assertThat(DuplicateKeys.exactKey(x, DuplicateKeys.categoryHash(null))).containsExactly(DuplicateKeys.exactKey(x));
-        assertThat(DuplicateKeys.exactKey(x, DuplicateKeys.categoryHash(new String[0]))).containsExactly(DuplicateKeys.exactKey(x));
-        long redR1 = DuplicateKeys.categoryHash(new String[] {"red", "r1"});
+        int[] both = {0, 1};
+        assertThat(DuplicateKeys.exactKey(x, DuplicateKeys.categoryHash(null, both))).containsExactly(DuplicateKeys.exactKey(x));
+        assertThat(DuplicateKeys.exactKey(x, DuplicateKeys.categoryHash(new String[] {"red", "r1"}, new int[0]))).containsExactly(DuplicateKeys.exactKey(x));
+        long redR1 = DuplicateKeys.categoryHash(new String[] {"red", "r1"}, both);
         assertThat(DuplicateKeys.exactKey(x, redR1)).containsExactly(DuplicateKeys.exactKey(new double[] {1.5, 0.0, 3}, redR1))
                 .isNotEqualTo(DuplicateKeys.exactKey(x));
-        assertThat(DuplicateKeys.exactKey(x, redR1)).isNotEqualTo(DuplicateKeys.exactKey(x, DuplicateKeys.categoryHash(new String[] {"red", "r2"})));
+        assertThat(DuplicateKeys.exactKey(x, redR1)).isNotEqualTo(DuplicateKeys.exactKey(x, DuplicateKeys.categoryHash(new String[] {"red", "r2"}, both)));
+        // A column left out (an identifying one) does not count; the others still do.
+        int[] first = {0};
+        assertThat(DuplicateKeys.categoryHash(new String[] {"red", "r1"}, first)).isEqualTo(DuplicateKeys.categoryHash(new String[] {"red", "r2"}, first))
+                .isNotEqualTo(DuplicateKeys.categoryHash(new String[] {"blue", "r1"}, first));
         // A missing value is not the text "null", and the order of the columns counts.
-        assertThat(DuplicateKeys.categoryHash(new String[] {null})).isNotEqualTo(DuplicateKeys.categoryHash(new String[] {"null"}));
-        assertThat(DuplicateKeys.categoryHash(new String[] {"a", "b"})).isNotEqualTo(DuplicateKeys.categoryHash(new String[] {"b", "a"}));
-        assertThat(DuplicateKeys.categoryHash(null)).isZero();
-        assertThat(DuplicateKeys.categoryHash(new String[] {"a"})).isNotZero();
+        int[] one = {0};
+        assertThat(DuplicateKeys.categoryHash(new String[] {null}, one)).isNotEqualTo(DuplicateKeys.categoryHash(new String[] {"null"}, one));
+        assertThat(DuplicateKeys.categoryHash(new String[] {"a", "b"}, both)).isNotEqualTo(DuplicateKeys.categoryHash(new String[] {"b", "a"}, both));
+        assertThat(DuplicateKeys.categoryHash(new String[] {"a"}, one)).isNotZero();
     }
 }
