@@ -63,6 +63,8 @@ public final class ScanReport {
     private static final double PSI_MODERATE = 0.1;
     private static final double PSI_SIGNIFICANT = 0.25;
     private static final String CLOSE_TD = "</td>";
+    /** Marks a category column left out of the copy key (summary.json's categories[].identifying). */
+    private static final String IDENTIFIES_ROWS = "<br><span class=\"muted\">identifies rows</span>";
     private static final String CLOSE_SECTION = "</section>\n";
 
     private ScanReport() {}
@@ -675,6 +677,7 @@ public final class ScanReport {
             h.append("<tr><td><code>").append(esc(clip(text(c.path("name")), 60))).append("</code></td><td>").append(Html.number(c.path("rows")))
                     .append(CLOSE_TD).append("<td>").append(Html.number(c.path("missing"))).append(CLOSE_TD).append("<td>")
                     .append(c.path("free_text").asBoolean(false) ? "<span class=\"muted\">free text</span>" : Html.number(c.path("distinct")))
+                    .append(c.path("identifying").asBoolean(false) ? IDENTIFIES_ROWS : "")
                     .append(CLOSE_TD).append("<td>");
             List<String> values = new ArrayList<>();
             var it = c.path("top").fields();
@@ -697,7 +700,8 @@ public final class ScanReport {
         h.append("</tbody></table>\n");
         more(h, categories.size() - MAX_FEATURES, "more category columns (see summary.json)");
         h.append("<p class=\"hint\">Counted over every row. Values a baseline never had are SCHEMA findings (<code>new_categories</code>, and "
-                + "<code>category_domain</code> on the rows of rare ones).</p>\n").append(CLOSE_SECTION);
+                + "<code>category_domain</code> on the rows of rare ones). A column that identifies rows (free text, or more distinct values "
+                + "than half its rows: an id not named with <code>--id-column</code>) is no part of what makes two rows copies.</p>\n").append(CLOSE_SECTION);
     }
 
     /**

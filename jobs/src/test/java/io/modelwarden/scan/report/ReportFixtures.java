@@ -180,10 +180,10 @@ final class ReportFixtures {
         }
 
         ArrayNode categories = s.putArray("categories");
-        ObjectNode country = categories.addObject().put("name", "merchant_country").put("rows", rows - 40).put("missing", 40).put("free_text", false)
+        ObjectNode country = categories.addObject().put("name", "merchant_country").put("rows", rows - 40).put("missing", 40).put("free_text", false).put("identifying", false)
                 .put("distinct", 37);
         country.putObject("top").put("US", rows / 2).put("DE", rows / 5).put("<script>", 3);
-        categories.addObject().put("name", "device_note").put("rows", rows).put("missing", 0).put("free_text", true).putNull("distinct")
+        categories.addObject().put("name", "device_note").put("rows", rows).put("missing", 0).put("free_text", true).put("identifying", true).putNull("distinct")
                 .putObject("top");
 
         ArrayNode fstats = s.putArray("features");

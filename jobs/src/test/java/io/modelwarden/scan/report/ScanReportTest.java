@@ -48,6 +48,10 @@ class ScanReportTest {
         assertThat(categories).contains("<code>merchant_country</code>", "<code>US</code>", "&lt;script&gt;", "Jensen\u2013Shannon 0.31",
                 "<span class=\"badge bad\">drifted</span>", "<span class=\"muted\">free text</span>", "no verdict: free text")
                 .doesNotContain("<script>");
+        // An identifying column (free text here) is marked as out of the copy key; a category column is not.
+        String identifies = "<span class=\"muted\">identifies rows</span>";
+        assertThat(count(categories, identifies)).isEqualTo(1);
+        assertThat(categories.indexOf(identifies)).isGreaterThan(categories.indexOf("<code>device_note</code>"));
         // Findings by kind and by detector as bar charts.
         assertThat(html).contains("aria-label=\"Findings by kind\"", "aria-label=\"Findings by detector\"");
         // Drift: drifted features highlighted, sorted by PSI; the label chart and feature table.
