@@ -41,6 +41,7 @@ import io.modelwarden.stats.CategoryCounts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +104,8 @@ final class DetectorSuite {
     private final DriftDetector.Report drift;
     /** The baseline's duplicate rate (null without a baseline, or one that counted no copies). */
     private final DuplicateRate duplicateRate;
+    /** A feature needs this many sample rows before it can look like a row identifier. */
+    static final int MIN_IDENTIFIER_ROWS = 100;
 
     private DetectorSuite(ScanOptions options, Settings settings, ScanProfile profile, List<TrainingRow> sample, DatasetSchema schema, ScanModel model,
             List<Finding> datasetFindings, DriftDetector.Report drift, DuplicateRate duplicateRate) {
@@ -132,6 +135,12 @@ final class DetectorSuite {
         double[] fill = options.imputeMissing() ? fillValues(profile) : null;
         List<TrainingRow> sample = filled(profile.sample().rows(), fill);
         String[] names = profile.featureNames();
+        List<String> identifiers = identifierLikeFeatures(sample, names);
+        if (!identifiers.isEmpty()) {
+            LOG.warn("Feature columns {} look like row identifiers (every sampled value a whole number, no two alike: an id or a timestamp): "
+                    + "as features they spread the rows evenly and make copies under new ids no copies; "
+                    + "name an id with --id-column, or leave them out with --ignore-columns", identifiers);
+        }
 
         List<RowDetector> detectors = new ArrayList<>();
         if (profile.rows() > 0) {
@@ -261,6 +270,44 @@ final class DetectorSuite {
             }
         }
         return out;
+    }
+
+    /**
+     * Feature columns that look like row identifiers rather than measurements: at least
+     * {@link #MIN_IDENTIFIER_ROWS} sample rows, every value a whole number and no two alike (an integer
+     * id or an epoch timestamp that no --id-column named). A measurement with whole values (a count, an
+     * age, an amount in cents) repeats within a sample of thousands of rows. Reported, not dropped.
+     */
+    static List<String> identifierLikeFeatures(List<TrainingRow> sample, String[] names) {
+        List<String> out = new ArrayList<>();
+        if (sample.size() < MIN_IDENTIFIER_ROWS) {
+            return out;
+        }
+        double[] v = new double[sample.size()];
+        for (int j = 0; j < names.length; j++) {
+            boolean whole = true;
+            for (int i = 0; i < v.length && whole; i++) {
+                v[i] = sample.get(i).features[j];
+                whole = v[i] == Math.rint(v[i]); // false for a missing value (NaN)
+            }
+            if (!whole) {
+                continue;
+            }
+            Arrays.sort(v);
+            boolean distinct = true;
+            for (int i = 1; i < v.length && distinct; i++) {
+                distinct = v[i] != v[i - 1];
+            }
+            if (distinct) {
+                out.add(names[j]);
+            }
+        }
+        return out;
+    }
+
+    /** {@link #identifierLikeFeatures} of this scan's sample. */
+    List<String> identifierLikeFeatures() {
+        return identifierLikeFeatures(sample, profile.featureNames());
     }
 
     /**

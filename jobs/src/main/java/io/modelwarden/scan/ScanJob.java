@@ -204,7 +204,7 @@ public final class ScanJob {
         summary.set("detectors", suite.detectorsJson(scored.scores(), fs.byDetector, DetectorSuite.extraCopies(scored.extras())));
         summary.set("drift", suite.driftJson());
         summary.set("labels", Json.MAPPER.valueToTree(profile.labelCounts()));
-        summary.set("features", featuresJson(profile));
+        summary.set("features", featuresJson(profile, suite.identifierLikeFeatures()));
         summary.set("categories", suite.categoriesJson());
         ObjectNode timings = summary.putObject("timings_ms");
         timings.put("profile", profileMs);
@@ -465,13 +465,16 @@ public final class ScanJob {
         return arr;
     }
 
-    private static ArrayNode featuresJson(ScanProfile p) {
+    private static ArrayNode featuresJson(ScanProfile p, List<String> identifierLike) {
         ArrayNode arr = Json.MAPPER.createArrayNode();
         String[] names = p.featureNames();
         for (int j = 0; j < names.length; j++) {
             RunningMoments m = p.moments(j);
             ObjectNode n = arr.addObject();
             n.put("name", names[j]);
+            if (identifierLike.contains(names[j])) {
+                n.put("identifier_like", true); // whole numbers, no two alike in the sample: an id as a feature
+            }
             n.put("missing", p.missing(j));
             if (m.isEmpty()) {
                 continue;

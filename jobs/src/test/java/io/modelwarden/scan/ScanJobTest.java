@@ -929,6 +929,35 @@ class ScanJobTest {
         assertThat(identifying).containsEntry("id", true).containsEntry("ref", true).containsEntry("colour", false);
     }
 
+    /**
+     * A numeric column of row numbers that no --id-column named is a feature, and summary.json marks it
+     * as identifier-like (whole numbers, no two alike in the sample); a whole-number count column, which
+     * repeats, and the measured features are not marked.
+     */
+    @Test
+    void aNumericIdColumnIsMarkedAsIdentifierLike() throws Exception {
+        PoisonedDataset data = PoisonedDataset.clean(47, 600, 4);
+        List<String> csv = new ArrayList<>(List.of(csvHeader(data, "num", "visits")));
+        java.util.Random r = new java.util.Random(3);
+        for (long i = 0; i < data.rows(); i++) {
+            io.modelwarden.model.TrainingRow row = data.row(i);
+            csv.add(csvLine(row.rowId, row, row.label, String.valueOf(1_000_000 + 7 * i), String.valueOf(r.nextInt(20))));
+        }
+        Path file = dir.resolve("numeric-id.csv");
+        Files.write(file, csv);
+        JsonNode summary = scan(file.toString(), dir.resolve("out-numeric-id"), null, Map.of());
+        Set<String> marked = new TreeSet<>();
+        Set<String> features = new TreeSet<>();
+        summary.get("features").forEach(f -> {
+            features.add(f.get("name").asText());
+            if (f.path("identifier_like").asBoolean(false)) {
+                marked.add(f.get("name").asText());
+            }
+        });
+        assertThat(features).contains("num", "visits", data.featureNames()[0]);
+        assertThat(marked).containsExactly("num");
+    }
+
     /** The header of {@link #csvLine} rows: id, the features, label, then the given text columns. */
     private static String csvHeader(PoisonedDataset data, String... text) {
         return "id," + String.join(",", data.featureNames()) + ",label" + (text.length == 0 ? "" : "," + String.join(",", text));

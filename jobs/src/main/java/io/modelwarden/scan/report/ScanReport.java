@@ -64,6 +64,8 @@ public final class ScanReport {
     private static final double PSI_SIGNIFICANT = 0.25;
     private static final String CLOSE_TD = "</td>";
     /** Marks a category column left out of the copy key (summary.json's categories[].identifying). */
+    /** Marks a feature that looks like a row id (summary.json's features[].identifier_like). */
+    private static final String LOOKS_LIKE_AN_ID = "<br><span class=\"muted\">looks like a row id: name it with --id-column or --ignore-columns</span>";
     private static final String IDENTIFIES_ROWS = "<br><span class=\"muted\">identifies rows</span>";
     private static final String CLOSE_SECTION = "</section>\n";
 
@@ -633,7 +635,8 @@ public final class ScanReport {
                 break;
             }
             String name = text(f.path("name"));
-            h.append("<tr><td><code>").append(esc(clip(name, 60))).append("</code></td><td class=\"muted\">")
+            h.append("<tr><td><code>").append(esc(clip(name, 60))).append("</code>")
+                    .append(f.path("identifier_like").asBoolean(false) ? LOOKS_LIKE_AN_ID : "").append("</td><td class=\"muted\">")
                     .append(esc(types.getOrDefault(name, ""))).append(CLOSE_TD);
             if (anyMissing) {
                 h.append("<td>").append(Html.number(f.path("missing"))).append(CLOSE_TD);

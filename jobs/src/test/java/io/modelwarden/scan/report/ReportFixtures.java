@@ -191,10 +191,13 @@ final class ReportFixtures {
             double mean = rnd.nextDouble() * 200 - 50;
             double std = 0.5 + rnd.nextDouble() * 40;
             double skew = rnd.nextDouble();
-            fstats.addObject().put("name", featureName(i, features)).put("mean", mean).put("std", std)
+            ObjectNode f = fstats.addObject().put("name", featureName(i, features)).put("mean", mean).put("std", std)
                     .put("min", mean - 4 * std).put("max", mean + (4 + 6 * skew) * std)
                     .put("p01", mean - 2.3 * std).put("p50", mean - 0.1 * std + skew * std * 0.3)
                     .put("p99", mean + (2.3 + 2 * skew) * std);
+            if (i == 1) {
+                f.put("identifier_like", true); // a row number taken for a feature
+            }
         }
         ObjectNode th = s.putObject("thresholds");
         th.put("drift.psi", 0.25).put("drift.ks-p", 0.01).put("drift.share", 0.1);

@@ -52,6 +52,8 @@ class ScanReportTest {
         String identifies = "<span class=\"muted\">identifies rows</span>";
         assertThat(count(categories, identifies)).isEqualTo(1);
         assertThat(categories.indexOf(identifies)).isGreaterThan(categories.indexOf("<code>device_note</code>"));
+        // A feature that looks like a row id is marked in the feature table, once.
+        assertThat(count(html, "looks like a row id")).isEqualTo(1);
         // Findings by kind and by detector as bar charts.
         assertThat(html).contains("aria-label=\"Findings by kind\"", "aria-label=\"Findings by detector\"");
         // Drift: drifted features highlighted, sorted by PSI; the label chart and feature table.
