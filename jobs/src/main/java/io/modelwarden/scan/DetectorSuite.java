@@ -104,11 +104,13 @@ final class DetectorSuite {
     private final DriftDetector.Report drift;
     /** The baseline's duplicate rate (null without a baseline, or one that counted no copies). */
     private final DuplicateRate duplicateRate;
+    /** Feature columns that look like row identifiers ({@link #identifierLikeFeatures(List, String[])}). */
+    private final List<String> identifierLike;
     /** A feature needs this many sample rows before it can look like a row identifier. */
     static final int MIN_IDENTIFIER_ROWS = 100;
 
     private DetectorSuite(ScanOptions options, Settings settings, ScanProfile profile, List<TrainingRow> sample, DatasetSchema schema, ScanModel model,
-            List<Finding> datasetFindings, DriftDetector.Report drift, DuplicateRate duplicateRate) {
+            List<Finding> datasetFindings, DriftDetector.Report drift, DuplicateRate duplicateRate, List<String> identifierLike) {
         this.options = options;
         this.settings = settings;
         this.profile = profile;
@@ -118,6 +120,7 @@ final class DetectorSuite {
         this.datasetFindings = datasetFindings;
         this.drift = drift;
         this.duplicateRate = duplicateRate;
+        this.identifierLike = List.copyOf(identifierLike);
     }
 
     /** Validates every detector key of the configuration (called at start, before any job). */
@@ -249,7 +252,7 @@ final class DetectorSuite {
             }
         }
         ScanModel model = new ScanModel(std, detectors, factory, duplicates, near, s.fingerprint(), profile.rows(), names, fill, copyCategories(profile));
-        return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift, rate);
+        return new DetectorSuite(options, s, profile, sample, schema, model, findings, drift, rate, identifiers);
     }
 
     private static IsolationForestDetector ownForest(List<RowDetector> detectors) {
@@ -305,9 +308,9 @@ final class DetectorSuite {
         return out;
     }
 
-    /** {@link #identifierLikeFeatures} of this scan's sample. */
+    /** The feature columns of this scan that look like row identifiers (summary.json's identifier_like). */
     List<String> identifierLikeFeatures() {
-        return identifierLikeFeatures(sample, profile.featureNames());
+        return identifierLike;
     }
 
     /**

@@ -63,9 +63,9 @@ public final class ScanReport {
     private static final double PSI_MODERATE = 0.1;
     private static final double PSI_SIGNIFICANT = 0.25;
     private static final String CLOSE_TD = "</td>";
-    /** Marks a category column left out of the copy key (summary.json's categories[].identifying). */
     /** Marks a feature that looks like a row id (summary.json's features[].identifier_like). */
     private static final String LOOKS_LIKE_AN_ID = "<br><span class=\"muted\">looks like a row id: name it with --id-column or --ignore-columns</span>";
+    /** Marks a category column left out of the copy key (summary.json's categories[].identifying). */
     private static final String IDENTIFIES_ROWS = "<br><span class=\"muted\">identifies rows</span>";
     private static final String CLOSE_SECTION = "</section>\n";
 
