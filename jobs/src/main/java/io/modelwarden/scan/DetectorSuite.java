@@ -138,6 +138,8 @@ final class DetectorSuite {
         double[] fill = options.imputeMissing() ? fillValues(profile) : null;
         List<TrainingRow> sample = filled(profile.sample().rows(), fill);
         String[] names = profile.featureNames();
+        // The baseline's value counts per category column, rebuilt from its JSON once for every check that reads them.
+        Map<String, CategoryCounts> baselineCategories = baseline == null ? Map.of() : baseline.categoryCounts();
         List<String> identifiers = identifierLikeFeatures(sample, names);
         if (!identifiers.isEmpty()) {
             LOG.warn("Feature columns {} look like row identifiers (every sampled value a whole number, no two alike: an id or a timestamp): "
@@ -174,7 +176,7 @@ final class DetectorSuite {
             }
             if (s.schema() && baseline != null) {
                 detectors.add(RangeConstraintDetector.fromStats(alignedStats(baseline, names), s.schemaSettings()));
-                CategoryDomainDetector domains = CategoryDomainDetector.of(profile.categoryNames(), baseline.categoryCounts(), profile.categories(),
+                CategoryDomainDetector domains = CategoryDomainDetector.of(profile.categoryNames(), baselineCategories, profile.categories(),
                         s.schemaSettings());
                 if (domains != null) {
                     detectors.add(domains);
@@ -191,8 +193,8 @@ final class DetectorSuite {
                 // A baseline from before category columns were profiled had them as ignored columns: no role change.
                 DatasetSchema compared = baseline.categories == null ? withoutCategories(schema) : schema;
                 dataset.addAll(schemaDetector.check(baseline.schema, baseline.labelCounts, compared, profile.labelCounts(), read, rejected));
-                dataset.addAll(schemaDetector.categories(baseline.categoryCounts(), profile.categories()));
-                dataset.addAll(categoryMissingValues(schemaDetector, baseline, profile));
+                dataset.addAll(schemaDetector.categories(baselineCategories, profile.categories()));
+                dataset.addAll(categoryMissingValues(schemaDetector, baselineCategories, profile));
                 if (baseline.categories == null && profile.categoryNames().length > 0) {
                     LOG.info("The baseline has no category counts (a scan before session 12): category columns {} are counted, not checked",
                             List.of(profile.categoryNames()));
@@ -323,8 +325,7 @@ final class DetectorSuite {
         List<Integer> kept = new ArrayList<>();
         List<String> identifying = new ArrayList<>();
         for (int j = 0; j < names.length; j++) {
-            CategoryCounts c = profile.categories().get(names[j]);
-            if (c != null && c.identifying()) {
+            if (profile.categories(j).identifying()) {
                 identifying.add(names[j]);
             } else {
                 kept.add(j);
@@ -341,8 +342,7 @@ final class DetectorSuite {
      * The missing-value constraint of the category columns the baseline counted: a share of missing
      * values above the baseline's by more than {@code max-missing-share}.
      */
-    private static List<DatasetDetection> categoryMissingValues(SchemaDetector detector, Baseline baseline, ScanProfile profile) {
-        Map<String, CategoryCounts> base = baseline.categoryCounts();
+    private static List<DatasetDetection> categoryMissingValues(SchemaDetector detector, Map<String, CategoryCounts> base, ScanProfile profile) {
         List<String> names = new ArrayList<>();
         List<Long> missing = new ArrayList<>();
         Map<String, Double> shares = new java.util.HashMap<>();
